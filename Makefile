@@ -1,0 +1,49 @@
+# esf-monitor — two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export ESF_DATA_DIR ?= $(CURDIR)/data
+# Filters pip's noise about this machine's optional local mirrors (harmless, not ours).
+PIP_QUIET := sed "/is ignored: it is neither a file nor a directory/d"
+
+.PHONY: venv demo run test ui bench clean-data docs
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.lock 2>&1 | $(PIP_QUIET)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e . 2>&1 | $(PIP_QUIET)
+	$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations"
+	touch $@
+
+venv: $(BIN)/.installed
+
+## make demo: install, generate demo data into ./data (if empty), run the whole pipeline.
+demo: venv
+	@if [ ! -f "$(ESF_DATA_DIR)/reference/projects.csv" ]; then \
+	  echo "Generating demo data into $(ESF_DATA_DIR) ..."; \
+	  $(BIN)/esf-monitor generate --out "$(ESF_DATA_DIR)" --seed 42 --scale 1; \
+	fi
+	$(BIN)/esf-monitor run
+
+run: venv
+	$(BIN)/esf-monitor run
+
+## make test: the whole suite (creates the venv if needed).
+test: venv
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+## make ui: Dagster UI on http://127.0.0.1:3000 over the same data folder (with the daemon).
+ui: venv
+	$(BIN)/esf-monitor ui
+
+## make bench: speed and memory, recorded in BENCHMARKS.md (never part of make test).
+bench: venv
+	$(BIN)/python -m esf_monitor.bench
+
+docs: venv
+	$(BIN)/esf-monitor dbt-docs
+
+clean-data:
+	rm -rf "$(ESF_DATA_DIR)"
