@@ -1,0 +1,55 @@
+"""Archive and quarantine keep every byte; the version log decides what is new."""
+
+from pathlib import Path
+
+from esf_monitor import store
+from esf_monitor.paths import DataDir
+
+
+def _dd(tmp_path) -> DataDir:
+    return DataDir(tmp_path).ensure()
+
+
+def test_archive_keeps_every_version_once(tmp_path):
+    dd = _dd(tmp_path)
+    src = tmp_path / "2024-01.csv"
+    src.write_bytes(b"a,b\n1,2\n")
+    sha1 = store.sha256_of(src)
+    first = store.archive_copy(dd, src, "P-1", "participants", "2024-01", sha1)
+    again = store.archive_copy(dd, src, "P-1", "participants", "2024-01", sha1)
+    assert first == again and first.read_bytes() == src.read_bytes()
+    src.write_bytes(b"a,b\n1,3\n")
+    second = store.archive_copy(dd, src, "P-1", "participants", "2024-01", store.sha256_of(src))
+    assert second != first
+    assert first.read_bytes() == b"a,b\n1,2\n" and second.read_bytes() == b"a,b\n1,3\n"
+
+
+def test_is_processed_looks_at_the_latest_version_only(tmp_path):
+    dd = _dd(tmp_path)
+    rec = dict(provider_id="P-1", extract_type="participants", reporting_month="2024-01",
+               file_name="2024-01.csv", arrived_at="2024-02-05T10:00:00Z")
+    assert not store.is_processed(dd, "P-1", "participants", "2024-01", "aaa")
+    store.append_version(dd, store.VersionRecord(sha256="aaa", **rec))
+    assert store.is_processed(dd, "P-1", "participants", "2024-01", "aaa")
+    store.append_version(dd, store.VersionRecord(sha256="bbb", **rec))
+    # re-sending the OLD bytes after a newer version makes them current again → process again
+    assert not store.is_processed(dd, "P-1", "participants", "2024-01", "aaa")
+    assert [v.sha256 for v in store.read_versions(dd, "P-1", "participants", "2024-01")] == ["aaa", "bbb"]
+    assert len(store.all_versions(dd)) == 2
+
+
+def test_unroutable_file_is_moved_untouched_with_reason(tmp_path):
+    dd = _dd(tmp_path)
+    bad = dd.landing / "stray.csv"
+    bad.write_bytes(b"\x00\x01binary")
+    dest = store.quarantine_unroutable(dd, bad, "Pfad ungültig", "invalid path")
+    assert not bad.exists()
+    assert dest.read_bytes() == b"\x00\x01binary"
+    reason = Path(str(dest) + ".reason.txt").read_text(encoding="utf-8")
+    assert "Pfad ungültig" in reason and "invalid path" in reason
+
+
+def test_partition_key_round_trip():
+    key = store.partition_key("JC-HH", "followup", "2025-03")
+    assert key == "JC-HH|followup|2025-03"
+    assert store.split_partition_key(key) == ("JC-HH", "followup", "2025-03")
