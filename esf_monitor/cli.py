@@ -1,0 +1,149 @@
+"""``esf-monitor`` — the command line of the data team and of project staff.
+
+One code path: ``run`` drives Dagster (esf_monitor.runner); ``validate`` runs exactly the
+checks the pipeline runs (esf_monitor.intake.check_file).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from esf_monitor.paths import data_dir
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="esf-monitor: ESF+ Monitoring — Datenannahme, Indikatoren, Dashboards.")
+console = Console()
+
+
+@app.command()
+def generate(out: Path = typer.Option(..., help="Zielordner / target data folder"),
+             seed: int = typer.Option(42, help="Zufallsstartwert / random seed"),
+             scale: float = typer.Option(1.0, help="Skalierung / scale (1 = a few thousand spells)"),
+             months: int = typer.Option(24, help="Berichtsmonate / reporting months")):
+    """Demo-Daten erzeugen / generate a complete demo data folder (deterministic per seed)."""
+    from esf_monitor.generator import generate as _generate
+
+    summary = _generate(out, seed=seed, scale=scale, months=months)
+    console.print(f"[green]Demo-Daten / demo data:[/] {out}  {summary}")
+
+
+@app.command()
+def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Dateien neu rechnen / rebuild even if nothing is new")):
+    """Alle wartenden Dateien verarbeiten / process every file waiting under landing/ through Dagster."""
+    from esf_monitor.runner import run_pending
+
+    dd = data_dir()
+    if not dd.registry_csv.exists():
+        console.print(f"[red]Projektregister fehlt / registry missing:[/] {dd.registry_csv}")
+        raise typer.Exit(2)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("Scan landing/", total=None)
+
+        def progress(text: str, done: int, total: int) -> None:
+            bar.update(task, description=text, completed=done, total=total)
+
+        report = run_pending(dd, progress=progress, force_refresh=refresh)
+
+    table = Table(title="Ergebnis / result")
+    table.add_column("Upload-Slot / slot")
+    table.add_column("Status")
+    for key, status in report.ingested:
+        colour = "green" if status.startswith("accepted") else "yellow"
+        table.add_row(key, f"[{colour}]{status}[/]")
+    for path, reason in report.scan.unroutable:
+        table.add_row(str(path), f"[yellow]quarantined: {reason}[/]")
+    for key in report.failed:
+        table.add_row(key, "[red]FAILED[/]")
+    if report.ingested or report.scan.unroutable or report.failed:
+        console.print(table)
+    if not report.scan.pending and not report.refreshed:
+        console.print("Nichts Neues / nothing new — exports unchanged.")
+    console.print(f"Exporte / exports:     {dd.exports}")
+    console.print(f"Dashboard:             {dd.dashboards / 'index.html'}")
+    console.print(f"Quarantäne / quarantine: {dd.quarantine}")
+    if not report.ok:
+        console.print("[red]Fehlgeschlagen / failed:[/] " + ", ".join(report.failed))
+        raise typer.Exit(1)
+
+
+def _check(file: Path, provider: str, type_: str, month: str):
+    from esf_monitor.intake import check_file, read_registry
+
+    dd = data_dir()
+    registry = read_registry(dd.registry_csv)
+    return check_file(file, provider, type_, month, registry)
+
+
+@app.command()
+def validate(file: Path, provider: str = typer.Option(...), type: str = typer.Option(...),
+             month: str = typer.Option(..., help="YYYY-MM"),
+             report_dir: Path = typer.Option(None, help="Bericht hierhin schreiben / write report here")):
+    """Datei vor dem Hochladen prüfen / check a file before upload (same verdict as the pipeline)."""
+    from esf_monitor.intake import write_report
+
+    result = _check(file, provider, type, month)
+    console.print(result.summary_de)
+    console.print()
+    console.print(result.summary_en)
+    if report_dir is not None:
+        for p in write_report(result, report_dir, file.stem):
+            console.print(f"Bericht / report: {p}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def upload(file: Path, provider: str = typer.Option(...), type: str = typer.Option(...),
+           month: str = typer.Option(..., help="YYYY-MM")):
+    """Prüfen und in landing/ ablegen / validate, then place into landing/ atomically."""
+    result = _check(file, provider, type, month)
+    if not result.ok:
+        console.print(result.summary_de)
+        console.print(result.summary_en)
+        console.print("[red]Nicht hochgeladen / not uploaded.[/]")
+        raise typer.Exit(1)
+    dest_dir = data_dir().landing / provider / type
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / f"{month}{file.suffix.lower()}"
+    tmp = dest_dir / f".{dest.name}.uploading"
+    shutil.copyfile(file, tmp)
+    os.replace(tmp, dest)
+    console.print(f"[green]Hochgeladen / uploaded:[/] {dest}")
+
+
+@app.command()
+def versions(provider: str, type: str, month: str):
+    """Versionen eines Upload-Slots / list the archived versions of one slot."""
+    from esf_monitor import store
+
+    table = Table(title=f"{provider}|{type}|{month}")
+    for col in ("arrived_at", "processed_at", "status", "sha256", "rows", "errors", "warnings"):
+        table.add_column(col)
+    for v in store.read_versions(data_dir(), provider, type, month):
+        table.add_row(v.arrived_at, v.processed_at, v.status, v.sha256[:16], str(v.row_count),
+                      str(v.error_count), str(v.warning_count))
+    console.print(table)
+
+
+@app.command()
+def ui(port: int = 3000, host: str = "127.0.0.1"):
+    """Dagster-Oberfläche / Dagster UI (webserver + daemon) over the same data folder."""
+    from esf_monitor.runner import REPO_ROOT, prepare_instance
+
+    prepare_instance(data_dir())
+    cmd = [str(Path(sys.executable).parent / "dagster"), "dev", "-h", host, "-p", str(port),
+           "-w", str(REPO_ROOT / "workspace.yaml")]
+    raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT))
+
+
+if __name__ == "__main__":
+    app()

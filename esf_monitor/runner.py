@@ -1,0 +1,170 @@
+"""Headless driver of the Dagster pipeline (``esf-monitor run``) — it does NOT re-implement it.
+
+It does what the landing sensor and declarative automation do under the daemon, in one go:
+scan the landing folder, register every new or changed upload slot as a dynamic partition,
+run the ingest job per slot, then one ``refresh_indicators`` run for the whole burst.
+All runs go through a real ``DagsterInstance`` under ``$ESF_DATA_DIR/dagster_home``, so they
+show up in ``make ui`` afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from esf_monitor import store
+from esf_monitor.paths import DataDir
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class PendingFile:
+    key: str
+    path: Path
+    sha256: str
+
+
+@dataclass
+class ScanResult:
+    pending: list[PendingFile] = field(default_factory=list)
+    unroutable: list[tuple[Path, str]] = field(default_factory=list)
+    unchanged: int = 0
+    next_cursor_ns: int = -1
+
+
+@dataclass
+class RunReport:
+    scan: ScanResult
+    ingested: list[tuple[str, str]] = field(default_factory=list)  # (partition key, status)
+    refreshed: bool = False
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def prepare_instance(dd: DataDir):
+    """DAGSTER_HOME under the data folder, with the project's dagster.yaml; returns the instance."""
+    from dagster import DagsterInstance
+
+    dd.ensure()
+    os.environ["DAGSTER_HOME"] = str(dd.dagster_home)
+    os.environ["ESF_DATA_DIR"] = str(dd.root)
+    target = dd.dagster_home / "dagster.yaml"
+    source = REPO_ROOT / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        shutil.copyfile(source, target)
+    return DagsterInstance.get()
+
+
+def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
+    """New or changed uploads (by checksum); files at an unroutable path go to quarantine.
+
+    ``since_ctime_ns`` lets the sensor skip (without hashing) files not changed since its
+    last tick; ``ScanResult.next_cursor_ns`` is the scan's start minus 2 s, so a file that
+    lands while the folder is being walked is looked at again next tick (the run key makes
+    the repeat harmless). ctime, not mtime: an
+    upload tool may preserve an OLD modification time (``cp -p``, rsync, unzip), but the
+    kernel sets ctime on every create, write or rename, and nobody can set it back.
+    """
+    from esf_monitor.intake import PathRejected, parse_landing_path, read_registry
+
+    registry = read_registry(dd.registry_csv)
+    result = ScanResult(next_cursor_ns=max(since_ctime_ns, time.time_ns() - 2_000_000_000))
+    if not dd.landing.is_dir():
+        return result
+    for path in sorted(p for p in dd.landing.rglob("*") if p.is_file() or p.is_symlink()):
+        if path.name.startswith("."):  # temp files of an upload in progress (atomic rename)
+            continue
+        ctime = path.lstat().st_ctime_ns
+        if ctime <= since_ctime_ns:
+            continue
+        try:
+            lp = parse_landing_path(path, dd.landing, registry)
+        except PathRejected as exc:
+            store.quarantine_unroutable(dd, path, exc.reason_de, exc.reason_en)
+            result.unroutable.append((path, exc.reason_en))
+            continue
+        sha = store.sha256_of(path)
+        if store.is_processed(dd, lp.provider_id, lp.extract_type, lp.month, sha):
+            result.unchanged += 1
+            continue
+        result.pending.append(PendingFile(
+            store.partition_key(lp.provider_id, lp.extract_type, lp.month), path, sha))
+    # months in order, so that the archive's version history reads chronologically
+    result.pending.sort(key=lambda f: (f.key.split("|")[2], f.key))
+    return result
+
+
+def registry_changed(instance, dd: DataDir) -> str | None:
+    """The registry file's checksum if it differs from the last materialised registry, else None."""
+    from dagster import AssetKey
+
+    if not dd.registry_csv.exists():
+        return None
+    current = store.sha256_of(dd.registry_csv)
+    reg = instance.get_latest_materialization_event(AssetKey("registry"))
+    if reg is None:
+        return current
+    meta = reg.asset_materialization.metadata
+    return None if ("sha256" in meta and meta["sha256"].value == current) else current
+
+
+def _needs_refresh(instance, dd: DataDir) -> bool:
+    """True unless the dashboards are materialised after the registry, and the registry is unchanged."""
+    from dagster import AssetKey
+
+    dash = instance.get_latest_materialization_event(AssetKey("dashboards"))
+    reg = instance.get_latest_materialization_event(AssetKey("registry"))
+    if dash is None or reg is None or not (dd.dashboards / "index.html").exists():
+        return True
+    return registry_changed(instance, dd) is not None or dash.timestamp < reg.timestamp
+
+
+def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = None,
+                force_refresh: bool = False) -> RunReport:
+    instance = prepare_instance(dd)
+    from orchestration.definitions import defs
+    from orchestration.partitions import FILE_PARTITIONS
+
+    scan = scan_landing(dd)
+    report = RunReport(scan)
+    by_type: dict[str, list[str]] = {}
+    for f in scan.pending:
+        by_type.setdefault(f.key.split("|")[1], []).append(f.key)
+    for extract_type, keys in by_type.items():
+        instance.add_dynamic_partitions(FILE_PARTITIONS[extract_type].name, keys)
+
+    total = len(scan.pending) + 1
+    for i, f in enumerate(scan.pending):
+        extract_type = f.key.split("|")[1]
+        if progress:
+            progress(f"Prüfe / validating {f.key}", i, total)
+        job = defs.resolve_job_def(f"ingest_{extract_type}")
+        result = job.execute_in_process(instance=instance, partition_key=f.key,
+                                        tags={"esf/sha256": f.sha256}, raise_on_error=False)
+        if not result.success:
+            report.failed.append(f.key)
+            continue
+        status = next(
+            (str(m.metadata["status"].value) for m in result.asset_materializations_for_node(
+                f"raw_{extract_type}")), "?")
+        report.ingested.append((f.key, status))
+
+    if scan.pending or force_refresh or _needs_refresh(instance, dd):
+        if progress:
+            progress("dbt build → Exporte / exports → Dashboards", len(scan.pending), total)
+        result = defs.resolve_job_def("refresh_indicators").execute_in_process(
+            instance=instance, raise_on_error=False)
+        report.refreshed = True
+        if not result.success:
+            report.failed.append("refresh_indicators")
+    if progress:
+        progress("fertig / done", total, total)
+    return report

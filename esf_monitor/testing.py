@@ -1,0 +1,24 @@
+"""Test harness: run the real pipeline (Dagster, dbt, exports, dashboards) on a data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from esf_monitor.paths import DataDir
+
+
+def run_pipeline(data_dir: Path, refresh: bool = False) -> Path:
+    """Process every waiting file of ``data_dir`` exactly as ``esf-monitor run`` does.
+
+    Sets ``ESF_DATA_DIR`` for the process (the one variable that decides paths) and raises
+    if any asset failed. Returns the exports folder.
+    """
+    from esf_monitor.runner import run_pending
+
+    os.environ["ESF_DATA_DIR"] = str(Path(data_dir).resolve())
+    dd = DataDir(Path(data_dir).resolve())
+    report = run_pending(dd, force_refresh=refresh)
+    if not report.ok:
+        raise RuntimeError(f"pipeline failed for: {report.failed}")
+    return dd.exports

@@ -1,0 +1,18 @@
+"""The one ``Definitions`` of esf-monitor (loaded by workspace.yaml and by the CLI)."""
+
+import dagster as dg
+
+from orchestration.assets.dbt import dbt_resource, esf_dbt_models
+from orchestration.assets.intake import delivery_log, raw_assets, registry
+from orchestration.assets.publish import dashboards, indicator_exports
+from orchestration.jobs import ingest_jobs, refresh_job
+from orchestration.sensors import landing_sensor, refresh_after_burst
+
+defs = dg.Definitions(
+    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards],
+    jobs=[*ingest_jobs.values(), refresh_job],
+    sensors=[landing_sensor, refresh_after_burst],
+    resources={"dbt": dbt_resource()},
+    # One process per run: each step subprocess would cost ~4 s to start (latency matters).
+    executor=dg.in_process_executor,
+)

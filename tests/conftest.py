@@ -1,0 +1,36 @@
+"""Shared fixtures. Every test works in its own temp data folder (ESF_DATA_DIR)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """An empty data folder, set as ESF_DATA_DIR for the test."""
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv("ESF_DATA_DIR", str(root))
+    monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_generated(tmp_path_factory) -> Path:
+    """A small generated data folder (read-only template: copy before use)."""
+    from esf_monitor.generator import generate
+
+    out = tmp_path_factory.mktemp("generated") / "data"
+    generate(out, seed=7, scale=0.3, months=8, end_month="2025-06")
+    return out
+
+
+def copy_folder(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, dirs_exist_ok=True)
+    return dest
