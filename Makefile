@@ -13,7 +13,7 @@ PIP_QUIET := sed "/is ignored: it is neither a file nor a directory/d"
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.lock 2>&1 | $(PIP_QUIET)
-	$(BIN)/pip install -q --no-deps --no-build-isolation -e . 2>&1 | $(PIP_QUIET)
+	$(BIN)/pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
 	$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations"
 	touch $@
 

@@ -27,7 +27,6 @@ ALL_MONTHS_EXTRA = ["delivery_status", "participant_breakdowns"]
 MARTS = list(CUTOFF_EXPORTS) + ALL_MONTHS_EXTRA
 
 GENDER_ORDER = {"f": 0, "m": 1, "d": 2, "total": 3}
-COUNT_INDICATORS = {"participants_cumulative", "participants_active", "entries_month", "leavers_month"}
 
 
 @dataclass
@@ -46,18 +45,19 @@ def export_cutoffs(all_cutoffs: list[str]) -> list[str]:
     return sorted(chosen)
 
 
+def _number_text(column: str) -> pl.Expr:
+    """Whole numbers without a decimal point ("12"), others as the shortest exact decimal
+    ("0.3333333333333333", "102.5"); null stays an empty cell. One rule for every number, so
+    a reach denominator (a mean population) keeps its fraction and counts stay integers."""
+    x = pl.col(column).cast(pl.Float64)
+    return (pl.when(x.is_null()).then(None)
+            .when(x == x.floor()).then(x.cast(pl.Int64).cast(pl.Utf8))
+            .otherwise(x.cast(pl.Utf8)).alias(column))
+
+
 def _format(frame: pl.DataFrame, mart: str) -> pl.DataFrame:
-    """Counts as integers, rates/durations as shortest exact decimal; null = empty cell."""
-    if mart in ("common_indicators", "sfc_table"):
-        frame = frame.with_columns(pl.col("value").cast(pl.Int64))
-    if mart == "indicators":
-        is_count = pl.col("indicator").is_in(list(COUNT_INDICATORS))
-        frame = frame.with_columns(
-            pl.col("numerator").cast(pl.Int64),
-            pl.col("denominator").cast(pl.Int64),
-            pl.when(is_count).then(pl.col("value").cast(pl.Int64).cast(pl.Utf8))
-            .otherwise(pl.col("value").cast(pl.Float64).cast(pl.Utf8)).alias("value"),
-        )
+    numeric = [c for c in ("numerator", "denominator", "value") if c in frame.columns]
+    frame = frame.with_columns(_number_text(c) for c in numeric)
     sort_cols = [c for c in CUTOFF_EXPORTS.get(mart, frame.columns) if c not in
                  ("gender", "value", "numerator", "denominator")]
     if "gender" in frame.columns:
@@ -77,7 +77,7 @@ def _write_csv(frame: pl.DataFrame, path: Path) -> Path:
 
 def write_exports(dd: DataDir) -> ExportSummary:
     with warehouse.connect(dd.warehouse, read_only=True) as con:
-        marts = {m: con.execute(f"select * from {_relation(con, m)}").pl() for m in MARTS}
+        marts = {m: con.sql(f"select * from {_relation(con, m)}").pl() for m in MARTS}
     files: list[Path] = []
     for mart in MARTS:
         frame = marts[mart]
@@ -103,10 +103,11 @@ def write_exports(dd: DataDir) -> ExportSummary:
 
 def _relation(con, name: str) -> str:
     """Schema-qualified name of a dbt mart, wherever the dbt project's schema config put it."""
-    row = con.execute(
+    rows = con.execute(
         "select table_schema from information_schema.tables where table_name = ? "
         "and table_schema <> 'raw' order by table_schema like '%marts%' desc limit 1", [name]
-    ).fetchone()
+    ).fetchall()  # fetchall: DuckDB 2 keeps a half-fetched result open and refuses the next query
+    row = rows[0] if rows else None
     if row is None:
         raise LookupError(f"dbt mart {name!r} not found in the warehouse — did `dbt build` run?")
     return f'"{row[0]}"."{name}"'

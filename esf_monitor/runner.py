@@ -127,6 +127,21 @@ def _needs_refresh(instance, dd: DataDir) -> bool:
     return registry_changed(instance, dd) is not None or dash.timestamp < reg.timestamp
 
 
+def contiguous_blocks(ordered: list[str], wanted: set[str]) -> list[list[str]]:
+    """Split ``wanted`` keys into runs of neighbours in the partitions' order (one Dagster run each)."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for key in ordered:
+        if key in wanted:
+            current.append(key)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
 def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = None,
                 force_refresh: bool = False) -> RunReport:
     instance = prepare_instance(dd)
@@ -142,20 +157,23 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
         instance.add_dynamic_partitions(FILE_PARTITIONS[extract_type].name, keys)
 
     total = len(scan.pending) + 1
-    for i, f in enumerate(scan.pending):
-        extract_type = f.key.split("|")[1]
-        if progress:
-            progress(f"Prüfe / validating {f.key}", i, total)
+    done = 0
+    for extract_type, keys in by_type.items():
         job = defs.resolve_job_def(f"ingest_{extract_type}")
-        result = job.execute_in_process(instance=instance, partition_key=f.key,
-                                        tags={"esf/sha256": f.sha256}, raise_on_error=False)
-        if not result.success:
-            report.failed.append(f.key)
-            continue
-        status = next(
-            (str(m.metadata["status"].value) for m in result.asset_materializations_for_node(
-                f"raw_{extract_type}")), "?")
-        report.ingested.append((f.key, status))
+        ordered = instance.get_dynamic_partitions(FILE_PARTITIONS[extract_type].name)
+        for block in contiguous_blocks(ordered, set(keys)):
+            if progress:
+                label = block[0] if len(block) == 1 else f"{block[0]} … {block[-1]} ({len(block)})"
+                progress(f"Prüfe / validating {label}", done, total)
+            tags = {"dagster/asset_partition_range_start": block[0],
+                    "dagster/asset_partition_range_end": block[-1]}
+            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+            done += len(block)
+            if not result.success:
+                report.failed.extend(block)
+                continue
+            report.ingested.extend(
+                (k, store.read_versions(dd, *store.split_partition_key(k))[-1].status) for k in block)
 
     if scan.pending or force_refresh or _needs_refresh(instance, dd):
         if progress:

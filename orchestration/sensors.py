@@ -6,7 +6,6 @@ the run key ``<slot>@<sha256>`` makes Dagster refuse a second run for the same b
 a ``touch`` without new content), even across restarts.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -5,7 +5,6 @@ Sources map to the intake assets through ``meta.dagster.asset_key`` in
 → intermediate → marts in the UI.
 """
 
-from __future__ import annotations
 
 import os
 import shutil
@@ -51,6 +50,13 @@ if _manifest_is_stale():
 
 class EsfDbtTranslator(DagsterDbtTranslator):
     """Groups by dbt folder (staging / intermediate / marts) so the UI reads like the project."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        # A model's key is its name (the name an analyst reads in the dashboard's source note),
+        # not schema-prefixed; sources keep their meta mapping to the intake assets.
+        if dbt_resource_props.get("resource_type") in ("model", "seed", "snapshot"):
+            return dg.AssetKey(dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -4,7 +4,6 @@ Every asset here writes the warehouse, so all sit in the pool ``warehouse`` (lim
 dagster.yaml): DuckDB allows one writing process.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
@@ -38,6 +37,16 @@ def registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"projects": frame.height, "sha256": sha})
 
 
+def _outcome_table(outcomes) -> str:
+    lines = ["| slot | status | rows | errors | warnings | incomplete |", "|---|---|---|---|---|---|"]
+    for key, o in outcomes:
+        r = o.record
+        status = r.status + (" (unchanged)" if o.unchanged else "")
+        lines.append(f"| {key} | {status} | {r.row_count} | {r.error_count} | {r.warning_count} "
+                     f"| {r.incomplete_count} |")
+    return "\n".join(lines)
+
+
 def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
     name = f"raw_{extract_type}"
 
@@ -45,6 +54,9 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         name=name,
         group_name="intake",
         partitions_def=FILE_PARTITIONS[extract_type],
+        # One run may ingest a whole range of slots (history, backfill): Dagster run overhead
+        # is paid once, not per file. The landing sensor still requests one run per file.
+        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         kinds={"polars", "pandera", "duckdb"},
         check_specs=[dg.AssetCheckSpec(
@@ -55,29 +67,46 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         f"`<provider>|{extract_type}|<YYYY-MM>`; a newer accepted version replaces the slot's rows.",
     )
     def _raw_asset(context: dg.AssetExecutionContext):
-        provider_id, key_type, month = store.split_partition_key(context.partition_key)
-        if key_type != extract_type:
-            raise dg.Failure(f"partition {context.partition_key} is not a {extract_type} slot")
         dd = data_dir()
-        outcome = ingest_slot(dd, provider_id, extract_type, month, read_registry(dd.registry_csv),
-                              force=context.run.tags.get("esf/force") == "true")
-        rec = outcome.record
+        registry_frame = read_registry(dd.registry_csv)
+        force = context.run.tags.get("esf/force") == "true"
+        outcomes = []
+        for key in context.partition_keys:
+            provider_id, key_type, month = store.split_partition_key(key)
+            if key_type != extract_type:
+                raise dg.Failure(f"partition {key} is not a {extract_type} slot")
+            outcome = ingest_slot(dd, provider_id, extract_type, month, registry_frame, force=force)
+            context.log.info(f"{key}: {outcome.record.status}"
+                             + (" (unchanged)" if outcome.unchanged else ""))
+            outcomes.append((key, outcome))
+        rejected = [(k, o) for k, o in outcomes if not o.accepted]
         metadata = {
-            "status": rec.status + (" (unchanged)" if outcome.unchanged else ""),
-            "sha256": rec.sha256, "file": rec.file_name, "arrived_at": rec.arrived_at,
-            "rows": rec.row_count, "errors": rec.error_count, "warnings": rec.warning_count,
-            "incomplete_core_data": rec.incomplete_count,
-            "versions": len(store.read_versions(dd, provider_id, extract_type, month)),
+            "slots": len(outcomes),
+            "accepted": len(outcomes) - len(rejected),
+            "rejected": len(rejected),
+            "rows": sum(o.record.row_count for _, o in outcomes),
+            "incomplete_core_data": sum(o.record.incomplete_count for _, o in outcomes),
+            "outcomes": dg.MetadataValue.md(_outcome_table(outcomes[:200])),
         }
-        if rec.quarantine_path:
-            metadata["quarantine"] = dg.MetadataValue.path(rec.quarantine_path)
-        check_meta = {"summary_de": dg.MetadataValue.md(rec.summary_de or "-"),
-                      "summary_en": dg.MetadataValue.md(rec.summary_en or "-"),
-                      "errors": rec.error_count, "warnings": rec.warning_count}
+        if len(outcomes) == 1:
+            rec = outcomes[0][1].record
+            metadata.update({"status": rec.status, "sha256": rec.sha256, "file": rec.file_name,
+                             "arrived_at": rec.arrived_at,
+                             "versions": len(store.read_versions(
+                                 dd, rec.provider_id, extract_type, rec.reporting_month))})
+            if rec.quarantine_path:
+                metadata["quarantine"] = dg.MetadataValue.path(rec.quarantine_path)
+        check_meta = {
+            "rejected_slots": ", ".join(k for k, _ in rejected) or "-",
+            "summary_de": dg.MetadataValue.md("\n\n".join(
+                f"**{k}**\n\n{o.record.summary_de}" for k, o in rejected[:20]) or "-"),
+            "summary_en": dg.MetadataValue.md("\n\n".join(
+                f"**{k}**\n\n{o.record.summary_en}" for k, o in rejected[:20]) or "-"),
+        }
         yield dg.MaterializeResult(
             metadata=metadata,
             check_results=[dg.AssetCheckResult(
-                check_name="contract", passed=rec.status == "accepted",
+                check_name="contract", passed=not rejected,
                 severity=dg.AssetCheckSeverity.ERROR, metadata=check_meta)],
         )
 

@@ -5,7 +5,6 @@ the exported files, never DuckDB — so an analyst's browser never holds a wareh
 apply small-cell suppression (esf_monitor.dashboard.suppression).
 """
 
-from __future__ import annotations
 
 import dagster as dg
 

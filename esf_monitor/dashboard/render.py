@@ -1,0 +1,277 @@
+"""Page model and HTML rendering: one Jinja template (autoescaped), inline CSS and JS.
+
+Pages are built as a list of sections of blocks (KPI cards, tables, charts, text); the
+template knows how to draw each block, the page builders only decide what to show. Chart
+specs go into `<script type="application/json" class="vega-spec">` tags — one per chart —
+and one inline copy of the Vega bundle draws them all. JSON is escaped so that no `</script>`
+can end the tag early.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import altair as alt
+import jinja2
+import vl_convert as vlc
+from markupsafe import Markup
+
+from esf_monitor.dashboard.labels import HIDDEN_NOTE, bi
+
+
+@dataclass
+class Cell:
+    text: str
+    attrs: dict[str, str] = field(default_factory=dict)  # rendered as data-<key>
+    cls: str = ""
+    title: str = ""
+    href: str = ""
+
+
+@dataclass
+class Kpi:
+    label: str
+    text: str
+    attrs: dict[str, str]
+    source: str
+
+
+@dataclass
+class Block:
+    kind: str                      # kpis | table | chart | text | links | grid
+    title: str = ""
+    source: str = ""
+    cls: str = ""
+    text: str = ""
+    id: str = ""
+    json: str = ""
+    items: list = field(default_factory=list)       # Kpi (kpis), Cell (links), Block (grid)
+    header: list[Cell] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    id: str = ""
+    intro: str = ""
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    title: str
+    subtitle: str
+    nav: list[Cell]
+    sections: list[Section]
+    root: str = ""                 # relative path to the dashboard folder ("../" for projects/)
+    _chart_count: int = 0
+
+    def chart(self, chart_spec: dict, title: str, source: str) -> Block:
+        """A chart block with a page-unique id."""
+        self._chart_count += 1
+        return Block(kind="chart", id=f"chart-{self._chart_count}", title=title, source=source,
+                     json=script_json(chart_spec))
+
+    @property
+    def has_charts(self) -> bool:
+        return self._chart_count > 0
+
+
+def script_json(value) -> str:
+    """JSON safe to place inside a <script> element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """Vega + Vega-Lite + Vega-Embed as one script (vl-convert bundles them; no network)."""
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    version = wanted if wanted in vlc.get_vegalite_versions() else None
+    return vlc.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+
+
+def embed_options() -> str:
+    """vega-embed options: no action menu (it links to the online editor), SVG, German number format."""
+    locale = {**vlc.get_format_locale("de-DE"), "percent": "\u00a0%"}
+    return script_json({"actions": False, "renderer": "svg", "formatLocale": locale,
+                        "timeFormatLocale": vlc.get_time_format_locale("de-DE")})
+
+
+EMBED_JS = """
+(function () {
+  var options = JSON.parse(document.getElementById("vega-options").textContent);
+  document.querySelectorAll("script.vega-spec").forEach(function (el) {
+    var target = document.getElementById(el.dataset.target);
+    vegaEmbed(target, JSON.parse(el.textContent), options).catch(function (err) {
+      target.textContent = "Diagramm konnte nicht gezeichnet werden / chart could not be drawn: " + err;
+    });
+  });
+})();
+"""
+
+CSS = """
+:root { --ink: #1d2733; --muted: #5b6775; --line: #d5dbe3; --accent: #1f4e79; --soft: #eef3f8; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--ink); background: #fff; margin: 0; line-height: 1.4; font-size: 15px; }
+header { background: var(--soft); border-bottom: 3px solid var(--accent); padding: 12px 24px; }
+header h1 { margin: 4px 0; font-size: 1.5em; color: var(--accent); }
+header .subtitle { margin: 0; color: var(--muted); }
+nav a { margin-right: 14px; color: var(--accent); }
+main { padding: 8px 24px 24px; max-width: 1280px; }
+footer { padding: 8px 24px 24px; border-top: 1px solid var(--line); }
+section { margin-top: 28px; }
+section h2 { border-bottom: 1px solid var(--line); padding-bottom: 4px; color: var(--accent); }
+section .intro { color: var(--muted); }
+.grid { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
+figure { margin: 12px 0; max-width: 100%; }
+figcaption.source, .source { font-size: 0.78em; color: var(--muted); }
+.kpis { display: flex; flex-wrap: wrap; gap: 12px; }
+.kpi { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 190px;
+       max-width: 240px; background: #fff; }
+.kpi-label { font-size: 0.85em; color: var(--muted); }
+.kpi-value { font-size: 1.7em; font-weight: 600; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: 0.9em; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+th, td { border: 1px solid var(--line); padding: 3px 8px; }
+thead th { background: var(--soft); }
+tbody th { text-align: left; font-weight: normal; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total th, tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }
+.chart { min-height: 60px; }
+.chart svg { max-width: 100%; height: auto; }
+.nodata { padding: 12px; background: var(--soft); border-left: 4px solid var(--accent); }
+.note { color: var(--muted); font-size: 0.9em; }
+table.heatmap td { text-align: center; min-width: 34px; }
+.st-accepted { background: #d8f0d8; }
+.st-corrected { background: #fff1c2; }
+.st-rejected { background: #f7c9c9; }
+.st-missing { background: #e4e4e4; color: #555; }
+.ok { color: #176b1d; font-weight: 600; }
+.fail { color: #a31515; font-weight: 700; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { font-size: 10pt; background: #fff !important; color: #000; }
+  header { background: none !important; border-bottom: 1px solid #000; padding: 0 0 6px; }
+  header h1, section h2 { color: #000; }
+  nav, noscript { display: none; }
+  main { padding: 0; max-width: none; }
+  .chart svg { max-width: 100% !important; height: auto !important; }
+  figure, .kpi, tr { break-inside: avoid; }
+  section { break-before: page; }
+  section:first-of-type { break-before: auto; }
+  .table-wrap { overflow: visible; }
+  .st-accepted, .st-corrected, .st-rejected, .st-missing, thead th {
+    -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ page.title }}</title>
+<style>{{ css }}</style>
+</head>
+<body>
+{%- macro cell(c, tag) -%}
+<{{ tag }}{% if c.cls %} class="{{ c.cls }}"{% endif %}{% if c.title %} title="{{ c.title }}"{% endif %}
+{%- for k, v in c.attrs.items() %} data-{{ k }}="{{ v }}"{% endfor %}>
+{%- if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% else %}{{ c.text }}{% endif %}</{{ tag }}>
+{%- endmacro %}
+{%- macro block(b) -%}
+{% if b.kind == "kpis" %}
+<div class="kpis">
+{%- for k in b.items %}
+<div class="kpi" title="{{ k.source }}"{% for a, v in k.attrs.items() %} data-{{ a }}="{{ v }}"{% endfor %}>
+<div class="kpi-label">{{ k.label }}</div><div class="kpi-value">{{ k.text }}</div>
+<div class="source">{{ k.source }}</div></div>
+{%- endfor %}
+</div>
+{% elif b.kind == "table" %}
+<figure class="table-figure"><div class="table-wrap">
+<table{% if b.cls %} class="{{ b.cls }}"{% endif %}{% if b.id %} id="{{ b.id }}"{% endif %}>
+<caption>{{ b.title }}</caption>
+<thead><tr>{% for h in b.header %}{{ cell(h, "th") }}{% endfor %}</tr></thead>
+<tbody>
+{%- for row in b.rows %}
+<tr{% if row[0].cls == "total" %} class="total"{% endif %}>{{ cell(row[0], "th") }}{% for c in row[1:] %}{{ cell(c, "td") }}{% endfor %}</tr>
+{%- endfor %}
+</tbody></table></div>
+{% if b.source %}<figcaption class="source">{{ b.source }}</figcaption>{% endif %}</figure>
+{% elif b.kind == "chart" %}
+<figure class="chart-figure">
+<div class="chart" id="{{ b.id }}" role="img" aria-label="{{ b.title }}"></div>
+<script type="application/json" class="vega-spec" data-target="{{ b.id }}">{{ b.json|safe }}</script>
+<figcaption class="source">{{ b.source }}</figcaption></figure>
+{% elif b.kind == "links" %}
+<ul class="links">{% for c in b.items %}<li><a href="{{ c.href }}">{{ c.text }}</a>{% if c.title %} — {{ c.title }}{% endif %}</li>{% endfor %}</ul>
+{% elif b.kind == "grid" %}
+<div class="grid">{% for inner in b.items %}{{ block(inner) }}{% endfor %}</div>
+{% else %}
+<p class="{{ b.cls or 'note' }}">{{ b.text }}</p>
+{% endif %}
+{%- endmacro %}
+<header>
+<nav>{% for c in page.nav %}<a href="{{ c.href }}">{{ c.text }}</a>{% endfor %}</nav>
+<h1>{{ page.title }}</h1>
+<p class="subtitle">{{ page.subtitle }}</p>
+</header>
+<main>
+{% if page.has_charts %}<noscript><p class="nodata">Diagramme benötigen JavaScript (in dieser Datei enthalten) / charts need JavaScript (contained in this file).</p></noscript>{% endif %}
+{% for s in page.sections %}
+<section{% if s.id %} id="{{ s.id }}"{% endif %}>
+<h2>{{ s.title }}</h2>
+{% if s.intro %}<p class="intro">{{ s.intro }}</p>{% endif %}
+{% for b in s.blocks %}{{ block(b) }}{% endfor %}
+</section>
+{% endfor %}
+</main>
+<footer><p class="note">{{ hidden_note }}</p></footer>
+{% if page.has_charts %}
+<script type="application/json" id="vega-options">{{ options|safe }}</script>
+<script>{{ bundle|safe }}</script>
+<script>{{ embed_js|safe }}</script>
+{% endif %}
+</body>
+</html>
+"""
+
+_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                          undefined=jinja2.StrictUndefined)
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    return _ENV.from_string(TEMPLATE)
+
+
+def render(page: Page) -> str:
+    return _template().render(
+        page=page, css=Markup(CSS), hidden_note=HIDDEN_NOTE,
+        bundle=vega_bundle() if page.has_charts else "", embed_js=EMBED_JS,
+        options=embed_options(),
+    )
+
+
+def write(page: Page, path: Path) -> Path:
+    """Render and replace atomically: a browser never opens half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render(page), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def nav(root: str) -> list[Cell]:
+    return [Cell(bi("Start", "Home"), href=f"{root}index.html"),
+            Cell(bi("Übersicht", "Overview"), href=f"{root}overview.html"),
+            Cell("SFC2021", href=f"{root}sfc.html")]
