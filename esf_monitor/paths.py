@@ -61,6 +61,10 @@ class DataDir:
         return self.root / "reports"
 
     @property
+    def quality(self) -> Path:
+        return self.root / "quality"
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
 

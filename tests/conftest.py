@@ -27,7 +27,7 @@ def small_generated(tmp_path_factory) -> Path:
     from esf_monitor.generator import generate
 
     out = tmp_path_factory.mktemp("generated") / "data"
-    generate(out, seed=7, scale=0.3, months=8, end_month="2025-06")
+    generate(out, seed=7, scale=1.5, months=8, end_month="2025-06")
     return out
 
 

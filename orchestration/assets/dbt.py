@@ -71,8 +71,12 @@ TRANSLATOR = EsfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 @dbt_assets(manifest=esf_dbt_project.manifest_path, project=esf_dbt_project,
             dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
 def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: staging views, intermediate, marts, data tests, SFC2021 rules and unit tests."""
-    invocation = dbt.cli(["build"], context=context)
+    """`dbt build`: staging views, intermediate, marts, data tests and the SFC2021 rules.
+
+    dbt unit tests check the SQL, not the data: they run in the test suite
+    (tests/test_dbt_project.py), not on every production build.
+    """
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
     try:
         yield from invocation.stream()
     finally:

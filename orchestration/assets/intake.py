@@ -71,14 +71,16 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         registry_frame = read_registry(dd.registry_csv)
         force = context.run.tags.get("esf/force") == "true"
         outcomes = []
-        for key in context.partition_keys:
-            provider_id, key_type, month = store.split_partition_key(key)
-            if key_type != extract_type:
-                raise dg.Failure(f"partition {key} is not a {extract_type} slot")
-            outcome = ingest_slot(dd, provider_id, extract_type, month, registry_frame, force=force)
-            context.log.info(f"{key}: {outcome.record.status}"
-                             + (" (unchanged)" if outcome.unchanged else ""))
-            outcomes.append((key, outcome))
+        with warehouse.connect(dd.warehouse) as con:
+            for key in context.partition_keys:
+                provider_id, key_type, month = store.split_partition_key(key)
+                if key_type != extract_type:
+                    raise dg.Failure(f"partition {key} is not a {extract_type} slot")
+                outcome = ingest_slot(dd, provider_id, extract_type, month, registry_frame,
+                                      force=force, con=con)
+                if not outcome.accepted:  # (one log line per slot would cost an event-log write each)
+                    context.log.warning(f"{key}: abgelehnt / rejected — {outcome.record.quarantine_path}")
+                outcomes.append((key, outcome))
         rejected = [(k, o) for k, o in outcomes if not o.accepted]
         metadata = {
             "slots": len(outcomes),
