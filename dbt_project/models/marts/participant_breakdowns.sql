@@ -1,0 +1,73 @@
+{#- Participants (cumulative at C), leavers and integrated leavers broken down by one
+    dimension at a time, per cut-off, project (and ALL) and gender (and total), for the
+    dashboards. Only categories that occur are listed (no zero rows). -#}
+{%- set dimensions = ['age_group', 'isced_level', 'access_channel', 'district', 'employment_status'] -%}
+{%- set target_groups = {
+    'elb_total': 'true',
+    'single_parents': 'is_single_parent',
+    'women_foreign_background': 'is_woman_foreign_background',
+    'parents_low_qualified': 'is_parent_low_qualified',
+} -%}
+with
+
+participants as (
+
+    select
+        *,
+        case when gender in ('f', 'm', 'd') then gender end as valid_gender
+    from {{ ref('int_participants_at_cutoff') }}
+
+),
+
+per_project as (
+
+    {%- for dimension in dimensions %}
+    select
+        cutoff,
+        project_id,
+        valid_gender,
+        '{{ dimension }}' as dimension,
+        coalesce(cast({{ dimension }} as varchar), 'unknown') as category,
+        count(*) as participants,
+        count(*) filter (where is_leaver) as leavers,
+        count(*) filter (where is_integrated) as integrated_leavers
+    from participants
+    group by cutoff, project_id, valid_gender, {{ dimension }}
+    union all
+    {%- endfor %}
+    {%- for code, member in target_groups.items() %}
+    select
+        cutoff,
+        project_id,
+        valid_gender,
+        'target_group' as dimension,
+        '{{ code }}' as category,
+        count(*) as participants,
+        count(*) filter (where is_leaver) as leavers,
+        count(*) filter (where is_integrated) as integrated_leavers
+    from participants
+    where {{ member }}
+    group by cutoff, project_id, valid_gender
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+
+)
+
+select
+    cutoff,
+    case when grouping(project_id) = 1 then 'ALL' else project_id end as project_id,
+    dimension,
+    category,
+    case when grouping(valid_gender) = 1 then 'total' else valid_gender end as gender,
+    cast(sum(participants) as bigint) as participants,
+    cast(sum(leavers) as bigint) as leavers,
+    cast(sum(integrated_leavers) as bigint) as integrated_leavers
+from per_project
+group by grouping sets (
+    (cutoff, project_id, valid_gender, dimension, category),
+    (cutoff, project_id, dimension, category),
+    (cutoff, valid_gender, dimension, category),
+    (cutoff, dimension, category)
+)
+-- participants without a valid gender only count in total
+having grouping(valid_gender) = 1 or valid_gender is not null

@@ -1,0 +1,36 @@
+{#- The common indicators per SFC2021 breakdown (specific objective x category of region):
+    the sums of the project rows of common_indicators, for every combination that occurs among
+    the projects started by the cut-off. -#}
+with
+
+common_indicators as (
+
+    select * from {{ ref('common_indicators') }}
+    where project_id <> 'ALL'
+
+),
+
+projects as (
+
+    select cutoff, project_id, specific_objective, category_of_region
+    from {{ ref('int_projects_at_cutoff') }}
+
+)
+
+select
+    common_indicators.cutoff,
+    projects.specific_objective,
+    projects.category_of_region,
+    common_indicators.indicator,
+    common_indicators.gender,
+    cast(sum(common_indicators.value) as bigint) as value
+from common_indicators
+inner join projects
+    on projects.cutoff = common_indicators.cutoff
+    and projects.project_id = common_indicators.project_id
+group by
+    common_indicators.cutoff,
+    projects.specific_objective,
+    projects.category_of_region,
+    common_indicators.indicator,
+    common_indicators.gender
