@@ -134,6 +134,27 @@ def versions(provider: str, type: str, month: str):
     console.print(table)
 
 
+@app.command("dbt-docs")
+def dbt_docs():
+    """dbt-Dokumentation offline erzeugen / build the dbt docs as one static HTML file.
+
+    ``dbt docs generate --static`` embeds manifest and catalog in ``static_index.html``, which
+    opens from the file system with no server: $ESF_DATA_DIR/docs/dbt/static_index.html.
+    """
+    from esf_monitor.runner import REPO_ROOT
+
+    dd = data_dir()
+    target = dd.root / "docs" / "dbt"
+    env = dict(os.environ, ESF_DATA_DIR=str(dd.root))
+    code = subprocess.call(
+        [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--static", "--quiet",
+         "--project-dir", str(REPO_ROOT / "dbt_project"), "--profiles-dir", str(REPO_ROOT / "dbt_project"),
+         "--target-path", str(target)], env=env)
+    if code == 0:
+        console.print(f"dbt-Dokumentation / dbt docs: {target / 'static_index.html'}")
+    raise typer.Exit(code)
+
+
 @app.command()
 def ui(port: int = 3000, host: str = "127.0.0.1"):
     """Dagster-Oberfläche / Dagster UI (webserver + daemon) over the same data folder."""

@@ -61,6 +61,18 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
             compute(participants, followup, target_population, projects, cutoff), exports / cutoff)
         assert differences == [], "\n".join(differences[:20])
 
+    # the demo reproduces the seeds' magnitudes (docs: calibration in esf_monitor/generator_data.py)
+    latest = pl.read_csv(exports / cutoffs[-1] / "indicators.csv", infer_schema_length=0)
+    total = latest.filter(pl.col("gender") == "total")
+    sib = total.filter(pl.col("project_id").str.starts_with("SIB-")
+                       & (pl.col("indicator") == "integration_rate_cumulative"))
+    integrated = sib["numerator"].cast(pl.Float64).sum() / sib["denominator"].cast(pl.Float64).sum()
+    assert 0.25 <= integrated <= 0.42, integrated  # "about one third" of Stark im Beruf leavers
+    wup = total.filter((pl.col("project_id") == "AEN-WUP") & (pl.col("indicator") == "reach_rate_12m"))
+    # Wuppertal: reach against ~4,600 single parents in SGB II (× the generator's scale 1.5)
+    assert 4_000 * 1.5 <= float(wup["denominator"][0]) <= 5_200 * 1.5
+    assert 0 < float(wup["value"][0]) < 1
+
     assert (data_dir / "dashboards" / "overview.html").exists()
     assert len(list((data_dir / "dashboards" / "projects").glob("*.html"))) == projects.height
 
@@ -134,3 +146,18 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     (fresh / "landing" / "HC-ALPHA" / "participants" / "2024-07.csv").write_text(corrected, encoding="utf-8")
     run_pipeline(fresh)
     assert _cutoff_exports(fresh / "exports") == exports_v2
+
+
+def test_dbt_docs_generate_offline_into_the_data_folder(data_dir):
+    """`esf-monitor dbt-docs`: a static, self-contained dbt docs page of every model and column."""
+    from typer.testing import CliRunner
+
+    from esf_monitor.cli import app
+
+    shutil.copytree(HANDCALC, data_dir, dirs_exist_ok=True)
+    run_pipeline(data_dir)
+    result = CliRunner().invoke(app, ["dbt-docs"])
+    assert result.exit_code == 0, result.output
+    page = (data_dir / "docs" / "dbt" / "static_index.html").read_text(encoding="utf-8")
+    assert "integration_rate_12m" in page and "EECO01" in page
+    assert 'src="http' not in page and "<link href=\"http" not in page  # nothing fetched
