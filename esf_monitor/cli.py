@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import warnings
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,6 +21,7 @@ from rich.table import Table
 
 from esf_monitor.paths import data_dir
 
+warnings.filterwarnings("ignore", message=".*is currently in beta.*")  # dagster's BetaWarning, not for users
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="esf-monitor: ESF+ Monitoring — Datenannahme, Indikatoren, Dashboards.")
 console = Console()
@@ -42,6 +45,8 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     from esf_monitor.runner import run_pending
 
     dd = data_dir()
+    # bound to the real stdout now: the runner diverts sys.stdout (dbt's log lines) while it works
+    console = Console(file=sys.stdout)
     if not dd.registry_csv.exists():
         console.print(f"[red]Projektregister fehlt / registry missing:[/] {dd.registry_csv}")
         raise typer.Exit(2)
@@ -57,9 +62,14 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     table = Table(title="Ergebnis / result")
     table.add_column("Upload-Slot / slot")
     table.add_column("Status")
+    accepted = sum(status == "accepted" for _, status in report.ingested)
     for key, status in report.ingested:
-        colour = "green" if status.startswith("accepted") else "yellow"
+        if status == "accepted" and len(report.ingested) > 30:
+            continue  # a history load: list what needs attention, count the rest
+        colour = "green" if status == "accepted" else "yellow"
         table.add_row(key, f"[{colour}]{status}[/]")
+    if len(report.ingested) > 30:
+        table.add_row(f"… {accepted} Dateien / files", "[green]accepted[/]")
     for path, reason in report.scan.unroutable:
         table.add_row(str(path), f"[yellow]quarantined: {reason}[/]")
     for key in report.failed:
@@ -71,6 +81,7 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     console.print(f"Exporte / exports:     {dd.exports}")
     console.print(f"Dashboard:             {dd.dashboards / 'index.html'}")
     console.print(f"Quarantäne / quarantine: {dd.quarantine}")
+    console.print(f"Dagster-Oberfläche / UI: make ui → http://127.0.0.1:3000")
     if not report.ok:
         console.print("[red]Fehlgeschlagen / failed:[/] " + ", ".join(report.failed))
         raise typer.Exit(1)

@@ -9,6 +9,7 @@ show up in ``make ui`` afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -20,6 +21,9 @@ from esf_monitor import store
 from esf_monitor.paths import DataDir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The CLI shows its own progress; Dagster's console logger only adds warnings and errors.
+#: (Every event is still stored in the instance and visible in `make ui`.)
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
@@ -167,7 +171,8 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
                 progress(f"Prüfe / validating {label}", done, total)
             tags = {"dagster/asset_partition_range_start": block[0],
                     "dagster/asset_partition_range_end": block[-1]}
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+            result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET,
+                                            raise_on_error=False)
             done += len(block)
             if not result.success:
                 report.failed.extend(block)
@@ -178,8 +183,13 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     if scan.pending or force_refresh or _needs_refresh(instance, dd):
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", len(scan.pending), total)
-        result = defs.resolve_job_def("refresh_indicators").execute_in_process(
-            instance=instance, raise_on_error=False)
+        # dagster-dbt echoes every dbt log line to sys.stdout: keep it in a log file instead.
+        log_dir = dd.root / "logs"
+        log_dir.mkdir(exist_ok=True)
+        with open(log_dir / "refresh_indicators.log", "a", encoding="utf-8") as log, \
+                contextlib.redirect_stdout(log):
+            result = defs.resolve_job_def("refresh_indicators").execute_in_process(
+                instance=instance, run_config=QUIET, raise_on_error=False)
         report.refreshed = True
         if not result.success:
             report.failed.append("refresh_indicators")

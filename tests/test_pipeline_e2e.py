@@ -134,6 +134,17 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
         [original, broken.encode(), corrected.encode()])
     exports_v2 = _cutoff_exports(data_dir / "exports")
     assert exports_v2 != exports_v1
+    # a data engineer lists the versions of the slot
+    from typer.testing import CliRunner
+
+    from esf_monitor.cli import app
+
+    listing = CliRunner().invoke(app, ["versions", "HC-ALPHA", "participants", "2024-07"],
+                                 terminal_width=200)
+    assert listing.exit_code == 0
+    positions = [listing.output.index(v.sha256[:16]) for v in versions]
+    assert positions == sorted(positions)  # oldest first
+    assert listing.output.count("accepted") == 2 and listing.output.count("rejected") == 1
 
     # 3. the same bytes again change nothing
     slot.write_text(corrected, encoding="utf-8")
