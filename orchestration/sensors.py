@@ -1,14 +1,17 @@
 """The landing sensor: each new or changed upload becomes a partition and one ingest run.
 
-Cursor = the newest file change time (ctime) seen (one integer, however many files): files not
-touched since the last tick are not even hashed. Changed bytes are detected by SHA-256, and
-the run key ``<slot>@<sha256>`` makes Dagster refuse a second run for the same bytes (e.g.
-a ``touch`` without new content), even across restarts.
+Cursor = a file change time (ctime) high-water mark (one integer, however many files): files
+not touched since the last tick are not even hashed. Changed bytes are detected by SHA-256.
+The run key ``<slot>@<sha256>@v<n>`` (n = versions of the slot processed so far) makes Dagster
+refuse a second run for the same bytes (e.g. a ``touch``), even across restarts — while a
+provider who re-sends an OLDER version after a newer one (A → B → A) gets a fresh key, so
+A is processed again (Dagster never reuses a run key a sensor has launched).
 """
 
 
 import dagster as dg
 
+from esf_monitor import store
 from esf_monitor.paths import data_dir
 from esf_monitor.runner import scan_landing
 from orchestration.jobs import ingest_jobs
@@ -24,13 +27,16 @@ from orchestration.partitions import FILE_PARTITIONS
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     since = int(context.cursor) if context.cursor else -1
-    scan = scan_landing(data_dir(), since_ctime_ns=since)
+    dd = data_dir()
+    scan = scan_landing(dd, since_ctime_ns=since)
     requests, new_keys = [], {}
     for f in scan.pending:
         extract_type = f.key.split("|")[1]
         new_keys.setdefault(extract_type, []).append(f.key)
+        versions = len(store.read_versions(dd, *store.split_partition_key(f.key)))
         requests.append(dg.RunRequest(job_name=f"ingest_{extract_type}", partition_key=f.key,
-                                      run_key=f"{f.key}@{f.sha256}", tags={"esf/sha256": f.sha256}))
+                                      run_key=f"{f.key}@{f.sha256}@v{versions}",
+                                      tags={"esf/sha256": f.sha256}))
     for path, reason in scan.unroutable:
         context.log.warning(f"quarantined {path}: {reason}")
     return dg.SensorResult(

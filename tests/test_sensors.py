@@ -1,0 +1,326 @@
+"""The two sensors, evaluated like the daemon would (Dagster University style: build a context, call the sensor).
+
+Why these tests matter: under ``make ui`` the sensors are the only thing that turns an upload
+into an ingest run. A file missed means an indicator computed from stale data; a file
+requested twice means wasted runs; a cursor that grows with the folder means ticks that
+get slower every month until the daemon times out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from esf_monitor import store
+from esf_monitor.paths import DataDir, data_dir as current_data_dir
+from orchestration.assets.intake import registry
+from orchestration.definitions import defs
+from orchestration.sensors import landing_sensor, refresh_after_burst
+
+HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+SLOT = "HC-ALPHA|participants|2024-07"
+PARTITIONS_DEF_NAME = {"participants": "participants_files", "followup": "followup_files",
+                       "target_population": "target_population_files"}
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def dd(data_dir) -> DataDir:
+    """A copy of the hand-calculation folder (11 valid uploads) as ESF_DATA_DIR."""
+    shutil.copytree(HANDCALC, data_dir, dirs_exist_ok=True)
+    return current_data_dir()
+
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as inst:
+        yield inst
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def slot_of(path: Path, landing: Path) -> str:
+    provider, extract_type, name = path.relative_to(landing).parts
+    return f"{provider}|{extract_type}|{Path(name).stem}"
+
+
+def landing_files(dd: DataDir) -> dict[str, Path]:
+    return {slot_of(p, dd.landing): p for p in dd.landing.rglob("*") if p.is_file()}
+
+
+def tick(instance, cursor: str | None = None) -> dg.SensorResult:
+    """One evaluation of the landing sensor."""
+    result = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def requested(result: dg.SensorResult) -> dict[str, dg.RunRequest]:
+    return {r.partition_key: r for r in result.run_requests}
+
+
+def mark_processed(dd: DataDir, path: Path) -> None:
+    """What an ingest run leaves behind: an accepted version record with the file's checksum."""
+    provider, extract_type, month = slot_of(path, dd.landing).split("|")
+    store.append_version(dd, store.VersionRecord(
+        provider_id=provider, extract_type=extract_type, reporting_month=month, sha256=sha256(path),
+        file_name=path.name, arrived_at=store.arrived_at(path), status="accepted"))
+
+
+def drop_last_row(path: Path) -> None:
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]))
+
+
+def launch_like_daemon(instance, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+    """Run a landing-sensor request the way the daemon launches it (same job, partition, run-key tags)."""
+    extract_type = request.job_name.removeprefix("ingest_")
+    instance.add_dynamic_partitions(PARTITIONS_DEF_NAME[extract_type], [request.partition_key])
+    result = defs.resolve_job_def(request.job_name).execute_in_process(
+        instance=instance, partition_key=request.partition_key,
+        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"})
+    assert result.success
+    return result
+
+
+# --- landing_sensor ----------------------------------------------------------------------------
+
+def test_first_tick_requests_one_ingest_run_per_landing_file(dd, instance):
+    files = landing_files(dd)
+    assert len(files) == 11
+
+    result = tick(instance)
+
+    runs = requested(result)
+    assert len(result.run_requests) == len(files) and runs.keys() == files.keys()
+    for key, path in files.items():
+        extract_type = key.split("|")[1]
+        assert runs[key].job_name == f"ingest_{extract_type}"
+        assert runs[key].run_key == f"{key}@{sha256(path)}@v0"
+    added = {r.partitions_def_name: r.partition_keys for r in result.dynamic_partitions_requests}
+    assert set(added) == {"participants_files", "followup_files", "target_population_files"}
+    for name, keys in added.items():
+        expected = {k for k in files if PARTITIONS_DEF_NAME[k.split("|")[1]] == name}
+        assert sorted(keys) == sorted(expected)
+    assert result.cursor is not None and int(result.cursor) > 0
+    # the same bytes give the same run keys on every tick: Dagster refuses the repeats
+    assert [r.run_key for r in tick(instance).run_requests] == [r.run_key for r in result.run_requests]
+
+
+def test_processed_files_are_not_requested_again_with_or_without_cursor(dd, instance):
+    first = tick(instance)
+    for path in landing_files(dd).values():
+        mark_processed(dd, path)
+
+    assert tick(instance, cursor=first.cursor).run_requests == []
+    # a lost cursor (restart, sensor reset) re-reads every file, but known checksums stay quiet
+    lost = tick(instance, cursor=None)
+    assert lost.run_requests == [] and lost.dynamic_partitions_requests == []
+
+
+def test_changed_bytes_request_exactly_one_run_with_the_new_checksum(dd, instance):
+    first = tick(instance)
+    for path in landing_files(dd).values():
+        mark_processed(dd, path)
+    path = landing_files(dd)[SLOT]
+    old_sha = sha256(path)
+    drop_last_row(path)
+
+    result = tick(instance, cursor=first.cursor)
+
+    assert [r.partition_key for r in result.run_requests] == [SLOT]
+    assert result.run_requests[0].run_key == f"{SLOT}@{sha256(path)}@v1" != f"{SLOT}@{old_sha}@v0"
+    assert result.run_requests[0].job_name == "ingest_participants"
+
+
+def test_touch_without_new_bytes_requests_nothing(dd, instance):
+    first = tick(instance)
+    for path in landing_files(dd).values():
+        mark_processed(dd, path)
+    path = landing_files(dd)[SLOT]
+    os.utime(path, (time.time() + 60, time.time() + 60))
+
+    assert tick(instance, cursor=first.cursor).run_requests == []
+
+
+def test_new_file_with_a_preserved_old_mtime_is_detected(dd, instance, tmp_path):
+    first = tick(instance)
+    for path in landing_files(dd).values():
+        mark_processed(dd, path)
+    upload = tmp_path / "upload" / "2024-08.csv"
+    upload.parent.mkdir()
+    shutil.copyfile(landing_files(dd)[SLOT], upload)
+    old = time.mktime((2020, 1, 15, 12, 0, 0, 0, 0, -1))
+    os.utime(upload, (old, old))
+    target = dd.landing / "HC-ALPHA" / "participants" / "2024-08.csv"
+    shutil.copy2(upload, target)  # like cp -p / rsync -t / unzip
+    assert target.stat().st_mtime == pytest.approx(old)
+
+    result = tick(instance, cursor=first.cursor)
+
+    assert [r.partition_key for r in result.run_requests] == ["HC-ALPHA|participants|2024-08"]
+
+
+def test_cursor_skips_files_not_touched_since_the_last_tick(dd, instance):
+    # the cursor lags the tick by 2 s (files landing mid-scan); wait so the fixture's files are older
+    time.sleep(2.1)
+    first = tick(instance)
+    assert len(first.run_requests) == 11
+
+    # nothing processed yet (runs still queued), but nothing touched either → not even looked at
+    second = tick(instance, cursor=first.cursor)
+    assert second.run_requests == []
+    assert int(second.cursor) >= int(first.cursor)
+    # proof that it was the cursor: without it every unprocessed file is requested again
+    assert len(tick(instance, cursor=None).run_requests) == 11
+
+
+def test_unroutable_files_are_quarantined_with_a_bilingual_reason(dd, instance):
+    good = landing_files(dd)
+    content = good[SLOT].read_bytes()
+    bad_name = dd.landing / "HC-ALPHA" / "participants" / "juli.csv"
+    unknown = dd.landing / "NOBODY" / "participants" / "2024-07.csv"
+    unknown.parent.mkdir(parents=True)
+    for path in (bad_name, unknown):
+        path.write_bytes(content)
+
+    result = tick(instance)
+
+    assert requested(result).keys() == good.keys()
+    assert not bad_name.exists() and not unknown.exists()
+    unroutable = dd.quarantine / "_unroutable"
+    moved_bad = list(unroutable.glob("*HC-ALPHA__participants__juli.csv"))
+    moved_unknown = list(unroutable.glob("*NOBODY__participants__2024-07.csv"))
+    assert len(moved_bad) == 1 and len(moved_unknown) == 1
+    for moved, german, english in (
+        (moved_bad[0], "Pfad passt nicht zum Schema", "path does not match"),
+        (moved_unknown[0], "'NOBODY' steht nicht im Projektregister", "'NOBODY' is not in the project registry"),
+    ):
+        assert moved.read_bytes() == content  # untouched bytes
+        reason = moved.with_name(moved.name + ".reason.txt").read_text(encoding="utf-8")
+        assert german in reason and english in reason
+        assert reason.index(german) < reason.index(english)  # German first
+    assert len(list(unroutable.iterdir())) == 4
+    # moved out of landing: the next tick does not reject them again
+    tick(instance, cursor=result.cursor)
+    assert len(list(unroutable.iterdir())) == 4
+
+
+def test_upload_in_progress_is_neither_requested_nor_quarantined(dd, instance):
+    """Upload tools write ``.name.part`` and rename when done; the half file must be left alone."""
+    partial = dd.landing / "HC-ALPHA" / "participants" / ".2024-08.csv.part"
+    partial.write_bytes(landing_files(dd)[SLOT].read_bytes()[:100])
+
+    result = tick(instance)
+
+    assert len(result.run_requests) == 11
+    assert partial.exists()
+    assert not (dd.quarantine / "_unroutable").exists()
+
+
+def test_cursor_is_one_small_integer_however_many_files(dd, instance):
+    small = tick(instance).cursor
+    template = landing_files(dd)[SLOT]
+    folder = dd.landing / "HC-BETA" / "participants"
+    months = [f"{year}-{month:02d}" for year in range(1850, 2024) for month in range(1, 13)][:2000]
+    for month in months:
+        shutil.copyfile(template, folder / f"{month}.csv")
+
+    result = tick(instance)
+
+    assert len(result.run_requests) == 2000 + 11
+    assert result.cursor.isdigit() and len(result.cursor) < 32
+    assert len(result.cursor) == len(small)
+
+
+def test_resending_an_older_version_gets_a_run_key_dagster_has_not_used(dd, instance):
+    path = landing_files(dd)[SLOT]
+    version_a = path.read_bytes()
+    launch_like_daemon(instance, requested(tick(instance))[SLOT])
+    drop_last_row(path)  # version B
+    launch_like_daemon(instance, requested(tick(instance))[SLOT])
+    path.write_bytes(version_a)  # the provider re-sends A: A is current again
+
+    request = requested(tick(instance)).get(SLOT)
+
+    assert request is not None  # the sensor does notice …
+    used_before = instance.get_runs(dg.RunsFilter(
+        tags={"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"}))
+    assert used_before == []  # … but the daemon would drop a run key it has already launched
+
+
+# --- refresh_after_burst -----------------------------------------------------------------------
+
+def refresh_tick(instance, cursor: str | None = None):
+    return refresh_after_burst(dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
+
+
+def load_registry(instance) -> None:
+    """A system that was set up before: the registry is materialised with its current checksum."""
+    assert dg.materialize([registry], instance=instance).success
+
+
+def ingest_one(instance, key: str = SLOT) -> dg.ExecuteInProcessResult:
+    instance.add_dynamic_partitions("participants_files", [key])
+    result = defs.resolve_job_def("ingest_participants").execute_in_process(
+        instance=instance, partition_key=key)
+    assert result.success
+    return result
+
+
+def test_refresh_skips_without_uploads(data_dir, instance):
+    assert isinstance(refresh_tick(instance), dg.SkipReason)  # empty data folder
+
+
+def test_refresh_skips_when_nothing_was_ingested_yet(dd, instance):
+    load_registry(instance)
+    assert isinstance(refresh_tick(instance), dg.SkipReason)
+
+
+def test_refresh_once_per_burst(dd, instance):
+    load_registry(instance)
+    ingest_one(instance)
+
+    first = refresh_tick(instance)
+
+    assert isinstance(first, dg.SensorResult) and len(first.run_requests) == 1
+    assert first.cursor
+    # next tick, same burst: nothing new → no second refresh
+    assert isinstance(refresh_tick(instance, cursor=first.cursor), dg.SkipReason)
+    # the next burst gets its own refresh
+    ingest_one(instance, "HC-ALPHA|participants|2024-06")
+    second = refresh_tick(instance, cursor=first.cursor)
+    assert isinstance(second, dg.SensorResult) and len(second.run_requests) == 1
+    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_refresh_waits_while_an_ingest_run_is_still_running(dd, instance):
+    load_registry(instance)
+    ingest_one(instance)
+    running = instance.add_run(dg.DagsterRun(job_name="ingest_followup", status=dg.DagsterRunStatus.STARTED))
+
+    assert isinstance(refresh_tick(instance), dg.SkipReason)  # the burst is not over yet
+    instance.delete_run(running.run_id)  # proof that it was that run: without it, refresh
+    assert isinstance(refresh_tick(instance), dg.SensorResult)
+
+
+def test_refresh_after_registry_change_without_uploads(dd, instance):
+    load_registry(instance)
+    ingest_one(instance)
+    cursor = refresh_tick(instance).cursor
+    assert isinstance(refresh_tick(instance, cursor=cursor), dg.SkipReason)
+    text = dd.registry_csv.read_text(encoding="utf-8")
+    dd.registry_csv.write_text(text.replace(",40\n", ",41\n"), encoding="utf-8")
+
+    result = refresh_tick(instance, cursor=cursor)
+
+    assert isinstance(result, dg.SensorResult) and len(result.run_requests) == 1
