@@ -137,11 +137,13 @@ def versions(provider: str, type: str, month: str):
     from esf_monitor import store
 
     table = Table(title=f"{provider}|{type}|{month}")
-    for col in ("arrived_at", "processed_at", "status", "sha256", "rows", "errors", "warnings"):
-        table.add_column(col)
+    # narrow terminals (CI, a jobcenter's laptop) fold the timestamps; the checksum never shrinks
+    for col in ("arrived_at", "processed_at", "status", "rows", "errors", "warnings"):
+        table.add_column(col, overflow="fold")
+    table.add_column("sha256", no_wrap=True, min_width=16)
     for v in store.read_versions(data_dir(), provider, type, month):
-        table.add_row(v.arrived_at, v.processed_at, v.status, v.sha256[:16], str(v.row_count),
-                      str(v.error_count), str(v.warning_count))
+        table.add_row(v.arrived_at, v.processed_at, v.status, str(v.row_count),
+                      str(v.error_count), str(v.warning_count), v.sha256[:16])
     console.print(table)
 
 
