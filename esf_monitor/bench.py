@@ -51,6 +51,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import psutil
 from rich.console import Console
@@ -103,10 +104,15 @@ class BenchFile:
     registry_path: Path
 
 
-def _pseudonym_suffix(replica: int) -> str:
-    """Three characters in the generator's letter-letter-digit pattern (4 232 replicas)."""
-    letters, digits = "abcdefghjkmnpqrstuvwxyz", "23456789"
-    return letters[replica // 184 % 23] + letters[replica // 8 % 23] + digits[replica % 8]
+_LETTERS, _DIGITS = "abcdefghjkmnpqrstuvwxyz", "23456789"  # the generator's pseudonym alphabet
+MAX_COPIES = len(_LETTERS) ** 2 * len(_DIGITS)
+
+
+def _pseudonym_suffix(copy: int) -> str:
+    """Three characters in the generator's letter-letter-digit pattern, distinct per copy:
+    no digit run that looks like a phone number, no IBAN-like start."""
+    letter, digit = divmod(copy, len(_DIGITS))
+    return _LETTERS[letter // len(_LETTERS)] + _LETTERS[letter % len(_LETTERS)] + _DIGITS[digit]
 
 
 def replicate(snapshot: pl.DataFrame, rows: int) -> pl.DataFrame:
@@ -117,7 +123,7 @@ def replicate(snapshot: pl.DataFrame, rows: int) -> pl.DataFrame:
     generator's export (entry date, then id).
     """
     copies = math.ceil(rows / snapshot.height)
-    if copies > 23 * 23 * 8:
+    if copies > MAX_COPIES:
         raise ValueError(f"Quell-Snapshot zu klein / source snapshot too small: {snapshot.height} rows")
     frames = [snapshot.with_columns(pl.col("participant_id") + _pseudonym_suffix(i)) for i in range(copies)]
     return pl.concat(frames).head(rows).sort("entry_date", "participant_id")
@@ -192,15 +198,12 @@ def run_intake(file: BenchFile, db_path: Path, sha256: str, profile_path: Path |
         profiler.disable()
         profiler.dump_stats(profile_path)
     return {"seconds": end - start, "cpu_seconds": cpu, "check_seconds": checked - start,
-            "load_seconds": end - checked,
-            "rows": loaded, "warnings": result.warning_count, "rss_before_mb": before,
-            "peak_rss_mb": _peak_rss_mb()}
+            "load_seconds": end - checked, "rows": loaded, "warnings": result.warning_count,
+            "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
 
 
 def run_duckdb(file: BenchFile, db_path: Path) -> dict:
     """DuckDB's own ``read_csv`` (auto-detection) into a table of a fresh database file."""
-    import duckdb
-
     _fresh(db_path)
     quoted = str(file.path).replace("'", "''")
     before = _rss_mb()
@@ -212,7 +215,8 @@ def run_duckdb(file: BenchFile, db_path: Path) -> dict:
     finally:
         con.close()
     end, cpu = time.perf_counter(), time.process_time() - cpu
-    return {"seconds": end - start, "cpu_seconds": cpu, "rows": rows, "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
+    return {"seconds": end - start, "cpu_seconds": cpu, "rows": rows, "rss_before_mb": before,
+            "peak_rss_mb": _peak_rss_mb()}
 
 
 def _silence_stdout() -> None:
