@@ -8,7 +8,7 @@ export ESF_DATA_DIR ?= $(CURDIR)/data
 # Filters pip's noise about this machine's optional local mirrors (harmless, not ours).
 PIP_QUIET := sed "/is ignored: it is neither a file nor a directory/d"
 
-.PHONY: venv demo run test ui bench clean-data docs
+.PHONY: venv demo run test test-deps ui bench clean-data docs
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ run: venv
 	$(BIN)/esf-monitor run
 
 ## make test: the whole suite (creates the venv if needed).
-test: venv
+test: venv test-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+## Debian packages the tests need (headless chromium, PostgreSQL), installed when missing.
+test-deps:
+	scripts/test-deps.sh
 
 ## make ui: Dagster UI on http://127.0.0.1:3000 over the same data folder (with the daemon).
 ui: venv
