@@ -53,17 +53,52 @@ class RunReport:
         return not self.failed
 
 
+#: Set to a PostgreSQL URL to keep Dagster's run, event-log and schedule storage there.
+PG_URL_ENV = "ESF_DAGSTER_PG_URL"
+
+
+def instance_yaml() -> str:
+    """The instance settings for this process: the repo's dagster.yaml, plus the PostgreSQL
+    storage block of dagster-postgres.yaml when ``ESF_DAGSTER_PG_URL`` is set.
+
+    One base file keeps telemetry off and the "warehouse" pool limit identical in both
+    variants; the block names the variable, not its value, so no password lands on disk.
+    """
+    text = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    if os.environ.get(PG_URL_ENV, "").strip():
+        text += "\n" + (REPO_ROOT / "dagster-postgres.yaml").read_text(encoding="utf-8")
+    return text
+
+
+def _pin_pg_driver() -> None:
+    """Rewrite a bare ``postgresql://`` (or ``postgres://``) ESF_DAGSTER_PG_URL to
+    ``postgresql+psycopg2://`` in this process's environment (inherited by `dagster dev`).
+
+    SQLAlchemy 2.1 maps the bare scheme to psycopg 3, which is not installed: dagster-postgres
+    ships and is written for psycopg2 (dagster issue #33958). An explicit driver is left alone.
+    """
+    url = os.environ.get(PG_URL_ENV, "").strip()
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            os.environ[PG_URL_ENV] = "postgresql+psycopg2://" + url[len(bare):]
+
+
 def prepare_instance(dd: DataDir):
-    """DAGSTER_HOME under the data folder, with the project's dagster.yaml; returns the instance."""
+    """DAGSTER_HOME under the data folder, with the project's dagster.yaml; returns the instance.
+
+    Storage is SQLite under dagster_home/ by default, PostgreSQL when ``ESF_DAGSTER_PG_URL``
+    is set (the yaml is rewritten whenever the choice changes; history is not migrated).
+    """
     from dagster import DagsterInstance
 
     dd.ensure()
     os.environ["DAGSTER_HOME"] = str(dd.dagster_home)
     os.environ["ESF_DATA_DIR"] = str(dd.root)
+    _pin_pg_driver()
     target = dd.dagster_home / "dagster.yaml"
-    source = REPO_ROOT / "dagster.yaml"
-    if not target.exists() or target.read_bytes() != source.read_bytes():
-        shutil.copyfile(source, target)
+    wanted = instance_yaml()
+    if not target.exists() or target.read_text(encoding="utf-8") != wanted:
+        target.write_text(wanted, encoding="utf-8")
     return DagsterInstance.get()
 
 
