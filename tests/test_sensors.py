@@ -9,6 +9,7 @@ get slower every month until the daemon times out.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -65,7 +66,23 @@ def tick(instance, cursor: str | None = None) -> dg.SensorResult:
 
 
 def requested(result: dg.SensorResult) -> dict[str, dg.RunRequest]:
-    return {r.partition_key: r for r in result.run_requests}
+    """Single-file runs by their partition key."""
+    return {r.partition_key: r for r in result.run_requests if r.partition_key}
+
+
+def requested_checksums(result: dg.SensorResult) -> dict[str, str]:
+    """Every slot the tick asked to ingest → the checksum it was asked for (plain and range runs)."""
+    out: dict[str, str] = {}
+    for r in result.run_requests:
+        if r.partition_key:
+            out[r.partition_key] = r.tags["esf/sha256"]
+        else:
+            out.update(json.loads(r.tags["esf/checksums"]))
+    return out
+
+
+def requested_file_count(result: dg.SensorResult) -> int:
+    return sum(int(r.tags.get("esf/files", "1")) for r in result.run_requests)
 
 
 def mark_processed(dd: DataDir, path: Path) -> None:
@@ -81,39 +98,101 @@ def drop_last_row(path: Path) -> None:
     path.write_bytes(b"".join(lines[:-1]))
 
 
-def launch_like_daemon(instance, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
-    """Run a landing-sensor request the way the daemon launches it (same job, partition, run-key tags)."""
+def launch_like_daemon(instance, request: dg.RunRequest,
+                       result: dg.SensorResult | None = None) -> dg.ExecuteInProcessResult:
+    """Run a landing-sensor request the way the daemon launches it: the tick's partitions added
+    first, then the same job with the same partition (or range) and run-key tags."""
     extract_type = request.job_name.removeprefix("ingest_")
-    instance.add_dynamic_partitions(PARTITIONS_DEF_NAME[extract_type], [request.partition_key])
-    result = defs.resolve_job_def(request.job_name).execute_in_process(
+    if result is not None:
+        for add in result.dynamic_partitions_requests:
+            instance.add_dynamic_partitions(add.partitions_def_name, add.partition_keys)
+    else:
+        instance.add_dynamic_partitions(PARTITIONS_DEF_NAME[extract_type], [request.partition_key])
+    run = defs.resolve_job_def(request.job_name).execute_in_process(
         instance=instance, partition_key=request.partition_key,
         tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"})
-    assert result.success
-    return result
+    assert run.success
+    return run
 
 
 # --- landing_sensor ----------------------------------------------------------------------------
 
-def test_first_tick_requests_one_ingest_run_per_landing_file(dd, instance):
+def test_first_tick_requests_one_range_run_per_extract_type(dd, instance):
     files = landing_files(dd)
     assert len(files) == 11
 
     result = tick(instance)
 
-    runs = requested(result)
-    assert len(result.run_requests) == len(files) and runs.keys() == files.keys()
-    for key, path in files.items():
-        extract_type = key.split("|")[1]
-        assert runs[key].job_name == f"ingest_{extract_type}"
-        assert runs[key].run_key == f"{key}@{sha256(path)}@v0"
+    # a burst: every file of a type is a new neighbouring partition → one range run per type
+    by_job = {r.job_name: r for r in result.run_requests}
+    assert len(result.run_requests) == 3
+    assert set(by_job) == {"ingest_participants", "ingest_followup", "ingest_target_population"}
+    assert requested_checksums(result) == {key: sha256(path) for key, path in files.items()}
     added = {r.partitions_def_name: r.partition_keys for r in result.dynamic_partitions_requests}
     assert set(added) == {"participants_files", "followup_files", "target_population_files"}
     for name, keys in added.items():
         expected = {k for k in files if PARTITIONS_DEF_NAME[k.split("|")[1]] == name}
         assert sorted(keys) == sorted(expected)
+        request = by_job["ingest_" + name.removesuffix("_files")]
+        # the range runs from the first to the last partition added, in the order they are added
+        assert request.partition_key is None
+        assert request.tags["dagster/asset_partition_range_start"] == keys[0]
+        assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
+        assert request.tags["esf/files"] == str(len(keys))
+        # run key: range, file count and a digest of every "slot@sha256@v0"
+        lines = "\n".join(f"{k}@{sha256(files[k])}@v0" for k in keys)
+        digest = hashlib.sha256(lines.encode()).hexdigest()
+        assert request.run_key == f"{keys[0]}..{keys[-1]}@{len(keys)}@{digest}"
     assert result.cursor is not None and int(result.cursor) > 0
     # the same bytes give the same run keys on every tick: Dagster refuses the repeats
     assert [r.run_key for r in tick(instance).run_requests] == [r.run_key for r in result.run_requests]
+
+
+def test_a_range_run_ingests_every_file_of_the_burst(dd, instance):
+    result = tick(instance)
+    request = next(r for r in result.run_requests if r.job_name == "ingest_participants")
+    slots = json.loads(request.tags["esf/checksums"])
+
+    launch_like_daemon(instance, request, result)
+
+    for key, sha in slots.items():
+        versions = store.read_versions(dd, *store.split_partition_key(key))
+        assert [(v.sha256, v.status) for v in versions] == [(sha, "accepted")]
+    # and the other types are untouched by this run
+    assert not store.read_versions(dd, *store.split_partition_key(
+        next(k for k in landing_files(dd) if "|followup|" in k)))
+
+
+def test_one_key_changed_in_the_middle_of_a_range_changes_the_range_run_key(dd, instance):
+    first = tick(instance)
+    path = landing_files(dd)[SLOT]
+    drop_last_row(path)
+
+    second = tick(instance)
+
+    keys_first = {r.job_name: r.run_key for r in first.run_requests}
+    keys_second = {r.job_name: r.run_key for r in second.run_requests}
+    assert keys_second["ingest_participants"] != keys_first["ingest_participants"]
+    assert keys_second["ingest_followup"] == keys_first["ingest_followup"]
+    assert requested_checksums(second)[SLOT] == sha256(path)
+
+
+def test_a_changed_old_slot_and_a_new_slot_are_not_neighbours_two_runs(dd, instance):
+    first = tick(instance)
+    for request in first.run_requests:
+        launch_like_daemon(instance, request, first)
+    changed = landing_files(dd)["HC-ALPHA|participants|2024-05"]  # first partition of the type
+    drop_last_row(changed)
+    new = dd.landing / "HC-ALPHA" / "participants" / "2024-08.csv"
+    shutil.copyfile(landing_files(dd)[SLOT], new)
+
+    result = tick(instance)
+
+    # in partition order: 2024-05 … (the other participants slots, unchanged) … 2024-08 (new)
+    assert {r.partition_key for r in result.run_requests} == {
+        "HC-ALPHA|participants|2024-05", "HC-ALPHA|participants|2024-08"}
+    assert requested_checksums(result) == {"HC-ALPHA|participants|2024-05": sha256(changed),
+                                           "HC-ALPHA|participants|2024-08": sha256(new)}
 
 
 def test_processed_files_are_not_requested_again_with_or_without_cursor(dd, instance):
@@ -174,14 +253,14 @@ def test_cursor_skips_files_not_touched_since_the_last_tick(dd, instance):
     # the cursor lags the tick by 2 s (files landing mid-scan); wait so the fixture's files are older
     time.sleep(2.1)
     first = tick(instance)
-    assert len(first.run_requests) == 11
+    assert requested_file_count(first) == 11
 
     # nothing processed yet (runs still queued), but nothing touched either → not even looked at
     second = tick(instance, cursor=first.cursor)
     assert second.run_requests == []
     assert int(second.cursor) >= int(first.cursor)
     # proof that it was the cursor: without it every unprocessed file is requested again
-    assert len(tick(instance, cursor=None).run_requests) == 11
+    assert requested_file_count(tick(instance, cursor=None)) == 11
 
 
 def test_unroutable_files_are_quarantined_with_a_bilingual_reason(dd, instance):
@@ -195,7 +274,7 @@ def test_unroutable_files_are_quarantined_with_a_bilingual_reason(dd, instance):
 
     result = tick(instance)
 
-    assert requested(result).keys() == good.keys()
+    assert requested_checksums(result).keys() == good.keys()
     assert not bad_name.exists() and not unknown.exists()
     unroutable = dd.quarantine / "_unroutable"
     moved_bad = list(unroutable.glob("*HC-ALPHA__participants__juli.csv"))
@@ -222,7 +301,7 @@ def test_upload_in_progress_is_neither_requested_nor_quarantined(dd, instance):
 
     result = tick(instance)
 
-    assert len(result.run_requests) == 11
+    assert requested_file_count(result) == 11
     assert partial.exists()
     assert not (dd.quarantine / "_unroutable").exists()
 
@@ -237,7 +316,10 @@ def test_cursor_is_one_small_integer_however_many_files(dd, instance):
 
     result = tick(instance)
 
-    assert len(result.run_requests) == 2000 + 11
+    assert requested_file_count(result) == 2000 + 11
+    assert len(result.run_requests) == 3  # one range run per extract type, whatever the count
+    assert all("esf/checksums" not in r.tags for r in result.run_requests if
+               int(r.tags["esf/files"]) > 100)  # tags stay small; the run key holds the digest
     assert result.cursor.isdigit() and len(result.cursor) < 32
     assert len(result.cursor) == len(small)
 
@@ -245,7 +327,9 @@ def test_cursor_is_one_small_integer_however_many_files(dd, instance):
 def test_resending_an_older_version_gets_a_run_key_dagster_has_not_used(dd, instance):
     path = landing_files(dd)[SLOT]
     version_a = path.read_bytes()
-    launch_like_daemon(instance, requested(tick(instance))[SLOT])
+    first = tick(instance)
+    for request in first.run_requests:  # the first burst, version A of SLOT among them
+        launch_like_daemon(instance, request, first)
     drop_last_row(path)  # version B
     launch_like_daemon(instance, requested(tick(instance))[SLOT])
     path.write_bytes(version_a)  # the provider re-sends A: A is current again

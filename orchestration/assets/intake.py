@@ -55,7 +55,7 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         group_name="intake",
         partitions_def=FILE_PARTITIONS[extract_type],
         # One run may ingest a whole range of slots (history, backfill): Dagster run overhead
-        # is paid once, not per file. The landing sensor still requests one run per file.
+        # is paid once, not per file. The landing sensor, too, asks for one range run per burst.
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         kinds={"polars", "pandera", "duckdb"},
