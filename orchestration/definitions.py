@@ -3,16 +3,20 @@
 import dagster as dg
 
 from orchestration.assets.dbt import dbt_resource, esf_dbt_models
+from orchestration.assets.delivery import delivery_check
 from orchestration.assets.intake import delivery_log, raw_assets, registry
 from orchestration.assets.publish import dashboards, indicator_exports
 from orchestration.checks import quality_checks
 from orchestration.jobs import ingest_jobs, refresh_job
+from orchestration.schedules import delivery_check_job, delivery_check_schedule
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
-    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards],
+    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards,
+            delivery_check],
     asset_checks=[quality_checks],
-    jobs=[*ingest_jobs.values(), refresh_job],
+    jobs=[*ingest_jobs.values(), refresh_job, delivery_check_job],
+    schedules=[delivery_check_schedule],
     sensors=[landing_sensor, refresh_after_burst],
     resources={"dbt": dbt_resource()},
     # One process per run: each step subprocess would cost ~4 s to start (latency matters).
