@@ -74,10 +74,13 @@ def pg_schema():
     try:
         con = psycopg2.connect(base, connect_timeout=5)
     except psycopg2.OperationalError as exc:
+        reason = " ".join(str(exc).split())
+        con = None
+    if con is None:  # outside the except: the message alone, without a chained traceback
         pytest.fail(
             f"PostgreSQL nicht erreichbar / not reachable at {urlsplit(base).hostname}:"
-            f"{urlsplit(base).port or 5432} ({str(exc).strip()}). Run `scripts/test-deps.sh` "
-            "(starts the local server, creates role esf and database esf_dagster_test) or set "
+            f"{urlsplit(base).port or 5432} ({reason}). Run `scripts/test-deps.sh` (starts the "
+            "local server, creates role esf and database esf_dagster_test) or set "
             "ESF_TEST_PG_URL.", pytrace=False)
     con.autocommit = True
     schema = f"esf_test_{uuid.uuid4().hex[:12]}"
