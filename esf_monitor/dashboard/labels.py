@@ -127,6 +127,8 @@ EXTRACT_TYPES = {"participants": ("Teilnehmende", "participants"),
                  "target_population": ("Zielgruppenbestand", "target population")}
 
 NO_DATA = bi("noch keine Daten", "no data yet")
+NO_CHART = bi("kein Diagramm – alle Werte unterdrückt (*) oder keine Daten",
+             "no chart – every value suppressed (*) or no data")
 HIDDEN_NOTE = bi("* = unterdrückt (1 oder 2 Fälle oder daraus berechenbar)",
                  "* = suppressed (1 or 2 cases, or derivable from them)")
 

@@ -36,9 +36,10 @@ BREAKDOWN_DIMENSIONS = [d for d in DIMENSIONS if d != "gender"]
 class Figures:
     """Lookup of a suppressed indicator value by (cutoff, unit, indicator, gender)."""
 
-    def __init__(self, indicators: pl.DataFrame):
+    def __init__(self, indicators: pl.DataFrame, months: list[str] | None = None):
         self._cells = {(c, p, i, g): (v, s) for c, p, i, g, v, s in indicators.select(
             "cutoff", "project_id", "indicator", "gender", "value", SUPPRESSED).iter_rows()}
+        self._months = months or []
 
     def cell(self, cutoff: str, unit: str, indicator: str, gender: str = "total", **attrs: str) -> Cell:
         value, hidden = self._cells.get((cutoff, unit, indicator, gender), (None, False))
@@ -46,15 +47,28 @@ class Figures:
                            indicator=indicator, gender=gender, cutoff=cutoff, **attrs)
 
     def kpi(self, cutoff: str, unit: str, indicator: str) -> Kpi:
+        """A headline card; it names the previous month's figure (as suppressed) for the trend."""
+        kind = indicator_kind(indicator)
         value, hidden = self._cells.get((cutoff, unit, indicator, "total"), (None, False))
-        return Kpi(indicator_label(indicator), fmt_value(value, indicator_kind(indicator), hidden),
-                   {"indicator": indicator, "gender": "total", "cutoff": cutoff,
+        before = self.previous_month(cutoff)
+        previous = None
+        if before:
+            prev_value, prev_hidden = self._cells.get((before, unit, indicator, "total"), (None, False))
+            previous = figure_cell(prev_value, prev_hidden, kind, title=f"{bi('Vormonat', 'previous month')} {before}",
+                                   indicator=indicator, gender="total", cutoff=before)
+        return Kpi(indicator_label(indicator), fmt_value(value, kind, hidden),
+                   {"indicator": indicator, "gender": "total", "cutoff": cutoff, "kind": kind,
                     "value": data_value(value, hidden)},
-                   source("indicators", indicator))
+                   source("indicators", indicator), previous)
+
+    def previous_month(self, cutoff: str) -> str | None:
+        i = self._months.index(cutoff) if cutoff in self._months else 0
+        return self._months[i - 1] if i > 0 else None
 
 
 def figure_cell(value, hidden: bool, kind: str, title: str = "", **attrs: str) -> Cell:
-    return Cell(fmt_value(value, kind, hidden), {**attrs, "value": data_value(value, hidden)},
+    """A published figure: shown text plus data-value (exact or '*') and data-kind (count | rate | days)."""
+    return Cell(fmt_value(value, kind, hidden), {**attrs, "kind": kind, "value": data_value(value, hidden)},
                 cls="num", title=title)
 
 
@@ -106,7 +120,7 @@ def gender_blocks(page: Page, data: DashboardData, figures: Figures, cutoff: str
                                      & (pl.col("indicator") == "participants_cumulative")
                                      & pl.col("gender").is_in(["f", "m", "d"]))
               .with_columns(pl.col("gender").replace_strict(
-                  {g: bi(*GENDER_NAMES[g]) for g in "fmd"}).alias("label")))
+                  {g: bi(*GENDER_NAMES[g]) for g in "fmd"}).alias("label"), pl.col("gender").alias("code")))
     title = bi("Teilnehmende nach Geschlecht", "Participants by gender")
     src = source("indicators", "participants_cumulative")
     chart = page.chart(charts.bars(counts, "count", title, src, bi("Teilnehmende", "Participants")), title, src)
@@ -144,7 +158,7 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
                       header=header, rows=table_rows, source=f"{src_p}; {src_r}")
         totals = (part.filter(pl.col("gender") == "total")
                   .with_columns(pl.col("category").map_elements(category, return_dtype=pl.Utf8).alias("label"),
-                                pl.col("participants").alias("value")))
+                                pl.col("category").alias("code"), pl.col("participants").alias("value")))
         title = f"{bi('Teilnehmende nach', 'Participants by')} {dim_label}"
         chart = page.chart(charts.bars(totals, "count", title, src_p, bi("Teilnehmende", "Participants")),
                            title, src_p)
@@ -163,11 +177,11 @@ def quality_block(data: DashboardData, figures: Figures, cutoff: str, projects: 
         rows.append([
             Cell(pid),
             figure_cell(f.get("row_count"), bool(f.get("row_count_suppressed")), "count", src_d,
-                        project=pid, measure="row_count"),
+                        project=pid, measure="row_count", month=cutoff),
             figure_cell(f.get("incomplete_count"), bool(f.get("incomplete_suppressed")), "count", src_d,
-                        project=pid, measure="incomplete_count"),
+                        project=pid, measure="incomplete_count", month=cutoff),
             figure_cell(f.get("incomplete_share"), bool(f.get("share_suppressed")), "rate", src_d,
-                        project=pid, measure="incomplete_share"),
+                        project=pid, measure="incomplete_share", month=cutoff),
             figures.cell(cutoff, pid, "status_unknown_share", project=pid),
             figures.cell(cutoff, pid, "followup_coverage", project=pid),
         ])
@@ -225,18 +239,24 @@ def delivery_cell(r: dict, provider: str, extract: str, month: str) -> Cell:
 
 # ---------------------------------------------------------------- pages
 
+def after_latest(trend: Section | None, cutoff: str, data: DashboardData) -> list[Section]:
+    """The trend goes right after the latest month's headline figures, before older cut-offs:
+    a reader sees the current figures first and how they developed next."""
+    return [trend] if trend is not None and cutoff == data.shown_cutoffs[0] else []
+
+
 def overview_page(data: DashboardData) -> Page:
     page = Page(bi("ESF+ Monitoring – Übersicht", "ESF+ monitoring – overview"),
                 f"{bi('Stand', 'As of')}: {data.latest or NO_DATA}", nav(""), [])
-    figures = Figures(data.indicators)
+    figures = Figures(data.indicators, data.months)
     projects = data.registry["project_id"].to_list()
     if not data.months:
         page.sections.append(Section(bi("Kennzahlen", "Indicators"), "indicators",
                                      blocks=[Block(kind="text", cls="nodata", text=NO_DATA)]))
     else:
         page.sections.append(Section(bi("Stichtage", "Cut-offs"), "cutoffs", blocks=[cutoff_links(data)]))
-        page.sections.append(Section(bi("Entwicklung des Programms", "Programme trend"), "trend",
-                                     blocks=trend_blocks(page, data, PROGRAMME)))
+    trend = Section(bi("Entwicklung des Programms", "Programme trend"), "trend",
+                    blocks=trend_blocks(page, data, PROGRAMME)) if data.months else None
     for cutoff in data.shown_cutoffs:
         blocks = [kpi_block(figures, cutoff, PROGRAMME),
                   *gender_blocks(page, data, figures, cutoff, PROGRAMME),
@@ -247,6 +267,7 @@ def overview_page(data: DashboardData) -> Page:
         page.sections.append(Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}",
                                      intro=bi("Programm gesamt, alle Projekte", "Programme total, all projects"),
                                      blocks=blocks))
+        page.sections += after_latest(trend, cutoff, data)
     page.sections.append(Section(bi("Lieferstatus", "Delivery status"), "deliveries",
                                  blocks=delivery_blocks(data)))
     return page
@@ -270,7 +291,8 @@ def comparison_charts(page: Page, data: DashboardData, cutoff: str) -> list[Bloc
                               ("integration_rate_12m", bi("Quote", "Rate"))):
         rows = (data.indicators.filter((pl.col("cutoff") == cutoff) & (pl.col("indicator") == code)
                                        & (pl.col("gender") == "total") & (pl.col("project_id") != PROGRAMME))
-                .sort("project_id").rename({"project_id": "label"}))
+                .sort("project_id").with_columns(pl.col("project_id").alias("code"))
+                .rename({"project_id": "label"}))
         de, en, _ = INDICATORS[code]
         title = bi(f"{de} je Projekt", f"{en} per project")
         src = source("indicators", code)
@@ -283,7 +305,7 @@ def project_page(data: DashboardData, project_id: str) -> Page:
     reg = data.registry.filter(pl.col("project_id") == project_id).row(0, named=True)
     page = Page(f"{project_id} — {reg['project_name']}",
                 f"{bi('Stand', 'As of')}: {data.latest or NO_DATA}", nav("../"), [], root="../")
-    figures = Figures(data.indicators.filter(pl.col("project_id") == project_id))
+    figures = Figures(data.indicators.filter(pl.col("project_id") == project_id), data.months)
     facts = [
         (bi("Programm", "Programme"), reg["programme"]),
         (bi("Spezifisches Ziel", "Specific objective"), reg["specific_objective"]),
@@ -303,8 +325,7 @@ def project_page(data: DashboardData, project_id: str) -> Page:
                                      blocks=[Block(kind="text", cls="nodata", text=NO_DATA)]))
     else:
         page.sections.append(Section(bi("Stichtage", "Cut-offs"), "cutoffs", blocks=[cutoff_links(data)]))
-        page.sections.append(Section(bi("Entwicklung", "Trend"), "trend",
-                                     blocks=trend_blocks(page, data, project_id)))
+        trend = Section(bi("Entwicklung", "Trend"), "trend", blocks=trend_blocks(page, data, project_id))
         for cutoff in data.shown_cutoffs:
             blocks = [kpi_block(figures, cutoff, project_id),
                       *gender_blocks(page, data, figures, cutoff, project_id),
@@ -312,6 +333,7 @@ def project_page(data: DashboardData, project_id: str) -> Page:
                       common_table(data, cutoff, project_id),
                       quality_block(data, figures, cutoff, [project_id])]
             page.sections.append(Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}", blocks=blocks))
+            page.sections += after_latest(trend, cutoff, data)
     page.sections.append(Section(bi("Lieferstatus", "Delivery status"), "deliveries",
                                  blocks=delivery_blocks(data, [project_id])))
     return page
@@ -329,7 +351,8 @@ def common_table(data: DashboardData, cutoff: str, project_id: str) -> Block:
 
 
 def eu_table(rows: pl.DataFrame, codes: tuple[str, ...], title: str, mart: str, cutoff: str,
-             checks: dict[str, Cell] | None = None) -> Block:
+             checks: dict[str, Cell] | None = None, **attrs: str) -> Block:
+    """EECO/EECR rows × gender; attrs (e.g. the SFC group) go onto every figure as data-*."""
     cells = {(i, g): (v, s) for i, g, v, s in rows.select("indicator", "gender", "value", SUPPRESSED).iter_rows()}
     body = []
     for code in codes:
@@ -337,7 +360,7 @@ def eu_table(rows: pl.DataFrame, codes: tuple[str, ...], title: str, mart: str, 
         for g in GENDERS:
             value, hidden = cells.get((code, g), (None, False))
             row.append(figure_cell(value, hidden, "count", source(mart, f"value (indicator = {code})"),
-                                   indicator=code, gender=g, cutoff=cutoff))
+                                   indicator=code, gender=g, cutoff=cutoff, **attrs))
         if checks is not None:
             row.append(checks.get(code, Cell("")))
         body.append(row)
@@ -373,13 +396,14 @@ def sfc_page(data: DashboardData) -> Page:
                                          & (pl.col("category_of_region") == region))
             label = f"{so} · {category(region)}"
             check_cells = rule_cells(group_checks)
+            group = {"specific-objective": so, "region": region}
             codes = tuple(COMMON_INDICATORS)
             blocks.append(eu_table(part, tuple(c for c in codes if c.startswith("EECO")),
                                    f"{bi('Tabelle 6 – Outputs', 'Table 6 – outputs')}: {label}",
-                                   "sfc_table", cutoff, check_cells))
+                                   "sfc_table", cutoff, check_cells, **group))
             blocks.append(eu_table(part, tuple(c for c in codes if c.startswith("EECR")),
                                    f"{bi('Tabelle 10 – Ergebnisse', 'Table 10 – results')}: {label}",
-                                   "sfc_table", cutoff, check_cells))
+                                   "sfc_table", cutoff, check_cells, **group))
             blocks.append(rules_table(group_checks, label))
         page.sections.append(Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}", blocks=blocks))
     return page

@@ -20,7 +20,7 @@ import jinja2
 import vl_convert as vlc
 from markupsafe import Markup
 
-from esf_monitor.dashboard.labels import HIDDEN_NOTE, bi
+from esf_monitor.dashboard.labels import HIDDEN_NOTE, NO_CHART, bi
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Kpi:
     text: str
     attrs: dict[str, str]
     source: str
+    previous: Cell | None = None   # the previous month's figure (title = "Vormonat / previous month <YYYY-MM>")
 
 
 @dataclass
@@ -71,8 +72,10 @@ class Page:
     root: str = ""                 # relative path to the dashboard folder ("../" for projects/)
     _chart_count: int = 0
 
-    def chart(self, chart_spec: dict, title: str, source: str) -> Block:
-        """A chart block with a page-unique id."""
+    def chart(self, chart_spec: dict | None, title: str, source: str) -> Block:
+        """A chart block with a page-unique id; a note instead when there is nothing to draw."""
+        if chart_spec is None:
+            return Block(kind="text", cls="nodata", text=f"{title}: {NO_CHART}")
         self._chart_count += 1
         return Block(kind="chart", id=f"chart-{self._chart_count}", title=title, source=source,
                      json=script_json(chart_spec))
@@ -103,14 +106,26 @@ def embed_options() -> str:
                         "timeFormatLocale": vlc.get_time_format_locale("de-DE")})
 
 
+#: Draws every chart. When all are drawn (or failed), <html> gets data-charts="ready" (or
+#: "failed") and `window.esfDashboard.views` holds each chart's Vega view by element id: the
+#: browser tests wait for that flag and read the drawn data and tooltips through the views.
 EMBED_JS = """
 (function () {
   var options = JSON.parse(document.getElementById("vega-options").textContent);
-  document.querySelectorAll("script.vega-spec").forEach(function (el) {
+  var views = {};
+  var failed = 0;
+  var drawing = Array.prototype.map.call(document.querySelectorAll("script.vega-spec"), function (el) {
     var target = document.getElementById(el.dataset.target);
-    vegaEmbed(target, JSON.parse(el.textContent), options).catch(function (err) {
+    return vegaEmbed(target, JSON.parse(el.textContent), options).then(function (result) {
+      views[el.dataset.target] = result.view;
+    }).catch(function (err) {
+      failed += 1;
       target.textContent = "Diagramm konnte nicht gezeichnet werden / chart could not be drawn: " + err;
     });
+  });
+  window.esfDashboard = {views: views};
+  Promise.all(drawing).then(function () {
+    document.documentElement.dataset.charts = failed ? "failed" : "ready";
   });
 })();
 """
@@ -137,6 +152,7 @@ figcaption.source, .source { font-size: 0.78em; color: var(--muted); }
        max-width: 240px; background: #fff; }
 .kpi-label { font-size: 0.85em; color: var(--muted); }
 .kpi-value { font-size: 1.7em; font-weight: 600; }
+.kpi-previous { font-size: 0.85em; color: var(--ink); }
 .table-wrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.9em; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
@@ -193,6 +209,7 @@ TEMPLATE = """<!DOCTYPE html>
 {%- for k in b.items %}
 <div class="kpi" title="{{ k.source }}"{% for a, v in k.attrs.items() %} data-{{ a }}="{{ v }}"{% endfor %}>
 <div class="kpi-label">{{ k.label }}</div><div class="kpi-value">{{ k.text }}</div>
+{% if k.previous %}<div class="kpi-previous">{{ k.previous.title }}: {{ cell(k.previous, "span") }}</div>{% endif %}
 <div class="source">{{ k.source }}</div></div>
 {%- endfor %}
 </div>
