@@ -91,7 +91,7 @@ _ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
 @dg.sensor(
     name="refresh_after_burst",
     job_name="refresh_indicators",
-    minimum_interval_seconds=10,
+    minimum_interval_seconds=5,  # the sensor daemon loops every 5 s at best: not a wait on top
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Ein Neuberechnungslauf pro Upload-Welle / one downstream run per burst: once no "
     "ingest run is queued or running, and some finished since the last refresh, run "
