@@ -184,9 +184,12 @@ def contiguous_blocks(ordered: list[str], wanted: set[str]) -> list[list[str]]:
 def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = None,
                 force_refresh: bool = False) -> RunReport:
     instance = prepare_instance(dd)
+    from esf_monitor.recovery import recover, runner_tag
     from orchestration.definitions import defs
     from orchestration.partitions import FILE_PARTITIONS
 
+    recover(instance)  # runs left "started" by a killed earlier run would hold the pool slot
+    owner = runner_tag()
     scan = scan_landing(dd)
     report = RunReport(scan)
     by_type: dict[str, list[str]] = {}
@@ -205,7 +208,7 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
                 label = block[0] if len(block) == 1 else f"{block[0]} … {block[-1]} ({len(block)})"
                 progress(f"Prüfe / validating {label}", done, total)
             tags = {"dagster/asset_partition_range_start": block[0],
-                    "dagster/asset_partition_range_end": block[-1]}
+                    "dagster/asset_partition_range_end": block[-1], **owner}
             result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET,
                                             raise_on_error=False)
             done += len(block)
@@ -224,7 +227,7 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
         with open(log_dir / "refresh_indicators.log", "a", encoding="utf-8") as log, \
                 contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("refresh_indicators").execute_in_process(
-                instance=instance, run_config=QUIET, raise_on_error=False)
+                instance=instance, run_config=QUIET, raise_on_error=False, tags=owner)
         report.refreshed = True
         if not result.success:
             report.failed.append("refresh_indicators")
