@@ -12,8 +12,8 @@ Why record instead of assert here: the same recording serves the tests (which as
 reviewer (who looks at the screenshots). Per page it keeps every request the page made other
 than the page file itself and data:/blob: URLs (each is also aborted, so nothing leaves the
 machine even when a check would fail), every console error or warning and uncaught exception,
-every figure element (`data-value`) with its rendered text, the rendered text of the whole
-page, and for each Vega chart the data it drew and the tooltip of every mark, read from the
+every figure element (`data-value`) with its rendered text, the text of the page outside
+the charts' SVG, and for each Vega chart the data it drew and the tooltip of every mark, read from the
 chart's Vega view (`window.esfDashboard.views`, set by the page's own script).
 """
 
@@ -76,6 +76,24 @@ FIGURES_JS = """
 """
 
 
+#: JavaScript: the page's text as a reader sees it in tables, cards and notes — one line per text
+#: node, leaving out the charts' SVG (axis ticks are scale positions, not figures; what a chart
+#: shows is read from its Vega view instead), scripts and styles.
+TEXT_JS = """
+() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.parentElement || node.parentElement.closest("svg, script, style")) continue;
+    const text = node.textContent.trim();
+    if (text) out.push(text);
+  }
+  return out.join("\\n");
+}
+"""
+
+
 @dataclass
 class PageReport:
     """What one dashboard did and showed in the browser."""
@@ -87,7 +105,7 @@ class PageReport:
     charts_state: str = ""                              # ready | failed | none
     figures: list[dict] = field(default_factory=list)   # {tag, attrs, text} per [data-value]
     charts: list[dict] = field(default_factory=list)    # {id, kind, title, marks, datasets}
-    text: str = ""                                      # document.body.innerText
+    text: str = ""                                      # text nodes outside SVG, one per line
     screenshot: Path | None = None
 
 
@@ -133,30 +151,36 @@ def inspect_page(browser, path: Path, screenshot: Path | None = None) -> PageRep
             report.charts_state = "none"
         report.figures = page.evaluate(FIGURES_JS)
         report.charts = page.evaluate(CHART_STATE_JS)
-        report.text = page.evaluate("document.body.innerText")
+        report.text = page.evaluate(TEXT_JS)
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
+            options = {"quality": 80} if screenshot.suffix in (".jpg", ".jpeg") else {}
+            page.screenshot(path=str(screenshot), full_page=True, **options)
             report.screenshot = screenshot
     finally:
         context.close()
     return report
 
 
-def screenshot_name(path: Path, root: Path) -> str:
-    """overview.html → overview.png, projects/X.html → projects_X.png."""
-    return "_".join(Path(path).resolve().relative_to(Path(root).resolve()).with_suffix(".png").parts)
+def screenshot_name(path: Path, root: Path, ext: str = "jpg") -> str:
+    """overview.html → overview.jpg, projects/X.html → projects_X.jpg (JPEG: a full page of a
+    dashboard is ~2 MB as PNG and costs twice the time; PNG when ext="png")."""
+    return "_".join(Path(path).resolve().relative_to(Path(root).resolve()).with_suffix(f".{ext}").parts)
 
 
-def inspect_pages(paths: Iterable[Path], root: Path, screenshot_dir: Path | None) -> list[PageReport]:
-    """Every page in one browser; a screenshot per page into screenshot_dir (if given)."""
+def inspect_pages(paths: Iterable[Path], root: Path, screenshot_dir: Path | None,
+                  browser=None) -> list[PageReport]:
+    """Every page in one browser (the one given, or a new one); a screenshot per page into
+    screenshot_dir (if given)."""
+    if browser is not None:
+        return [inspect_page(browser, p, screenshot_dir / screenshot_name(p, root) if screenshot_dir else None)
+                for p in paths]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = open_browser(pw)
         try:
-            return [inspect_page(browser, p, screenshot_dir / screenshot_name(p, root) if screenshot_dir else None)
-                    for p in paths]
+            return inspect_pages(paths, root, screenshot_dir, browser)
         finally:
             browser.close()
 

@@ -184,6 +184,14 @@ table.heatmap td { text-align: center; min-width: 34px; }
   section { break-before: page; }
   section:first-of-type { break-before: auto; }
   .table-wrap { overflow: visible; }
+  /* wide tables (project comparison, delivery months) must fit the A4 width: smaller type,
+     headers may break anywhere, month headers of the delivery grid run vertically */
+  table { font-size: 7.5pt; max-width: 100%; }
+  th, td { padding: 1px 3px; }
+  thead th { overflow-wrap: anywhere; hyphens: auto; }
+  table.heatmap thead th + th { writing-mode: vertical-rl; transform: rotate(180deg); }
+  table.heatmap td { min-width: 0; }
+  .kpi { min-width: 150px; }
   .st-accepted, .st-corrected, .st-rejected, .st-missing, thead th {
     -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }

@@ -1,0 +1,481 @@
+"""The published dashboards in a real browser (Debian's headless chromium, driven by playwright).
+
+One small generated data folder goes through the whole pipeline ONCE for this module
+(`esf-monitor run`: Dagster → dbt → exports → dashboards); one browser then opens every
+dashboard once (`esf_monitor.dashboard.browser.inspect_pages`) and records what a reader
+gets: network requests, console messages, the figures on the page, the data each Vega chart
+drew and the tooltip of every mark. The tests below assert on that recording and on the raw
+HTML files, against the export files of the same run.
+
+Screenshots: `<data folder>/dashboards/screenshots/*.jpg` of this run (under pytest's
+temporary folder, printed by `pytest -s`); set ESF_SCREENSHOT_DIR to keep them elsewhere.
+`docs/dashboard-overview.png` in the repo comes from `python -m esf_monitor.dashboard.browser`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from esf_monitor.dashboard.browser import CHROMIUM, dashboard_files, inspect_pages, open_browser
+from esf_monitor.generator import generate
+from esf_monitor.testing import run_pipeline
+
+pytestmark = pytest.mark.slow
+
+SMALL = {"1", "2"}
+COUNT_INDICATORS = {"participants_cumulative", "participants_active", "entries_month", "leavers_month"}
+
+
+# ---------------------------------------------------------------- one pipeline run, one browser
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A small generated folder (10 projects, 7 months: SFC cut-offs 2024-12 and 2025-06), run once."""
+    root = tmp_path_factory.mktemp("browser") / "data"
+    generate(root, seed=11, scale=0.3, months=7, end_month="2025-06")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.setenv("ESF_DATA_DIR", str(root))
+        run_pipeline(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian chromium for the whole module."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
+    pw = sync_playwright().start()
+    chromium = open_browser(pw)
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
+def reports(published, browser) -> dict[str, object]:
+    """Every dashboard opened once; key = path below dashboards/."""
+    root = published / "dashboards"
+    shots = Path(os.environ.get("ESF_SCREENSHOT_DIR") or root / "screenshots")
+    recorded = inspect_pages(dashboard_files(root), root, shots, browser)
+    print(f"\nscreenshots: {shots}")
+    return {r.path.relative_to(root.resolve()).as_posix(): r for r in recorded}
+
+
+@pytest.fixture(scope="module")
+def registry(published) -> pl.DataFrame:
+    return pl.read_csv(published / "reference" / "projects.csv", infer_schema_length=0)
+
+
+def _numbers(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return frame.with_columns(pl.col(c).cast(pl.Float64) for c in columns)
+
+
+@pytest.fixture(scope="module")
+def exports(published) -> dict[str, pl.DataFrame]:
+    folder = published / "exports"
+    cutoffs = pl.read_csv(folder / "cutoffs.csv")["cutoff"].to_list()
+    per_cutoff = pl.concat([pl.read_csv(folder / c / "indicators.csv", infer_schema_length=0) for c in cutoffs])
+    allm = folder / "all_months"
+    return {
+        "cutoffs": cutoffs,
+        "indicators": _numbers(per_cutoff, ["numerator", "denominator", "value"]),
+        "all_indicators": _numbers(pl.read_csv(allm / "indicators.csv", infer_schema_length=0),
+                                   ["numerator", "denominator", "value"]),
+        "common": _numbers(pl.concat([pl.read_csv(folder / c / "common_indicators.csv", infer_schema_length=0)
+                                      for c in cutoffs]), ["value"]),
+        "sfc": _numbers(pl.concat([pl.read_csv(folder / c / "sfc_table.csv", infer_schema_length=0)
+                                   for c in cutoffs]), ["value"]),
+        "breakdowns": _numbers(pl.read_csv(allm / "participant_breakdowns.csv", infer_schema_length=0),
+                               ["participants", "leavers", "integrated_leavers"]),
+        "deliveries": _numbers(pl.read_csv(allm / "delivery_status.csv", infer_schema_length=0),
+                               ["row_count", "incomplete_count"]),
+    }
+
+
+def _lookup(frame: pl.DataFrame, keys: list[str]) -> dict[tuple, dict]:
+    return {tuple(r[k] for k in keys): r for r in frame.iter_rows(named=True)}
+
+
+def _unit(page_key: str) -> str:
+    """The unit a page's un-attributed figures belong to: the project of a project page, else ALL."""
+    return Path(page_key).stem if page_key.startswith("projects/") else "ALL"
+
+
+def _small(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x)) and x in (1, 2)
+
+
+def _shown_number(text: str, kind: str) -> float:
+    """A figure as the page shows it, German style ("1.234", "31,6 %", "120,5") → number."""
+    text = text.replace("\u00a0", " ").strip()
+    if kind == "rate":
+        assert text.endswith("%"), text
+        text = text[:-1].strip()
+    number = float(text.replace(".", "").replace(",", "."))
+    return number / 100 if kind == "rate" else number
+
+
+def _matches(text: str, value: float, kind: str) -> bool:
+    """Shown text agrees with the exact export value up to the shown precision."""
+    shown = _shown_number(text, kind)
+    tolerance = {"count": 0, "rate": 0.0005, "days": 0.05}[kind] + 1e-9
+    return abs(shown - value) <= tolerance
+
+
+# ---------------------------------------------------------------- raw HTML
+
+class _Figures(HTMLParser):
+    """data-* attributes of every element, and the chart specs (script.vega-spec) of a file."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.attrs: list[dict] = []
+        self.specs: dict[str, dict] = {}
+        self._spec: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.attrs.append(attrs)
+        if tag == "script" and "vega-spec" in (attrs.get("class") or ""):
+            self._spec = attrs["data-target"]
+            self.specs[self._spec] = ""
+
+    def handle_data(self, data):
+        if self._spec:
+            self.specs[self._spec] += data
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._spec:
+            self.specs[self._spec] = json.loads(self.specs[self._spec])
+            self._spec = None
+
+
+def _raw(path: Path) -> _Figures:
+    parser = _Figures()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+# ---------------------------------------------------------------- loading: offline, no errors
+
+def test_every_dashboard_loads_offline_without_console_errors(published, reports):
+    root = published / "dashboards"
+    files = dashboard_files(root)
+    assert len(files) == 3 + 10 and set(reports) == {p.relative_to(root).as_posix() for p in files}
+    for key, report in reports.items():
+        assert report.requests == [], (key, report.requests)
+        assert report.console == [], (key, report.console)
+        raw = _raw(report.path)
+        if raw.specs:
+            # every chart drawn, each from its inline data, and every one has marks to show
+            assert report.charts_state == "ready", key
+            assert {c["id"] for c in report.charts} == set(raw.specs), key
+            assert all(c["marks"] for c in report.charts), key
+        else:
+            assert report.charts_state == "none", key
+        assert report.screenshot.stat().st_size > 10_000, key
+    overview = reports["overview.html"]
+    assert len(overview.charts) >= 15 and len(overview.figures) > 300
+
+
+def test_the_recorder_catches_requests_and_console_errors(tmp_path, browser):
+    """The offline test above would pass vacuously if the recording missed anything: a page
+    that fetches, loads an image and logs an error must show up in every list."""
+    page = tmp_path / "leaky.html"
+    page.write_text("<!DOCTYPE html><html><body><p>x</p>"
+                    '<img src="http://example.invalid/pixel.png">'
+                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                    '<script>fetch("https://example.invalid/api").catch(function () {});'
+                    'console.error("kaputt / broken"); undefinedCall();</script></body></html>',
+                    encoding="utf-8")
+    (report,) = inspect_pages([page], tmp_path, None, browser)
+    assert set(report.requests) == {"http://example.invalid/pixel.png", "https://example.invalid/api"}
+    assert "error: kaputt / broken" in report.console
+    assert any(m.startswith("pageerror:") and "undefinedCall" in m for m in report.console)
+
+
+# ---------------------------------------------------------------- figures equal the exports
+
+def _expected(row: dict | None, kind: str) -> tuple[str, float | None]:
+    """("*", None) when the rule hides the figure, ("–", None) when nothing to compute, else ("=", value)."""
+    if row is None:
+        return "–", None
+    value, num, den = row["value"], row["numerator"], row["denominator"]
+    if kind == "count":
+        return ("*", None) if _small(value) else ("=", value)
+    if _small(num) or _small(den):
+        return "*", None
+    return ("–", None) if value is None or math.isnan(value) else ("=", value)
+
+
+def _check_figure(text: str, attrs: dict, unit: str, lookup: dict, hidden_totals: set) -> str:
+    """Compare one indicator figure with its export row; returns how it was shown (=, *, –, secondary)."""
+    kind, code, cutoff = attrs["data-kind"], attrs["data-indicator"], attrs["data-cutoff"]
+    unit = attrs.get("data-project", unit)
+    row = lookup.get((cutoff, unit, code, attrs.get("data-gender", "total")))
+    how, value = _expected(row, kind)
+    where = (unit, cutoff, code, attrs.get("data-gender"), text, row)
+    if how == "*":
+        assert text == "*" and attrs["data-value"] == "*", where
+        return "*"
+    if text == "*":
+        # not small itself: hidden only as a secondary cell of a count line, or target
+        # achievement whose participant count is hidden (the plan figure would give it back)
+        assert kind == "count" or (code == "target_achievement" and (cutoff, unit) in hidden_totals), where
+        return "secondary"
+    if how == "–":
+        assert text == "–", where
+        return "–"
+    assert _matches(text, value, kind), where
+    assert float(attrs["data-value"]) == pytest.approx(value, rel=1e-9, abs=1e-12), where
+    return "="
+
+
+def _hidden_totals(reports) -> set:
+    return {(f["attrs"]["data-cutoff"], f["attrs"].get("data-project", _unit(key)))
+            for key, r in reports.items() for f in r.figures
+            if f["attrs"].get("data-indicator") == "participants_cumulative"
+            and f["attrs"].get("data-gender") == "total" and f["text"] == "*"}
+
+
+def test_headline_figures_on_the_page_equal_the_exports(reports, exports):
+    """The headline cards as rendered, read from the DOM, against exports/<cut-off>/indicators.csv."""
+    lookup = _lookup(exports["indicators"], ["cutoff", "project_id", "indicator", "gender"])
+    hidden_totals = _hidden_totals(reports)
+    outcome: dict[str, int] = {}
+    pages_with_cards = 0
+    for key, report in reports.items():
+        cards = [f for f in report.figures if "kpi" in (f["attrs"].get("class") or "").split()]
+        if not cards:
+            continue
+        pages_with_cards += 1
+        shown = {c["attrs"]["data-cutoff"] for c in cards}
+        assert shown == set(exports["cutoffs"]), key  # the latest month and every SFC cut-off
+        codes = {c["attrs"]["data-indicator"] for c in cards}
+        assert {"participants_cumulative", "participants_active", "entries_month", "leavers_month",
+                "integration_rate_cumulative", "integration_rate_12m", "integration_rate_6m",
+                "reach_rate_12m", "duration_median_days"} <= codes, key
+        for card in cards:
+            how = _check_figure(card["text"], card["attrs"], _unit(key), lookup, hidden_totals)
+            outcome[how] = outcome.get(how, 0) + 1
+    assert pages_with_cards == 11  # overview + 10 projects
+    assert outcome["="] > 0.8 * sum(outcome.values()), outcome
+    programme = [f for f in reports["overview.html"].figures if "kpi" in (f["attrs"].get("class") or "")]
+    assert all(f["text"] not in ("*", "–") for f in programme
+               if f["attrs"]["data-indicator"] in COUNT_INDICATORS)
+
+
+def test_every_indicator_figure_equals_the_export_or_is_rightly_hidden(reports, exports):
+    """Tables, previous-month figures and cards of every month against exports/all_months."""
+    lookup = _lookup(exports["all_indicators"], ["cutoff", "project_id", "indicator", "gender"])
+    hidden_totals = _hidden_totals(reports)
+    checked = 0
+    for key, report in reports.items():
+        for f in report.figures:
+            a = f["attrs"]
+            if a.get("data-indicator", "").startswith("EEC") or "data-indicator" not in a:
+                continue
+            _check_figure(f["text"], a, _unit(key), lookup, hidden_totals)
+            checked += 1
+    assert checked > 1500
+
+
+def test_eu_common_indicators_and_sfc_tables_equal_the_exports(reports, exports):
+    common = _lookup(exports["common"], ["cutoff", "project_id", "indicator", "gender"])
+    sfc = _lookup(exports["sfc"], ["cutoff", "specific_objective", "category_of_region", "indicator", "gender"])
+    checked = {"common": 0, "sfc": 0}
+    for key, report in reports.items():
+        for f in report.figures:
+            a = f["attrs"]
+            if not a.get("data-indicator", "").startswith("EEC"):
+                continue
+            if key == "sfc.html":
+                row, table = sfc[(a["data-cutoff"], a["data-specific-objective"], a["data-region"],
+                                  a["data-indicator"], a["data-gender"])], "sfc"
+            else:
+                row, table = common[(a["data-cutoff"], _unit(key), a["data-indicator"], a["data-gender"])], "common"
+            if _small(row["value"]):
+                assert f["text"] == "*" == a["data-value"], (key, a)
+            elif f["text"] != "*":
+                assert _shown_number(f["text"], "count") == row["value"], (key, a, row)
+            checked[table] += 1
+    # SFC: every exported cell of the shown cut-offs is on the page (22 codes × 4 genders per group)
+    assert checked["sfc"] == exports["sfc"].height
+    assert checked["common"] == exports["common"].filter(pl.col("project_id") != "ALL").height
+
+
+def test_sfc_page_shows_the_validation_rules_results(reports):
+    sfc = reports["sfc.html"]
+    text = sfc.text
+    assert "Tabelle 6 – Outputs / Table 6 – outputs" in text and "Tabelle 10 – Ergebnisse" in text
+    assert "Prüfregeln SFC2021 / SFC2021 validation rules" in text
+    assert "EECO01 = EECO02 + EECO04 + EECO05" in text and "EECR05 ≤ EECO01" in text
+    assert "✓" in text and "✗" not in text  # correct code never breaks the rules
+
+
+# ---------------------------------------------------------------- small cells
+
+def _value_title(spec: dict) -> str:
+    return next(t["title"] for t in spec["encoding"]["tooltip"] if t["field"] == "value")
+
+
+def test_no_count_of_one_or_two_is_visible_or_embedded_anywhere(reports, exports):
+    """Counts of 1 or 2 appear nowhere a reader can get at them: not in the rendered text, not
+    in any figure's data-value, not in the data a chart drew, not in a tooltip, not in the
+    chart specs embedded in the HTML. Rates and durations with a numerator or base of 1 or 2
+    are hidden in tables, chart data and tooltips alike (checked against the exports).
+
+    Not a statistical count, so out of scope: axis tick labels, months, ISCED levels, and the
+    number of file versions in a delivery cell's title."""
+    rates = _lookup(exports["all_indicators"], ["cutoff", "project_id", "indicator", "gender"])
+    categories = _lookup(exports["breakdowns"], ["cutoff", "project_id", "dimension", "category", "gender"])
+    deliveries = _lookup(exports["deliveries"].filter(pl.col("extract_type") == "participants"),
+                         ["provider_id", "reporting_month"])
+    counts_seen = rates_seen = chart_values = tooltips = 0
+    for key, report in reports.items():
+        unit = _unit(key)
+        raw = _raw(report.path)
+        # rendered text: no text line is a bare 1 or 2 (figures are in their own cells)
+        bare = [line for line in report.text.splitlines() if line.strip() in SMALL]
+        assert bare == [], key
+        # every figure in the DOM and in the file's attributes
+        for attrs, text in [(f["attrs"], f["text"]) for f in report.figures] + [(a, None) for a in raw.attrs]:
+            kind = attrs.get("data-kind")
+            if kind == "count":
+                counts_seen += 1
+                assert attrs["data-value"] not in SMALL and text not in SMALL, (key, attrs)
+            elif kind in ("rate", "days"):
+                rates_seen += 1
+                a = attrs
+                if a.get("data-measure") == "integration_rate":
+                    row = categories[(a["data-cutoff"], unit, a["data-dimension"], a["data-category"], "total")]
+                    small = _small(row["leavers"]) or _small(row["integrated_leavers"])
+                elif a.get("data-measure") == "incomplete_share":
+                    row = deliveries.get((a["data-project"], a["data-month"]))
+                    small = row is not None and (_small(row["row_count"]) or _small(row["incomplete_count"]))
+                else:
+                    row = rates.get((a["data-cutoff"], a.get("data-project", unit), a["data-indicator"],
+                                     a.get("data-gender", "total")))
+                    small = row is not None and (_small(row["numerator"]) or _small(row["denominator"]))
+                if small:
+                    assert a["data-value"] == "*" and text in (None, "*"), (key, a)
+        # charts: the drawn data, every mark's tooltip, and the spec embedded in the file
+        for chart in report.charts:
+            spec = raw.specs[chart["id"]]
+            rows = [m["datum"] for m in chart["marks"]] + [r for d in chart["datasets"].values() for r in d]
+            rows += spec["data"]["values"]
+            for row in rows:
+                chart_values += 1
+                if chart["kind"] == "count":
+                    assert row["value"] not in (1, 2), (key, chart["title"], row)
+                elif "indicator" in row:
+                    source = rates[(row.get("cutoff"), row.get("code", unit) if unit == "ALL" else unit,
+                                    row["indicator"], "total")]
+                    assert not (_small(source["numerator"]) or _small(source["denominator"])), (key, row)
+            title = _value_title(spec)
+            for mark in chart["marks"]:
+                tooltips += 1
+                assert mark["tooltip"] and title in mark["tooltip"], (key, chart["title"])
+                if chart["kind"] == "count":
+                    assert mark["tooltip"][title] not in SMALL, (key, chart["title"], mark["tooltip"])
+    assert counts_seen > 5000 and rates_seen > 2000 and chart_values > 5000 and tooltips > 1500
+
+
+def test_small_counts_exist_in_the_exports_and_are_hidden_on_the_pages(reports, exports):
+    """The test above proves something only if the data hold small cells: they do, and the
+    pages show `*` where the exports have them."""
+    latest = exports["cutoffs"][-1]
+    small = exports["indicators"].filter((pl.col("cutoff") == latest) & pl.col("indicator").is_in(COUNT_INDICATORS)
+                                         & pl.col("value").is_in([1.0, 2.0]))
+    assert small.height >= 5
+    for row in small.iter_rows(named=True):
+        key = "overview.html" if row["project_id"] == "ALL" else f"projects/{row['project_id']}.html"
+        cells = [f for f in reports[key].figures if f["attrs"].get("data-indicator") == row["indicator"]
+                 and f["attrs"].get("data-cutoff") == latest and f["attrs"].get("data-gender") == row["gender"]
+                 and f["attrs"].get("data-project", _unit(key)) == row["project_id"]]
+        assert cells and {c["text"] for c in cells} == {"*"}, row
+
+
+def test_a_tooltip_shows_what_the_recording_says(published, browser):
+    """The tooltips checked above are read from Vega's scenegraph; hovering a mark shows the same text."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto((published / "dashboards" / "overview.html").resolve().as_uri())
+        page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
+        target = page.evaluate("""() => {
+          // the first bar of the first bar chart: a rect mark has a box to point at
+          for (const view of Object.values(window.esfDashboard.views)) {
+            const marks = view.scenegraph().root.items[0].items
+              .find((m) => m.role === "mark" && m.marktype === "rect");
+            if (!marks || !marks.items.length) continue;
+            const item = marks.items[0];
+            view.container().scrollIntoView();
+            const box = view.container().getBoundingClientRect();
+            const origin = view.origin();
+            return {x: box.left + origin[0] + item.x + item.width / 2,
+                    y: box.top + origin[1] + item.y + item.height / 2, tooltip: item.tooltip};
+          }
+        }""")
+        page.mouse.move(target["x"], target["y"])
+        page.wait_for_selector("#vg-tooltip-element.visible")
+        shown = page.inner_text("#vg-tooltip-element")
+    finally:
+        page.close()
+    assert len(target["tooltip"]) == 2
+    for title, value in target["tooltip"].items():
+        assert title in shown and str(value) in shown, (target, shown)
+
+
+# ---------------------------------------------------------------- project pages
+
+def test_a_project_dashboard_names_no_other_project(reports, registry):
+    """Nothing in a project's file — text, attributes, chart data, tooltips, the library — names
+    another project by id or name; the drawn charts hold no other project's rows either."""
+    projects = dict(registry.select("project_id", "project_name").iter_rows())
+    for pid, name in projects.items():
+        report = reports[f"projects/{pid}.html"]
+        html = unescape(report.path.read_text(encoding="utf-8"))  # names as a reader sees them ("&#39;" → "'")
+        assert pid in html and name in html
+        drawn = json.dumps([c["datasets"] for c in report.charts] + [c["marks"] for c in report.charts],
+                           ensure_ascii=False)
+        for other, other_name in projects.items():
+            if other == pid:
+                continue
+            for where, content in (("file", html), ("page text", report.text), ("charts", drawn)):
+                assert other not in content, (pid, other, where)
+                assert other_name not in content, (pid, other_name, where)
+        assert {f["attrs"].get("data-project", pid) for f in report.figures} == {pid}
+        assert "Programm gesamt" not in report.text
+
+
+# ---------------------------------------------------------------- print
+
+def test_overview_prints_on_a4(published, browser):
+    """Printing (A4, print stylesheet): navigation hidden, charts and tables inside the page width."""
+    a4_width = round((210 - 2 * 14) / 25.4 * 96)  # printable width in CSS px (14 mm margins)
+    page = browser.new_page(viewport={"width": a4_width, "height": 1000})
+    try:
+        page.emulate_media(media="print")
+        page.goto((published / "dashboards" / "overview.html").resolve().as_uri())
+        page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
+        nav_shown = page.evaluate("getComputedStyle(document.querySelector('nav')).display")
+        too_wide = page.evaluate(f"""() => Array.from(document.querySelectorAll('.chart svg, table'))
+          .filter((el) => el.getBoundingClientRect().right > {a4_width} + 1)
+          .map((el) => (el.closest('figure') || el).innerText.slice(0, 60))""")
+        pdf = page.pdf(format="A4", margin={"top": "14mm", "bottom": "14mm", "left": "14mm", "right": "14mm"})
+    finally:
+        page.close()
+    assert nav_shown == "none"
+    assert too_wide == []
+    assert pdf[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) > 3
