@@ -106,6 +106,16 @@ def trend_blocks(page: Page, data: DashboardData, unit: str) -> list[Block]:
     return [Block(kind="grid", items=blocks)]
 
 
+def category_order(code: str) -> tuple:
+    """Categories in their natural order (age, ISCED ascending), others by label; unknown last."""
+    if code in ("unknown", None):
+        return (2, "")
+    head = code.lstrip("<").split("–")[0].split("-")[0].rstrip("+").removeprefix("ISCED ").strip()
+    if head.isdigit():
+        return (0, f"{int(head) - (code.startswith('<')):04d}")
+    return (1, category(code).lower())
+
+
 def kpi_block(figures: Figures, cutoff: str, unit: str) -> Block:
     return Block(kind="kpis", items=[figures.kpi(cutoff, unit, code) for code in HEADLINE])
 
@@ -137,7 +147,7 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
         if part.is_empty():
             continue
         cells = {(r["category"], r["gender"]): r for r in part.iter_rows(named=True)}
-        categories = part["category"].unique(maintain_order=True).to_list()
+        categories = sorted(part["category"].unique().to_list(), key=category_order)
         src_p = source("participant_breakdowns", f"participants (dimension = {dim})")
         src_r = source("participant_breakdowns", "integrated_leavers / leavers")
         table_rows = []
@@ -145,7 +155,8 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
             row = [Cell(category(cat))]
             for g in GENDERS:
                 r = cells.get((cat, g))
-                row.append(figure_cell(r and r["participants"], bool(r and r[SUPPRESSED]), "count", src_p,
+                # the mart lists only categories that occur: no row = nobody = 0
+                row.append(figure_cell(r["participants"] if r else 0, bool(r and r[SUPPRESSED]), "count", src_p,
                                        dimension=dim, category=cat, gender=g, cutoff=cutoff, measure="participants"))
             r = cells.get((cat, "total"))
             row.append(figure_cell(r and r["integration_rate"], bool(r and r["rate_suppressed"]), "rate", src_r,
@@ -157,6 +168,8 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
         table = Block(kind="table", title=f"{bi('Teilnehmende nach', 'Participants by')} {dim_label}",
                       header=header, rows=table_rows, source=f"{src_p}; {src_r}")
         totals = (part.filter(pl.col("gender") == "total")
+                  .sort(pl.col("category").replace_strict({c: i for i, c in enumerate(categories)},
+                                                          return_dtype=pl.Int64))
                   .with_columns(pl.col("category").map_elements(category, return_dtype=pl.Utf8).alias("label"),
                                 pl.col("category").alias("code"), pl.col("participants").alias("value")))
         title = f"{bi('Teilnehmende nach', 'Participants by')} {dim_label}"
