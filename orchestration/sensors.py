@@ -114,6 +114,18 @@ def refresh_after_burst(context: dg.SensorEvaluationContext):
         return dg.SkipReason("nichts Neues / nothing new")
     if newest is None and not registry_marker:
         return dg.SkipReason("noch keine Uploads / no uploads yet")
+    if not registry_marker and _dashboards_newer_than(instance, newest):
+        # e.g. `esf-monitor run` processed the burst before `make ui` started (fresh cursor)
+        return dg.SensorResult(skip_reason="Dashboards schon aktuell / dashboards already up to "
+                               "date", cursor=marker)
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=f"refresh@{marker}@{registry_marker or ''}")],
         cursor=marker)
+
+
+def _dashboards_newer_than(instance, run_record) -> bool:
+    """True when the dashboards were materialised after ``run_record`` ended (nothing to refresh)."""
+    if run_record is None or not run_record.end_time:
+        return False
+    dash = instance.get_latest_materialization_event(dg.AssetKey("dashboards"))
+    return dash is not None and dash.timestamp >= run_record.end_time

@@ -408,3 +408,18 @@ def test_refresh_after_registry_change_without_uploads(dd, instance):
     result = refresh_tick(instance, cursor=cursor)
 
     assert isinstance(result, dg.SensorResult) and len(result.run_requests) == 1
+
+
+def test_no_refresh_when_the_dashboards_are_newer_than_the_last_ingest(dd, instance):
+    """A daemon started after `esf-monitor run` (fresh cursor) must not rebuild everything again."""
+    load_registry(instance)
+    ingest_one(instance)
+    instance.report_runless_asset_event(dg.AssetMaterialization("dashboards"))
+
+    skipped = refresh_tick(instance)
+
+    assert isinstance(skipped, dg.SensorResult) and skipped.run_requests == []
+    # the next upload does get its refresh
+    ingest_one(instance, "HC-ALPHA|participants|2024-06")
+    result = refresh_tick(instance, cursor=skipped.cursor)
+    assert isinstance(result, dg.SensorResult) and len(result.run_requests) == 1
