@@ -45,6 +45,7 @@ ui: venv
 ## make bench: speed and memory, recorded in BENCHMARKS.md (never part of make test).
 bench: venv
 	$(BIN)/python -m esf_monitor.bench
+	$(BIN)/python -m esf_monitor.bench_latency
 
 docs: venv
 	$(BIN)/esf-monitor dbt-docs
