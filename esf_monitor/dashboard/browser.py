@@ -3,8 +3,10 @@
 Used by the browser tests (tests/test_dashboard_browser.py) and to refresh the screenshots:
 
     .venv/bin/python -m esf_monitor.dashboard.browser [DASHBOARD_DIR] [--out SCREENSHOT_DIR]
+        [--overview-png docs/dashboard-overview.png]
 
-(defaults: `$ESF_DATA_DIR/dashboards` and its `screenshots/` subfolder). It drives Debian's
+(defaults: `$ESF_DATA_DIR/dashboards` and its `screenshots/` subfolder; one full-page JPEG per
+dashboard; `--overview-png` also writes the top of the overview as PNG, the README's picture). It drives Debian's
 `chromium` (/usr/bin/chromium, installed by `scripts/test-deps.sh`) through the `playwright`
 package — never a downloaded browser, never `playwright install`.
 
@@ -197,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "(console errors, network requests).")
     parser.add_argument("dashboards", nargs="?", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--overview-png", type=Path, default=None)
     args = parser.parse_args(argv)
     root = args.dashboards or data_dir().dashboards
     out = args.out or root / "screenshots"
@@ -206,7 +209,28 @@ def main(argv: list[str] | None = None) -> int:
                                                      else [f"charts: {report.charts_state}"])
         problems += len(issues)
         print(f"{report.screenshot}  {'OK' if not issues else '; '.join(issues)}")
+    if args.overview_png:
+        overview_png(root / "overview.html", args.overview_png)
+        print(args.overview_png)
     return 1 if problems else 0
+
+
+def overview_png(page_file: Path, dest: Path, height: int = 1300) -> Path:
+    """The top of the overview (header, headline cards, gender table) as PNG."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = open_browser(pw)
+        try:
+            page = browser.new_page(viewport={"width": VIEWPORT["width"], "height": height})
+            page.goto(Path(page_file).resolve().as_uri())
+            page.wait_for_function("document.documentElement.dataset.charts !== undefined",
+                                   timeout=CHART_TIMEOUT_MS)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(dest))
+        finally:
+            browser.close()
+    return dest
 
 
 if __name__ == "__main__":
