@@ -197,10 +197,12 @@ def test_the_recorder_catches_requests_and_console_errors(tmp_path, browser):
                     '<img src="http://example.invalid/pixel.png">'
                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
                     '<script>fetch("https://example.invalid/api").catch(function () {});'
+                    'try { new WebSocket("wss://example.invalid/live"); } catch (e) {}'
                     'console.error("kaputt / broken"); undefinedCall();</script></body></html>',
                     encoding="utf-8")
     (report,) = inspect_pages([page], tmp_path, None, browser)
-    assert set(report.requests) == {"http://example.invalid/pixel.png", "https://example.invalid/api"}
+    assert set(report.requests) == {"http://example.invalid/pixel.png", "https://example.invalid/api",
+                                    "wss://example.invalid/live"}
     assert "error: kaputt / broken" in report.console
     assert any(m.startswith("pageerror:") and "undefinedCall" in m for m in report.console)
 

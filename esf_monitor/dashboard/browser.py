@@ -143,6 +143,7 @@ def inspect_page(browser, path: Path, screenshot: Path | None = None) -> PageRep
     page.on("console", lambda m: report.console.append(f"{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: report.console.append(f"pageerror: {e}"))
+    page.on("websocket", lambda ws: report.requests.append(ws.url))  # not routed, so recorded here
     try:
         page.goto(report.url, wait_until="load")
         if page.locator("script.vega-spec").count():
