@@ -394,6 +394,56 @@ def test_no_count_of_one_or_two_is_visible_or_embedded_anywhere(reports, exports
     assert counts_seen > 5000 and rates_seen > 2000 and chart_values > 5000 and tooltips > 1500
 
 
+def test_no_hidden_count_can_be_worked_out_from_shown_figures(reports, registry):
+    """Secondary suppression on real data, read from every page together: in no line of cells
+    adding up to a shown total (f + m + d = total; projects = programme; categories of a
+    breakdown = participants; EECO02 + EECO04 + EECO05 = EECO01) is exactly one cell hidden.
+    A figure shown on two pages shows the same there."""
+    cells: dict[tuple, str] = {}
+
+    def put(key, value):
+        assert cells.setdefault(key, value) == value, (key, cells[key], value)
+
+    for key, report in reports.items():
+        for f in report.figures:
+            a = f["attrs"]
+            if a.get("data-kind") != "count":
+                continue
+            unit = a.get("data-project", _unit(key))
+            if a.get("data-indicator") in COUNT_INDICATORS:
+                put(("ind", a["data-cutoff"], a["data-indicator"], unit, a["data-gender"]), f["text"])
+            elif a.get("data-measure") == "participants":
+                put(("cat", a["data-cutoff"], unit, a["data-dimension"], a["data-category"], a["data-gender"]),
+                    f["text"])
+            elif a.get("data-indicator", "").startswith("EECO"):
+                group = (a.get("data-specific-objective"), a.get("data-region")) if key == "sfc.html" else unit
+                put(("eu", a["data-cutoff"], group, a["data-indicator"], a["data-gender"]), f["text"])
+    genders = ("f", "m", "d", "total")
+    units = registry["project_id"].to_list() + ["ALL"]
+    lines = []
+    ind = {k for k in cells if k[0] == "ind"}
+    for cutoff, code in {(k[1], k[2]) for k in ind}:
+        lines += [[("ind", cutoff, code, u, g) for g in genders] for u in units]
+        lines += [[("ind", cutoff, code, u, g) for u in units] for g in genders]
+    cats = {k for k in cells if k[0] == "cat" and k[3] != "target_group"}  # target groups overlap
+    for cutoff, unit, dim, g in {(k[1], k[2], k[3], k[5]) for k in cats}:
+        lines.append([k for k in cats if k[1:4] == (cutoff, unit, dim) and k[5] == g]
+                     + [("ind", cutoff, "participants_cumulative", unit, g)])
+    eu = {k for k in cells if k[0] == "eu"}
+    for cutoff, group, g in {(k[1], k[2], k[4]) for k in eu}:
+        lines.append([("eu", cutoff, group, c, g) for c in ("EECO01", "EECO02", "EECO04", "EECO05")])
+        lines.append([("eu", cutoff, group, "EECO01", x) for x in genders] if g == "total" else [])
+    checked = hidden_lines = 0
+    for line in lines:
+        if not line or not all(k in cells for k in line):
+            continue
+        checked += 1
+        stars = sum(cells[k] == "*" for k in line)
+        hidden_lines += stars > 0
+        assert stars != 1, [(k, cells[k]) for k in line]
+    assert checked > 500 and hidden_lines > 100, (checked, hidden_lines)
+
+
 def test_small_counts_exist_in_the_exports_and_are_hidden_on_the_pages(reports, exports):
     """The test above proves something only if the data hold small cells: they do, and the
     pages show `*` where the exports have them."""
