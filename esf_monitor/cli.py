@@ -87,6 +87,75 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
         raise typer.Exit(1)
 
 
+def _month_option(value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise typer.BadParameter(f"'{value}' ist kein Monat JJJJ-MM / is not a month YYYY-MM")
+    return value
+
+
+@app.command()
+def reprocess(
+    month_from: str = typer.Option(None, "--from", callback=_month_option,
+                                   help="erster Berichtsmonat / first reporting month YYYY-MM"),
+    month_to: str = typer.Option(None, "--to", callback=_month_option,
+                                 help="letzter Berichtsmonat / last reporting month YYYY-MM"),
+    provider: str = typer.Option(None, "--provider", help="nur dieser Absender / only this provider"),
+    type_: str = typer.Option(None, "--type", help="nur dieser Datentyp / only this extract type"),
+    refresh: bool = typer.Option(True, "--refresh/--no-refresh",
+                                 help="danach neu rechnen / rebuild indicators afterwards"),
+):
+    """Aus dem Archiv neu verarbeiten / re-run intake of archived slots (e.g. after a rule fix).
+
+    Loads each selected slot's newest ACCEPTED archived version again through the same Dagster
+    jobs (never the landing folder), then one refresh. Running it twice changes nothing.
+    """
+    from esf_monitor.runner import reprocess as _reprocess
+    from schemas.codes import EXTRACT_TYPES
+
+    if type_ is not None and type_ not in EXTRACT_TYPES:
+        raise typer.BadParameter(f"'{type_}': erlaubt / allowed: {', '.join(EXTRACT_TYPES)}",
+                                 param_hint="--type")
+    dd = data_dir()
+    out = Console(file=sys.stdout)  # bound now: the runner diverts sys.stdout during dbt
+    if not dd.registry_csv.exists():
+        out.print(f"[red]Projektregister fehlt / registry missing:[/] {dd.registry_csv}")
+        raise typer.Exit(2)
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=out) as bar:
+        task = bar.add_task("Archiv / archive", total=None)
+        report = _reprocess(dd, month_from, month_to, provider, type_, refresh=refresh,
+                            progress=lambda text, done, total: bar.update(
+                                task, description=text, completed=done, total=total))
+    if not report.slots:
+        out.print("[yellow]Keine archivierten Lieferungen in dieser Auswahl / "
+                  "no archived deliveries match this selection.[/]")
+        raise typer.Exit(1)
+    counts: dict[str, int] = {}
+    for status in report.outcomes.values():
+        counts[status] = counts.get(status, 0) + 1
+    labels = {"accepted": "neu geladen / reloaded", "rejected": "jetzt abgelehnt / now rejected",
+              "skipped": "nichts Angenommenes / nothing accepted to reload"}
+    table = Table(title="Neu verarbeitet / reprocessed")
+    table.add_column("Upload-Slot / slot")
+    table.add_column("Status")
+    for key, status in report.outcomes.items():
+        if status != "accepted" or len(report.outcomes) <= 30:
+            colour = "green" if status == "accepted" else "yellow"
+            table.add_row(key, f"[{colour}]{labels.get(status, status)}[/]")
+    for key in report.failed:
+        table.add_row(key, "[red]FAILED[/]")
+    out.print(table)
+    out.print(", ".join(f"{labels.get(s, s)}: {n}" for s, n in sorted(counts.items())))
+    if report.refreshed:
+        out.print(f"Exporte / exports:     {dd.exports}")
+    if not report.ok:
+        out.print("[red]Fehlgeschlagen / failed:[/] " + ", ".join(report.failed))
+        raise typer.Exit(1)
+
+
 def _check(file: Path, provider: str, type_: str, month: str):
     from esf_monitor.intake import check_file, read_registry
 

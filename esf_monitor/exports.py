@@ -83,6 +83,8 @@ def write_exports(dd: DataDir) -> ExportSummary:
         frame = marts[mart]
         if mart in CUTOFF_EXPORTS:
             frame = _format(frame.select(CUTOFF_EXPORTS[mart]), mart)
+        else:  # a dbt rebuild may return rows in any order: sort, so equal data = equal bytes
+            frame = frame.sort(frame.columns, nulls_last=True)
         files.append(_write_csv(frame, dd.exports / "all_months" / f"{mart}.csv"))
 
     months = sorted(marts["indicators"]["cutoff"].unique().to_list())

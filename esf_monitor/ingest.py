@@ -96,3 +96,78 @@ def ingest_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
         record.quarantine_path = str(copy)
     store.append_version(dd, record)
     return IngestOutcome(record, result.findings)
+
+
+# --- re-processing from the archive (``esf-monitor reprocess``, UI backfills) -------------------
+
+
+def newest_accepted(dd: DataDir, provider_id: str, extract_type: str, month: str
+                    ) -> store.VersionRecord | None:
+    """The version whose rows the warehouse holds for the slot (None if nothing was accepted)."""
+    accepted = [v for v in store.read_versions(dd, provider_id, extract_type, month)
+                if v.status == "accepted"]
+    return accepted[-1] if accepted else None
+
+
+def archived_file(dd: DataDir, record: store.VersionRecord) -> Path:
+    """The archived bytes of ``record``, found by checksum in the slot's archive folder.
+
+    Looked up by checksum rather than by the stored ``archive_path``: that path is absolute and
+    goes stale when the data folder is moved (``/srv/esf`` → a new disk). The bytes are checked
+    against the recorded SHA-256, so a damaged archive fails loudly instead of loading garbage.
+    """
+    folder = store.partition_dir(dd.archive, record.provider_id, record.extract_type,
+                                 record.reporting_month)
+    candidates = sorted(p for p in folder.glob(f"*_{record.sha256[:12]}.*")
+                        if p.suffix.lower() in (".csv", ".xlsx"))
+    if not candidates and record.archive_path and Path(record.archive_path).exists():
+        candidates = [Path(record.archive_path)]
+    for path in candidates:
+        if store.sha256_of(path) == record.sha256:
+            return path
+    raise NoSourceFile(
+        f"Archivdatei fehlt oder ist beschädigt / archived file missing or damaged: "
+        f"{record.provider_id}|{record.extract_type}|{record.reporting_month} {record.sha256[:12]}")
+
+
+def reload_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
+                registry: pl.DataFrame, con=None) -> IngestOutcome | None:
+    """Validate and load the slot's newest ACCEPTED archived version again (after a rule fix).
+
+    Never reads the landing folder: a re-run must reproduce the slot's current state, not pick
+    up a file that is waiting (that is ``esf-monitor run``'s job) or that was moved away.
+    Nothing is appended to ``versions.jsonl``: that file (and ``raw.deliveries``) lists what
+    providers DELIVERED; a re-run is no delivery, so the delivery status (accepted / corrected)
+    and hence the exports stay the same when the data did not change — the re-run is idempotent.
+    If the fixed rules now reject the file, its rows stay (as for a rejected re-send), the
+    report goes to quarantine and the outcome says ``rejected`` (the asset check fails).
+    Returns None when the slot has no accepted version (nothing to reload).
+    """
+    record = newest_accepted(dd, provider_id, extract_type, month)
+    if record is None:
+        return None
+    src = archived_file(dd, record)
+    result = check_file(src, provider_id, extract_type, month, registry)
+    errors = result.findings.filter(pl.col("severity") == "error").height
+    warnings = result.findings.filter(pl.col("severity") == "warning").height
+    outcome = store.VersionRecord(**{
+        **vars(record), "error_count": errors, "warning_count": warnings,
+        "incomplete_count": int(result.incomplete_count or 0),
+        "summary_de": result.summary_de, "summary_en": result.summary_en})
+    if result.ok:
+        if con is None:
+            with warehouse.connect(dd.warehouse) as own:
+                outcome.row_count = warehouse.replace_partition(
+                    own, extract_type, result.data, provider_id, month, record.sha256)
+        else:
+            outcome.row_count = warehouse.replace_partition(
+                con, extract_type, result.data, provider_id, month, record.sha256)
+        if warnings:
+            report_dir = store.partition_dir(dd.reports, provider_id, extract_type, month)
+            write_report(result, report_dir, f"{record.sha256[:12]}")
+    else:
+        copy = store.quarantine_copy(dd, src, provider_id, extract_type, month, record.sha256)
+        write_report(result, copy.parent, copy.name)
+        outcome.status = "rejected"
+        outcome.quarantine_path = str(copy)
+    return IngestOutcome(outcome, result.findings)

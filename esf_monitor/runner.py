@@ -234,3 +234,106 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     if progress:
         progress("fertig / done", total, total)
     return report
+
+
+# --- re-processing from the archive: ``esf-monitor reprocess`` ---------------------------------
+
+
+@dataclass
+class ReprocessReport:
+    slots: list[str] = field(default_factory=list)  # selected slots (partition keys)
+    outcomes: dict[str, str] = field(default_factory=dict)  # slot → accepted | rejected | skipped
+    refreshed: bool = False
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def archived_slots(dd: DataDir, month_from: str | None = None, month_to: str | None = None,
+                   provider: str | None = None, extract_type: str | None = None) -> list[str]:
+    """Every upload slot the archive knows (has a ``versions.jsonl``), filtered; month order.
+
+    The archive, not landing/ nor Dagster's partition list, decides what exists: it survives a
+    wiped Dagster instance and holds slots whose landing file is gone.
+    """
+    keys = []
+    for path in dd.archive.glob(f"*/*/*/{store.VERSIONS_FILE}"):
+        month_dir = path.parent
+        p, t, m = month_dir.parent.parent.name, month_dir.parent.name, month_dir.name
+        if provider and p != provider or extract_type and t != extract_type:
+            continue
+        if month_from and m < month_from or month_to and m > month_to:
+            continue
+        keys.append(store.partition_key(p, t, m))
+    return sorted(keys, key=lambda k: (k.split("|")[2], k))
+
+
+def _slot_status(result) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for event in result.get_asset_materialization_events():
+        meta = event.event_specific_data.materialization.metadata
+        if "slot_status" in meta:
+            out.update(meta["slot_status"].value)
+    return out
+
+
+def reprocess(dd: DataDir, month_from: str | None = None, month_to: str | None = None,
+              provider: str | None = None, extract_type: str | None = None, refresh: bool = True,
+              progress: Callable[[str, int, int], None] | None = None) -> ReprocessReport:
+    """Re-run the intake of archived slots through the same ``ingest_<type>`` jobs, then one refresh.
+
+    Each selected slot's newest ACCEPTED archived version is validated and loaded again (run tag
+    ``esf/reprocess=true``, see orchestration.assets.intake) — exactly what a backfill of the
+    ``raw_<type>`` partitions does in the UI. Ranges of neighbouring partitions run as one
+    Dagster run (range tags), like history loads. Idempotent: nothing is appended to the
+    delivery log, so running it twice leaves raw tables and exports byte-identical.
+    """
+    instance = prepare_instance(dd)
+    from orchestration.assets.intake import REPROCESS_TAG
+    from orchestration.definitions import defs
+    from orchestration.partitions import FILE_PARTITIONS
+
+    report = ReprocessReport(archived_slots(dd, month_from, month_to, provider, extract_type))
+    by_type: dict[str, list[str]] = {}
+    for key in report.slots:
+        by_type.setdefault(key.split("|")[1], []).append(key)
+    total = len(report.slots) + (1 if refresh else 0)
+    done = 0
+    for t, keys in by_type.items():
+        name = FILE_PARTITIONS[t].name
+        known = set(instance.get_dynamic_partitions(name))
+        missing = [k for k in keys if k not in known]  # e.g. after a fresh Dagster instance
+        if missing:
+            instance.add_dynamic_partitions(name, missing)
+        job = defs.resolve_job_def(f"ingest_{t}")
+        for block in contiguous_blocks(instance.get_dynamic_partitions(name), set(keys)):
+            if progress:
+                label = block[0] if len(block) == 1 else f"{block[0]} … {block[-1]} ({len(block)})"
+                progress(f"Neu verarbeiten / reprocessing {label}", done, total)
+            tags = {"dagster/asset_partition_range_start": block[0],
+                    "dagster/asset_partition_range_end": block[-1], REPROCESS_TAG: "true"}
+            result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET,
+                                            raise_on_error=False)
+            done += len(block)
+            if not result.success:
+                report.failed.extend(block)
+                continue
+            report.outcomes.update(_slot_status(result))
+
+    if refresh and report.slots:
+        if progress:
+            progress("dbt build → Exporte / exports → Dashboards", done, total)
+        log_dir = dd.root / "logs"
+        log_dir.mkdir(exist_ok=True)
+        with open(log_dir / "refresh_indicators.log", "a", encoding="utf-8") as log, \
+                contextlib.redirect_stdout(log):
+            result = defs.resolve_job_def("refresh_indicators").execute_in_process(
+                instance=instance, run_config=QUIET, raise_on_error=False)
+        report.refreshed = True
+        if not result.success:
+            report.failed.append("refresh_indicators")
+    if progress:
+        progress("fertig / done", total, total)
+    return report

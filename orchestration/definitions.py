@@ -8,7 +8,8 @@ from orchestration.assets.intake import delivery_log, raw_assets, registry
 from orchestration.assets.publish import dashboards, indicator_exports
 from orchestration.checks import quality_checks
 from orchestration.jobs import ingest_jobs, refresh_job
-from orchestration.schedules import delivery_check_job, delivery_check_schedule
+from orchestration.schedules import (delivery_check_job, delivery_check_schedule,
+                                     refresh_after_backfill)
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
@@ -17,7 +18,7 @@ defs = dg.Definitions(
     asset_checks=[quality_checks],
     jobs=[*ingest_jobs.values(), refresh_job, delivery_check_job],
     schedules=[delivery_check_schedule],
-    sensors=[landing_sensor, refresh_after_burst],
+    sensors=[landing_sensor, refresh_after_burst, refresh_after_backfill],
     resources={"dbt": dbt_resource()},
     # One process per run: each step subprocess would cost ~4 s to start (latency matters).
     executor=dg.in_process_executor,

@@ -1,7 +1,8 @@
-"""Schedules: the monthly delivery check on the 11th (the day after the delivery deadline).
+"""Time- and backfill-driven automation of issue #5: the monthly delivery check on the 11th
+(the day after the delivery deadline), and one refresh after a re-processing backfill.
 
-The SFC cut-off exports need no schedule: every ``refresh_indicators`` run rebuilds every
-cut-off from the raw tables (docs/decisions.md, "Cut-off exports are rebuilt on every refresh").
+The SFC cut-off exports need no schedule: every ``refresh_indicators`` run rewrites every
+cut-off from the marts (docs/decisions.md, "Cut-off exports are rebuilt on every refresh").
 """
 
 from datetime import datetime
@@ -9,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+
 from esf_monitor.delivery_check import previous_month
 from orchestration.assets.delivery import TIMEZONE, DeliveryCheckConfig, delivery_check
+from orchestration.assets.intake import raw_assets
 
 delivery_check_job = dg.define_asset_job(
     name="monthly_delivery_check",
@@ -41,3 +45,37 @@ def delivery_check_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
         run_config=dg.RunConfig(ops={"delivery_check": DeliveryCheckConfig(month=month)}),
         tags={"esf/reporting_month": month},
     )
+
+
+RAW_KEYS = {asset.key for asset in raw_assets}
+_FINISHED = [BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED,
+             BulkActionStatus.COMPLETED, BulkActionStatus.CANCELED, BulkActionStatus.FAILED]
+
+
+@dg.sensor(
+    name="refresh_after_backfill",
+    job_name="refresh_indicators",
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Nach einer Nachverarbeitung (Backfill von raw_*) einmal neu rechnen / one "
+    "refresh after a backfill of raw_* partitions has finished (the UI's way to re-process).",
+)
+def refresh_after_backfill(context: dg.SensorEvaluationContext):
+    """Why a sensor of its own: UI backfills run as Dagster's implicit asset job, not as the
+    ``ingest_<type>`` jobs that ``refresh_after_burst`` watches — without it the re-loaded rows
+    would reach the exports only with the next upload. Waits until no backfill is running."""
+    instance = context.instance
+    if instance.get_backfills(status=BulkActionStatus.REQUESTED, limit=1):
+        return dg.SkipReason("Backfill läuft noch / backfill still running")
+    finished = [b for b in instance.get_backfills(
+        filters=BulkActionsFilter(statuses=_FINISHED), limit=20)
+        if RAW_KEYS & set(b.asset_selection or [])]
+    newest = max(finished, key=lambda b: b.backfill_end_timestamp or b.backfill_timestamp,
+                 default=None)
+    if newest is None:
+        return dg.SkipReason("kein Backfill der Rohdaten / no backfill of raw data yet")
+    if context.cursor == newest.backfill_id:
+        return dg.SkipReason("nichts Neues / nothing new")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"refresh@backfill:{newest.backfill_id}")],
+        cursor=newest.backfill_id)

@@ -151,3 +151,44 @@ def test_a_month_that_is_not_a_month_fails_the_run_in_both_languages(dd):
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert not result.success
     assert not (dd.reports / "_delivery_check").exists()
+
+
+def _backfill(backfill_id: str, status, assets: list[str], when: float):
+    from dagster._core.execution.backfill import PartitionBackfill
+
+    return PartitionBackfill(backfill_id=backfill_id, status=status, from_failure=False, tags={},
+                             backfill_timestamp=when, backfill_end_timestamp=when + 1,
+                             asset_selection=[dg.AssetKey(a) for a in assets])
+
+
+def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
+    from dagster._core.execution.backfill import BulkActionStatus
+
+    sensor = defs.get_sensor_def("refresh_after_backfill")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.job_name == "refresh_indicators"
+
+    def tick(instance, cursor=None):
+        with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
+            return sensor.evaluate_tick(context)
+
+    with dg.instance_for_test() as instance:
+        assert tick(instance).run_requests == []  # no backfill yet
+        # a backfill of the dashboards alone re-loads no raw data: no refresh
+        instance.add_backfill(_backfill("dash", BulkActionStatus.COMPLETED_SUCCESS,
+                                        ["dashboards"], 1000.0))
+        assert tick(instance).run_requests == []
+        instance.add_backfill(_backfill("raw1", BulkActionStatus.REQUESTED,
+                                        ["raw_participants"], 2000.0))
+        assert tick(instance).run_requests == []  # still running: wait for its end
+
+        instance.update_backfill(instance.get_backfill("raw1").with_status(
+            BulkActionStatus.COMPLETED_SUCCESS))
+        first = tick(instance)
+        assert [r.run_key for r in first.run_requests] == ["refresh@backfill:raw1"]
+        assert tick(instance, first.cursor).run_requests == []  # once per backfill
+        # a later backfill whose runs partly failed still gets its refresh
+        instance.add_backfill(_backfill("raw2", BulkActionStatus.COMPLETED_FAILED,
+                                        ["raw_followup", "raw_target_population"], 3000.0))
+        assert [r.run_key for r in tick(instance, first.cursor).run_requests] == [
+            "refresh@backfill:raw2"]

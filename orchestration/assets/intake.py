@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from esf_monitor import store, warehouse
-from esf_monitor.ingest import ingest_slot
+from esf_monitor.ingest import ingest_slot, reload_slot
 from esf_monitor.intake import RegistryError, read_registry
 from esf_monitor.paths import data_dir
 from orchestration.partitions import FILE_PARTITIONS
@@ -47,6 +47,19 @@ def _outcome_table(outcomes) -> str:
     return "\n".join(lines)
 
 
+#: Run tag of ``esf-monitor reprocess`` runs: re-load the slots from the archive.
+REPROCESS_TAG = "esf/reprocess"
+
+
+def is_reprocess_run(tags) -> bool:
+    """A re-run from the archive: ``esf-monitor reprocess``, or a backfill launched in the UI.
+
+    Backfills re-run slots that were already processed (e.g. after a rule fix); they must load
+    what the archive says is current, never whatever happens to lie in landing/ right now.
+    """
+    return tags.get(REPROCESS_TAG) == "true" or "dagster/backfill" in tags
+
+
 def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
     name = f"raw_{extract_type}"
 
@@ -70,14 +83,27 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         dd = data_dir()
         registry_frame = read_registry(dd.registry_csv)
         force = context.run.tags.get("esf/force") == "true"
-        outcomes = []
+        reprocess = is_reprocess_run(context.run.tags)
+        outcomes, skipped = [], []
         with warehouse.connect(dd.warehouse) as con:
             for key in context.partition_keys:
                 provider_id, key_type, month = store.split_partition_key(key)
                 if key_type != extract_type:
                     raise dg.Failure(f"partition {key} is not a {extract_type} slot")
-                outcome = ingest_slot(dd, provider_id, extract_type, month, registry_frame,
-                                      force=force, con=con)
+                if reprocess:
+                    outcome = reload_slot(dd, provider_id, extract_type, month, registry_frame,
+                                          con=con)
+                else:
+                    outcome = ingest_slot(dd, provider_id, extract_type, month, registry_frame,
+                                          force=force, con=con)
+                    if outcome.unchanged:
+                        # the current file was processed already: a materialisation asked for
+                        # by hand (UI) re-loads the slot's accepted version from the archive
+                        outcome = reload_slot(dd, provider_id, extract_type, month,
+                                              registry_frame, con=con) or outcome
+                if outcome is None:  # nothing accepted yet: nothing to re-load
+                    skipped.append(key)
+                    continue
                 if not outcome.accepted:  # (one log line per slot would cost an event-log write each)
                     context.log.warning(f"{key}: abgelehnt / rejected — {outcome.record.quarantine_path}")
                 outcomes.append((key, outcome))
@@ -89,7 +115,13 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
             "rows": sum(o.record.row_count for _, o in outcomes),
             "incomplete_core_data": sum(o.record.incomplete_count for _, o in outcomes),
             "outcomes": dg.MetadataValue.md(_outcome_table(outcomes[:200])),
+            "mode": "reprocess (archive)" if reprocess else "intake (landing)",
+            # per-slot result, read by esf-monitor reprocess for its summary
+            "slot_status": dg.MetadataValue.json(
+                {k: o.record.status for k, o in outcomes} | {k: "skipped" for k in skipped}),
         }
+        if skipped:
+            metadata["skipped_no_accepted_version"] = ", ".join(skipped[:200])
         if len(outcomes) == 1:
             rec = outcomes[0][1].record
             metadata.update({"status": rec.status, "sha256": rec.sha256, "file": rec.file_name,
