@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**esf_incremental_config(['participants', 'followup', 'target_population'])) }}
 
 {#- Numerators and denominators of the headline indicators (docs/indicators.md) per cut-off,
     project (and ALL) and gender (and total), one column each. All participants count,
@@ -28,6 +28,7 @@ participants as (
         *,
         case when gender in ('f', 'm', 'd') then gender end as valid_gender
     from {{ ref('int_participants_at_cutoff') }}
+    where {{ esf_cutoff_filter('cutoff', ['participants', 'followup', 'target_population']) }}
 
 ),
 
@@ -143,3 +144,4 @@ left join aggregated
     on aggregated.cutoff = plans.cutoff
     and aggregated.project_key = plans.project_id
     and aggregated.gender_key = genders.gender
+where {{ esf_cutoff_filter('plans.cutoff', ['participants', 'followup', 'target_population']) }}

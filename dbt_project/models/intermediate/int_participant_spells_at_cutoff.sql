@@ -2,12 +2,15 @@
     <= C; spells entering after C are ignored and an exit after C counts as no exit yet.
     Snapshots are cumulative, so one snapshot per project and cut-off holds its whole history:
     an equi-join on (project, snapshot month), never all spells x all cut-offs.
-    is_only_spell marks the (vast majority of) people with a single spell in the snapshot: they
-    need no collapsing, which spares int_participants_at_cutoff a costly aggregation. -#}
+    is_only_spell marks the (vast majority of) people with a single spell in every snapshot of
+    the project: they need no collapsing, which spares int_participants_at_cutoff a costly
+    aggregation. -#}
 with
 
-spells as (
+spells as not materialized (
 
+    -- used three times below; without NOT MATERIALIZED DuckDB would copy every snapshot row
+    -- (all columns) into one temporary result, gigabytes at 16M rows, spilled to disk
     select * from {{ ref('stg_esf__participants') }}
 
 ),
@@ -20,10 +23,14 @@ cutoffs as (
 
 multi_spell_participants as (
 
-    select project_id, reporting_month, participant_id
+    -- two spells in one snapshot = two entry dates of the person in the project. Grouping by
+    -- person (not by person and snapshot) keeps the hash table at ~1 row per person instead
+    -- of one per snapshot row; a person whose entry date was corrected between snapshots is
+    -- merely collapsed without need (same result), never the reverse.
+    select project_id, participant_id
     from spells
-    group by project_id, reporting_month, participant_id
-    having count(*) > 1
+    group by project_id, participant_id
+    having min(entry_date) <> max(entry_date)
 
 ),
 
@@ -79,6 +86,5 @@ inner join spells
     and spells.reporting_month = snapshot_at_cutoff.snapshot_month
 left join multi_spell_participants
     on multi_spell_participants.project_id = spells.project_id
-    and multi_spell_participants.reporting_month = spells.reporting_month
     and multi_spell_participants.participant_id = spells.participant_id
 where spells.entry_date <= snapshot_at_cutoff.cutoff_date

@@ -3,7 +3,7 @@
     FIRST spell; leaver iff every spell is closed at C; exit = the LAST exit; results from the
     LAST spell; followup as known at C matched on the last exit. Only projects of the registry
     that had started by C. -#}
-{{ config(materialized='table') }}
+{{ config(**esf_incremental_config(['participants', 'followup'])) }}
 {%- set first_spell_columns = [
     'gender', 'birth_year', 'employment_status', 'isced', 'single_parent', 'children_under_18',
     'disability', 'nationality', 'foreign_background', 'minority', 'homeless', 'rural',
@@ -13,9 +13,11 @@
 
 with
 
-spells as (
+spells as not materialized (
 
+    -- used twice below (single and several spells): streamed twice, never copied whole
     select * from {{ ref('int_participant_spells_at_cutoff') }}
+    where {{ esf_cutoff_filter('cutoff', ['participants', 'followup']) }}
 
 ),
 

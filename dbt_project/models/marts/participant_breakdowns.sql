@@ -8,14 +8,19 @@
     'women_foreign_background': 'is_woman_foreign_background',
     'parents_low_qualified': 'is_parent_low_qualified',
 } -%}
+{{ config(**esf_incremental_config(['participants', 'followup'])) }}
 with
 
-participants as (
+participants as not materialized (
+
+    -- read 9 times below: scanning the needed columns 9 times beats DuckDB materialising
+    -- every column of every participant × cut-off row once (gigabytes, spilled to disk)
 
     select
         *,
         case when gender in ('f', 'm', 'd') then gender end as valid_gender
     from {{ ref('int_participants_at_cutoff') }}
+    where {{ esf_cutoff_filter('cutoff', ['participants', 'followup']) }}
 
 ),
 
