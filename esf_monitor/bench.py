@@ -431,7 +431,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> dict:
+def ingest_main(argv: list[str] | None = None) -> dict:
     """Run the ingest benchmark; print it, record it in BENCHMARKS.md, return the results."""
     args = _arguments(argv)
     console = Console(width=None if sys.stdout.isatty() else 120)
@@ -439,7 +439,8 @@ def main(argv: list[str] | None = None) -> dict:
     files = build_files(args.work_dir, args.rows, args.variants, args.seed)
     results = {
         "benchmark": SECTION,
-        "command": " ".join([PROG, *(argv if argv is not None else sys.argv[1:])]).strip(),
+        "command": " ".join([PROG, *(argv if argv is not None else sys.argv[1:])]).strip()
+                   .replace(f"{PROG} ingest", PROG),
         "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "load_average_before": round(os.getloadavg()[0], 2),
@@ -459,6 +460,35 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return results
+
+
+#: ``make bench`` runs every section in this order; ``python -m esf_monitor.bench <section>
+#: [options]`` runs one (``--help`` after the section name lists its options).
+SECTIONS = ("ingest", "e2e", "validation")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``[section] [options]``: one section with its options, or (no section) every section
+    with the common options ``--quick`` / ``--record`` / ``--no-record``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SECTIONS:
+        return {argv[0]: _section_main(argv[0])(argv[1:])}
+    common = {"--quick", "--record", "--no-record"}
+    unknown = [a for a in argv if a not in common]
+    if unknown:
+        raise SystemExit(f"{PROG}: unbekannte Option / unknown option {unknown[0]} (sections: "
+                         f"{', '.join(SECTIONS)}; e.g. `{PROG} ingest --help`)")
+    return {section: _section_main(section)(list(argv)) for section in SECTIONS}
+
+
+def _section_main(section: str):
+    if section == "ingest":
+        return ingest_main
+    if section == "e2e":
+        from esf_monitor.bench_e2e import main as e2e_main
+        return e2e_main
+    from esf_monitor.bench_validation import main as validation_main
+    return validation_main
 
 
 if __name__ == "__main__":

@@ -1,0 +1,117 @@
+"""The end-to-end / incremental benchmark's parts (tiny sizes; no timings asserted — speed is
+measured by ``make bench`` and recorded in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from esf_monitor import bench_e2e
+
+
+def test_source_holds_back_the_next_month_and_a_data_dir_gets_only_the_history(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench_e2e, "MONTHS", 2)
+    source = bench_e2e.build_source(tmp_path, scale=0.2)
+    folder = tmp_path / "source-0.2-42"
+    landing_months = {p.stem for p in (folder / "landing").glob("*/*/*.*")}
+    assert landing_months == {"2025-11", "2025-12"}
+    held = list((folder / "held_back").glob("*/*/*.*"))
+    assert held and {p.stem for p in held} == {bench_e2e.NEXT_MONTH}
+    new_file = folder / "held_back" / source["new_file"]
+    assert new_file.parent.name == "participants"
+    assert new_file.stat().st_size == max(p.stat().st_size for p in held if p.parent.name == "participants")
+    assert source["landing_files"] == len(list((folder / "landing").glob("*/*/*.*")))
+    # a second call reuses the generated folder (generation of the full size takes minutes)
+    stamp = new_file.stat().st_mtime_ns
+    assert bench_e2e.build_source(tmp_path, scale=0.2)["new_file"] == source["new_file"]
+    assert new_file.stat().st_mtime_ns == stamp
+
+    data = bench_e2e.fresh_data_dir(source, tmp_path / "run")
+    assert sorted(p.name for p in data.iterdir()) == ["landing", "reference"]
+    upload = next((data / "landing").glob("*/*/*.*"))
+    original = folder / "landing" / upload.relative_to(data / "landing")
+    assert os.path.samefile(upload, original)  # uploads are linked, never copied
+
+    # a clone links uploads but copies everything the pipeline writes
+    (data / "warehouse").mkdir()
+    (data / "warehouse" / "esf.duckdb").write_text("db")
+    (data / "archive" / "P" / "participants" / "2025-12").mkdir(parents=True)
+    (data / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl").write_text("{}\n")
+    bench_e2e._clone(data, tmp_path / "clone")
+    clone = tmp_path / "clone"
+    assert os.path.samefile(clone / upload.relative_to(data), upload)
+    assert not os.path.samefile(clone / "warehouse" / "esf.duckdb", data / "warehouse" / "esf.duckdb")
+    assert not os.path.samefile(clone / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl",
+                                data / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl")
+
+
+def test_tree_rss_counts_the_children():
+    child = subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(60 * 2**20); time.sleep(3)"])
+    try:
+        time.sleep(1.0)
+        me = psutil.Process()
+        assert bench_e2e._tree_rss(me) >= me.memory_info().rss + 50 * 2**20
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_profile_parts_add_up_and_name_the_outermost_part(tmp_path):
+    script = tmp_path / "work.py"
+    script.write_text(
+        "import time\n"
+        "def check_file():\n    time.sleep(0.3)\n"
+        "def store_event():\n    time.sleep(0.2)\n"
+        "check_file(); store_event()\n", encoding="utf-8")
+    session = tmp_path / "s.pyisession"
+    subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session), str(script)],
+                   check=True, capture_output=True)
+    # match this script's functions as if they were the pipeline's
+    buckets = (("events", "store_event", "work.py"), ("intake", "check_file", "work.py"))
+    parts = {p["part"]: p["seconds"] for p in bench_e2e.profile_buckets(session, buckets=buckets)}
+    assert parts["intake"] == pytest.approx(0.3, abs=0.1)
+    assert parts["events"] == pytest.approx(0.2, abs=0.1)
+    shares = bench_e2e.profile_buckets(session, buckets=buckets)
+    assert sum(p["share"] for p in shares) == pytest.approx(1.0, abs=0.01)
+
+
+def _run(seconds: float, rss: float, ingest: float, steps: dict) -> dict:
+    return {"seconds": seconds, "cpu_seconds": seconds * 1.5, "peak_rss_mb": rss, "peak_rss_process_mb": rss / 2,
+            "breakdown": {"ingest_runs": 3, "ingest_seconds": ingest, "refresh_seconds": sum(steps.values()) + 1,
+                          "steps": steps},
+            "dbt_slowest": [("int_participants_at_cutoff", 9.5)]}
+
+
+def test_markdown_states_targets_ratios_and_breakdown():
+    steps = {"esf_dbt_models": 50.0, "dashboards": 10.0}
+    full = [_run(200.0, 3000.0, 120.0, steps), _run(220.0, 3500.0, 130.0, steps)]
+    inc = [_run(30.0, 1500.0, 5.0, {"esf_dbt_models": 10.0})]
+    results = {
+        "command": bench_e2e.PROG, "date_utc": "2026-11-22 09:00", "load_average_before": 1.0,
+        "load_average_after": 2.0, "first_month": "2024-01",
+        "machine": {"cpu": "X", "cores": 2, "ram_gib": 8, "python": "3.11", "duckdb": "2", "polars": "2", "pandera": "0"},
+        "parameters": {"scale": 420.0, "seed": 42},
+        "source": {"landing_files": 573, "landing_bytes": 2.1e9, "new_file": "P/participants/2026-01.csv",
+                   "new_file_bytes": 1.4e8},
+        "e2e": {"counts": {"raw_rows": 16_500_000, "participants": 16_000_000, "followup": 400_000,
+                           "target_population": 100_000, "spells_latest": 1_000_000,
+                           "participant_cutoff_rows": 15_000_000},
+                "full": {"runs": full, "seconds": 210.0, "cpu_seconds": 300.0, "peak_rss_mb": 3500.0,
+                         "target_time_met": False, "target_memory_met": True},
+                "incremental": {"runs": inc, "seconds": 30.0, "cpu_seconds": 45.0, "peak_rss_mb": 1500.0,
+                                "ratio": 30.0 / 210.0, "target_met": False},
+                "profile": None},
+    }
+    e2e = bench_e2e.markdown_e2e(results)
+    assert "| wall time | **210 s (3.5 min)** (1.17× the target) | ≤ 180 s | **missed** |" in e2e
+    assert "| peak RSS, process tree | **3,500 MB** (0.85× the target) | ≤ 4,096 MB | met |" in e2e
+    assert "| ingest runs (3) | 120.0 | 60% |" in e2e  # first run: 120 of 200 s
+    assert "| process start, imports, scan of landing/, glue | 19.0 | 10% |" in e2e  # 200 − 120 − 61
+    assert "16,500,000 raw rows" in e2e and "### Profile (target missed)" in e2e
+    inc_md = bench_e2e.markdown_incremental(results)
+    assert "| ratio to the full run (210 s (3.5 min)) | **14.3%** | ≤ 10% | **missed** |" in inc_md
