@@ -255,3 +255,50 @@ def test_reprocess_selects_from_the_archive_and_rejects_bad_options(story):
     assert result.exit_code == 2
     result = CliRunner().invoke(app, ["reprocess", "--provider", "NOBODY", "--no-refresh"])
     assert result.exit_code == 1 and "no archived deliveries" in result.output
+
+
+def test_reload_slot_keeps_the_delivery_log_and_the_rows_whatever_the_rules_now_say(data_dir):
+    """The body of a re-run, without Dagster: what happens to one slot."""
+    from esf_monitor.ingest import NoSourceFile, ingest_slot, reload_slot
+    from esf_monitor.intake import read_registry
+
+    dd = DataDir(data_dir)
+    (data_dir / "reference").mkdir()
+    shutil.copyfile(HANDCALC / "reference" / "projects.csv", dd.registry_csv)
+    registry = read_registry(dd.registry_csv)
+    landing = dd.landing / "HC-BETA" / "participants" / "2024-06.csv"
+    landing.parent.mkdir(parents=True)
+    shutil.copyfile(HANDCALC / "landing" / "HC-BETA" / "participants" / "2024-06.csv", landing)
+    first = ingest_slot(dd, "HC-BETA", "participants", "2024-06", registry)
+    assert first.accepted and first.record.row_count == 4
+    landing.unlink()  # moved away: the archive still has it
+    log = versions_files(dd)
+
+    again = reload_slot(dd, "HC-BETA", "participants", "2024-06", registry)
+    assert again.accepted and again.record.row_count == 4
+    assert again.record.sha256 == first.record.sha256
+    assert versions_files(dd) == log  # no new "delivery"
+
+    # rules that now reject the file (here: the project left the registry): rows stay, the
+    # outcome says rejected and the report lands in quarantine
+    now_unknown = registry.filter(pl.col("project_id") != "HC-BETA")
+    rejected = reload_slot(dd, "HC-BETA", "participants", "2024-06", now_unknown)
+    assert rejected.record.status == "rejected"
+    report = Path(rejected.record.quarantine_path)
+    assert "unknown_provider" in report.with_name(report.name + ".errors.csv").read_text(
+        encoding="utf-8-sig")
+    assert count_rows(dd, "participants", "HC-BETA", "2024-06") == 4
+    assert versions_files(dd) == log
+
+    # nothing accepted → nothing to re-load
+    store.append_version(dd, store.VersionRecord(
+        provider_id="HC-ALPHA", extract_type="participants", reporting_month="2024-06",
+        sha256="0" * 64, file_name="2024-06.csv", arrived_at="2024-07-05T08:00:00Z",
+        status="rejected"))
+    assert reload_slot(dd, "HC-ALPHA", "participants", "2024-06", registry) is None
+
+    # a damaged archive fails loudly instead of loading other bytes
+    archived = next((dd.archive / "HC-BETA" / "participants" / "2024-06").glob("*.csv"))
+    archived.write_bytes(archived.read_bytes().replace(b"HC-BETA", b"HC-BETX", 1))
+    with pytest.raises(NoSourceFile, match="beschädigt / archived file missing or damaged"):
+        reload_slot(dd, "HC-BETA", "participants", "2024-06", registry)

@@ -116,10 +116,12 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
             "incomplete_core_data": sum(o.record.incomplete_count for _, o in outcomes),
             "outcomes": dg.MetadataValue.md(_outcome_table(outcomes[:200])),
             "mode": "reprocess (archive)" if reprocess else "intake (landing)",
-            # per-slot result, read by esf-monitor reprocess for its summary
-            "slot_status": dg.MetadataValue.json(
-                {k: o.record.status for k, o in outcomes} | {k: "skipped" for k in skipped}),
         }
+        if reprocess or len(outcomes) + len(skipped) <= 500:
+            # per-slot result, read by esf-monitor reprocess for its summary (a history load of
+            # thousands of slots keeps its event small: the archive has the same facts)
+            metadata["slot_status"] = dg.MetadataValue.json(
+                {k: o.record.status for k, o in outcomes} | {k: "skipped" for k in skipped})
         if skipped:
             metadata["skipped_no_accepted_version"] = ", ".join(skipped[:200])
         if len(outcomes) == 1:
