@@ -40,6 +40,7 @@ import functools
 import html
 import re
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -317,8 +318,30 @@ CHECKS: tuple[QualityCheck, ...] = (
 # running GX
 
 
-@functools.cache
+_RUNNER_LOCK = threading.Lock()
+
+
 def _gx_runner() -> tuple["EphemeralDataContext", dict]:
+    """The process's GX context and validations (built once; thread-safe, see warm_up_in_background)."""
+    with _RUNNER_LOCK:
+        return _build_gx_runner()
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Import great-expectations and build its context in a thread, now, for a later validate_marts.
+
+    Importing GX (it pulls in scipy) and building the suites costs ~3–5 s of one core. A run
+    that will check the marts starts this before ``dbt build``: the run process mostly waits
+    for the dbt subprocess then, so the import no longer sits on the upload → dashboard
+    latency (BENCHMARKS.md, section 4). ``validate_marts`` waits for it if it is not done.
+    """
+    thread = threading.Thread(target=_gx_runner, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@functools.cache
+def _build_gx_runner() -> tuple["EphemeralDataContext", dict]:
     """One ephemeral GX context per process, with one validation definition per check.
 
     Creating the context and importing GX costs seconds; the suites do not depend on the data
