@@ -7,17 +7,18 @@ from orchestration.assets.delivery import delivery_check
 from orchestration.assets.intake import delivery_log, raw_assets, registry
 from orchestration.assets.publish import dashboards, indicator_exports
 from orchestration.checks import quality_checks
-from orchestration.jobs import ingest_jobs, refresh_job
-from orchestration.schedules import (delivery_check_job, delivery_check_schedule,
-                                     refresh_after_backfill)
+from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
+from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
+                                     delivery_check_schedule, refresh_after_backfill)
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
     assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards,
             delivery_check],
     asset_checks=[quality_checks],
-    jobs=[*ingest_jobs.values(), refresh_job, delivery_check_job],
-    schedules=[delivery_check_schedule],
+    jobs=[*ingest_jobs.values(), *upload_jobs.values(), refresh_job, dbt_tests_job,
+          delivery_check_job],
+    schedules=[delivery_check_schedule, dbt_tests_schedule],
     sensors=[landing_sensor, refresh_after_burst, refresh_after_backfill],
     resources={"dbt": dbt_resource()},
     # One process per run: each step subprocess would cost ~4 s to start (latency matters).

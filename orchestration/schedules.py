@@ -1,5 +1,6 @@
 """Time- and backfill-driven automation of issue #5: the monthly delivery check on the 11th
-(the day after the delivery deadline), and one refresh after a re-processing backfill.
+(the day after the delivery deadline), every dbt test each night, and one refresh after a
+re-processing backfill.
 
 The SFC cut-off exports need no schedule: every ``refresh_indicators`` run rewrites every
 cut-off from the marts (docs/decisions.md, "Cut-off exports are rebuilt on every refresh").
@@ -15,6 +16,7 @@ from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from esf_monitor.delivery_check import previous_month
 from orchestration.assets.delivery import TIMEZONE, DeliveryCheckConfig, delivery_check
 from orchestration.assets.intake import raw_assets
+from orchestration.jobs import dbt_tests_job
 
 delivery_check_job = dg.define_asset_job(
     name="monthly_delivery_check",
@@ -45,6 +47,22 @@ def delivery_check_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
         run_config=dg.RunConfig(ops={"delivery_check": DeliveryCheckConfig(month=month)}),
         tags={"esf/reporting_month": month},
     )
+
+
+@dg.schedule(
+    name="dbt_tests_nightly",
+    job=dbt_tests_job,
+    cron_schedule="30 2 * * *",
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Jede Nacht 02:30 (Berlin): alle dbt-Tests / every night at 02:30 Berlin time: "
+    "every dbt test as an asset check. A single upload's run (upload_<type>) tests only the "
+    "marts, to keep the upload → dashboard latency short; this run covers staging and "
+    "intermediate too (docs/decisions.md, \"Event latency\").",
+)
+def dbt_tests_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    tick = context.scheduled_execution_time
+    return dg.RunRequest(run_key=f"dbt_tests@{tick.date().isoformat()}" if tick else None)
 
 
 RAW_KEYS = {asset.key for asset in raw_assets}

@@ -8,7 +8,15 @@ Runs per tick: the files found in one tick are grouped into blocks of NEIGHBOURI
 are neighbours); each block is ONE ingest run over a partition range. Why: every Dagster run
 subprocess costs ~4 s before it does anything, and the runs go one at a time through the pool
 "warehouse" — 20 files dropped at once as 20 runs would take minutes, as one range run seconds.
-A lone file (the usual monthly upload) still gets a plain single-partition run.
+A lone file (the usual monthly upload) gets a single-partition run; when nothing else is
+queued or running, that run is ``upload_<type>``: the slot AND everything downstream in one run
+(a burst of one file needs no second run — see orchestration/jobs.py). Otherwise it is the
+plain ``ingest_<type>`` run, and ``refresh_after_burst`` refreshes once the burst is over.
+
+Tick interval: the sensor daemon loops every 5 s and skips a sensor whose last tick ENDED less
+than ``minimum_interval_seconds`` ago — with 5 s a tick that takes any time at all is skipped
+on the next loop, so "5 s" meant a tick every 10 s (BENCHMARKS.md section 4: 9.2 s median
+from file to run). ``minimum_interval_seconds=1`` = every loop of the daemon, every 5 s.
 
 Run keys make Dagster refuse a second run for the same bytes (e.g. a ``touch``), even across
 restarts: ``<slot>@<sha256>@v<n>`` for one file (n = versions of the slot processed so far), and
@@ -26,17 +34,22 @@ import dagster as dg
 from esf_monitor import store
 from esf_monitor.paths import data_dir
 from esf_monitor.runner import contiguous_blocks, scan_landing
-from orchestration.jobs import ingest_jobs
+from orchestration.jobs import ingest_jobs, upload_jobs
 from orchestration.partitions import FILE_PARTITIONS
+
+
+#: every loop of the sensor daemon (5 s); see the module docstring
+TICK_SECONDS = 1
 
 
 @dg.sensor(
     name="landing_sensor",
-    jobs=list(ingest_jobs.values()),
-    minimum_interval_seconds=5,
+    jobs=[*ingest_jobs.values(), *upload_jobs.values()],
+    minimum_interval_seconds=TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Neue Uploads in landing/ / new uploads in landing/ → one ingest run per "
-    "tick and block of neighbouring slots (a range run for a burst, a plain run for one file).",
+    "tick and block of neighbouring slots (a range run for a burst, a plain run for one file; "
+    "one file into an idle system: upload_<type>, its slot and everything downstream).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     since = int(context.cursor) if context.cursor else -1
@@ -57,6 +70,10 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
             added.append(partitions.build_add_request(new))
         for block in contiguous_blocks(known + new, set(stamps)):
             requests.append(_ingest_request(extract_type, block, stamps))
+    if len(requests) == 1 and requests[0].partition_key and _idle(context.instance):
+        lone = requests[0]
+        extract_type = lone.job_name.removeprefix("ingest_")
+        requests = [lone.with_replaced_attrs(job_name=upload_jobs[extract_type].name)]
     for path, reason in scan.unroutable:
         context.log.warning(f"quarantined {path}: {reason}")
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=added,
@@ -88,19 +105,28 @@ _ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
            dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
+def _idle(instance) -> bool:
+    """No run of any job queued or running: a lone upload may carry its own refresh."""
+    return not instance.get_runs(dg.RunsFilter(statuses=_ACTIVE), limit=1)
+
+
 @dg.sensor(
     name="refresh_after_burst",
     job_name="refresh_indicators",
-    minimum_interval_seconds=5,  # the sensor daemon loops every 5 s at best: not a wait on top
+    minimum_interval_seconds=TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Ein Neuberechnungslauf pro Upload-Welle / one downstream run per burst: once no "
     "ingest run is queued or running, and some finished since the last refresh, run "
     "registry → dbt → exports → dashboards. Also when the registry file changed.",
 )
 def refresh_after_burst(context: dg.SensorEvaluationContext):
+    """Only plain ``ingest_<type>`` runs ask for a refresh: an ``upload_<type>`` run refreshed
+    in itself. It still counts as running (its burst may grow: a second file arriving while it
+    runs is a plain ingest run, refreshed after both)."""
     instance = context.instance
     ingest_names = [job.name for job in ingest_jobs.values()]
-    for name in ingest_names + ["refresh_indicators"]:
+    upload_names = [job.name for job in upload_jobs.values()]
+    for name in ingest_names + upload_names + ["refresh_indicators"]:
         if instance.get_runs(dg.RunsFilter(job_name=name, statuses=_ACTIVE), limit=1):
             return dg.SkipReason(f"{name} läuft noch / still running — waiting for the burst to end")
     finished = [r for name in ingest_names for r in instance.get_run_records(

@@ -192,3 +192,16 @@ def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
                                         ["raw_followup", "raw_target_population"], 3000.0))
         assert [r.run_key for r in tick(instance, first.cursor).run_requests] == [
             "refresh@backfill:raw2"]
+
+
+def test_every_dbt_test_runs_each_night_as_asset_checks_without_rebuilding_models():
+    """A single upload's run tests only the marts (latency, orchestration/jobs.py); the tests of
+    staging and intermediate models must still run somewhere on a schedule the daemon keeps."""
+    schedule = defs.resolve_schedule_def("dbt_tests_nightly")
+    assert schedule.job_name == "dbt_tests_nightly"
+    assert schedule.execution_timezone == "Europe/Berlin"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    tick = datetime(2026, 3, 4, 2, 30, tzinfo=BERLIN)
+    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+        request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.run_key == "dbt_tests@2026-03-04"

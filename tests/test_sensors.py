@@ -102,7 +102,7 @@ def launch_like_daemon(instance, request: dg.RunRequest,
                        result: dg.SensorResult | None = None) -> dg.ExecuteInProcessResult:
     """Run a landing-sensor request the way the daemon launches it: the tick's partitions added
     first, then the same job with the same partition (or range) and run-key tags."""
-    extract_type = request.job_name.removeprefix("ingest_")
+    extract_type = request.job_name.removeprefix("ingest_").removeprefix("upload_")
     if result is not None:
         for add in result.dynamic_partitions_requests:
             instance.add_dynamic_partitions(add.partitions_def_name, add.partition_keys)
@@ -218,7 +218,50 @@ def test_changed_bytes_request_exactly_one_run_with_the_new_checksum(dd, instanc
 
     assert [r.partition_key for r in result.run_requests] == [SLOT]
     assert result.run_requests[0].run_key == f"{SLOT}@{sha256(path)}@v1" != f"{SLOT}@{old_sha}@v0"
-    assert result.run_requests[0].job_name == "ingest_participants"
+    # nothing else queued or running: the one upload carries its own refresh (one run, not two)
+    assert result.run_requests[0].job_name == "upload_participants"
+
+
+@pytest.mark.parametrize("status", [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTED])
+def test_a_lone_file_while_another_run_is_active_is_a_plain_ingest_run(dd, instance, status):
+    """A second upload during a running (or waiting) run belongs to that burst: ingest only,
+    and refresh_after_burst rebuilds once after both."""
+    first = tick(instance)
+    for path in landing_files(dd).values():
+        mark_processed(dd, path)
+    instance.add_run(dg.DagsterRun(job_name="upload_followup", status=status))
+    drop_last_row(landing_files(dd)[SLOT])
+
+    result = tick(instance, cursor=first.cursor)
+
+    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [("ingest_participants", SLOT)]
+
+
+def test_the_upload_job_is_the_slot_and_everything_downstream_with_the_marts_tests():
+    from orchestration.jobs import dbt_tests_job, refresh_job, upload_jobs
+
+    graph = defs.get_repository_def().asset_graph
+
+    def selected(job):
+        return set(job.selection.resolve(graph)), set(job.selection.resolve_checks(graph))
+
+    upload_assets, upload_checks = selected(upload_jobs["participants"])
+    refresh_assets, refresh_checks = selected(refresh_job)
+    assert upload_assets == refresh_assets | {dg.AssetKey("raw_participants")}
+    assert {c.asset_key.to_user_string() for c in upload_checks} == {
+        "common_indicators", "sfc_table", "indicators", "delivery_status",
+        "participant_breakdowns", "raw_participants"}
+    names = {c.name for c in upload_checks}
+    # the SFC2021 rules (singular dbt tests), great-expectations and the file contract are in it
+    assert {"sfc2021_eecr_not_above_eeco01", "sfc2021_eeco01_equals_employment_groups",
+            "gx_results_le_eeco01", "contract"} <= names, names
+    # every dbt test still runs somewhere: with each refresh, and each night
+    layers = {c for c in graph.asset_check_keys
+              if c.asset_key.to_user_string().startswith(("stg_", "int_"))}
+    assert len(layers) > 50 and layers <= refresh_checks
+    nightly_assets, nightly_checks = selected(dbt_tests_job)
+    assert not nightly_assets and layers <= nightly_checks
+    assert not layers & upload_checks
 
 
 def test_touch_without_new_bytes_requests_nothing(dd, instance):
