@@ -93,10 +93,35 @@ def script_json(value) -> str:
 
 @functools.cache
 def vega_bundle() -> str:
-    """Vega + Vega-Lite + Vega-Embed as one script (vl-convert bundles them; no network)."""
+    """Vega + Vega-Lite + Vega-Embed as one script (vl-convert bundles them; no network).
+
+    Bundling costs ~2 s of one core (holding the GIL) in every process that draws a dashboard
+    — each Dagster run is a new process, and this sat on the upload → dashboard latency
+    (BENCHMARKS.md, section 4). The result depends only on the vl-convert and Vega-Lite
+    versions, so it is kept in a file named by both (see :func:`_bundle_cache_file`).
+    """
     wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     version = wanted if wanted in vlc.get_vegalite_versions() else None
-    return vlc.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+    cache = _bundle_cache_file(version)
+    try:
+        return cache.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vlc.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+    try:  # write-then-rename: a reader never sees half a file; no cache = bundle again next time
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        tmp.write_text(bundle, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return bundle
+
+
+def _bundle_cache_file(vl_version: str | None) -> Path:
+    """``$XDG_CACHE_HOME/esf-monitor/`` (default ``~/.cache/esf-monitor/``), one file per version pair."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "esf-monitor" / f"vega-bundle-vlc{vlc.__version__}-vl{vl_version or 'default'}.js"
 
 
 def embed_options() -> str:
