@@ -77,15 +77,23 @@ def wait_for(proc: subprocess.Popen, what: str, condition) -> None:
     raise AssertionError(f"no {what} within {TIMEOUT_S} s")
 
 
-_first_seen: dict[Path, float] = {}
+def create_instance(root: Path) -> None:
+    """Create the folder's Dagster instance (every SQLite database) before any run starts.
+
+    The test reads the instance while ``esf-monitor run`` works in it; had the run process
+    still been creating the databases, both processes could stamp the schema version at once
+    ("alembic_version has more than one head") — a race of the test's reading, not of the
+    product. A child process does it so this process's environment stays untouched.
+    """
+    code = ("from esf_monitor.paths import data_dir; from esf_monitor.runner import prepare_instance; "
+            "prepare_instance(data_dir()).dispose()")
+    subprocess.run([sys.executable, "-c", code], env=_env(root), check=True, timeout=TIMEOUT_S)
+    assert (root / "dagster_home" / "schedules" / "schedules.db").exists()
 
 
 def instance_ready(root: Path) -> bool:
-    """The subprocess has created the instance's storage a second ago (never race its creation)."""
-    runs_db = root / "dagster_home" / "history" / "runs.db"
-    if not runs_db.exists():
-        return False
-    return time.monotonic() - _first_seen.setdefault(runs_db, time.monotonic()) > 1.0
+    """The instance's storage exists (created by :func:`create_instance` before the runs)."""
+    return (root / "dagster_home" / "history" / "runs.db").exists()
 
 
 def slot_holders(root: Path) -> set[str]:
@@ -129,9 +137,10 @@ def scenario(tmp_path_factory):
     shutil.copytree(HANDCALC, b)
     run_to_end(a)
 
+    create_instance(b)
     killed = {}
     # 1. killed while the first ingest run holds the warehouse slot and waits for DuckDB's lock
-    (b / "warehouse").mkdir()
+    (b / "warehouse").mkdir(exist_ok=True)  # prepare_instance made the folders
     analyst = duckdb.connect(str(b / "warehouse" / "esf.duckdb"))
     try:
         proc = start(b)
