@@ -11,8 +11,10 @@ Order matters for "nothing is lost":
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import polars as pl
 
@@ -57,25 +59,50 @@ def source_file(dd: DataDir, provider_id: str, extract_type: str, month: str) ->
     raise NoSourceFile(f"no file for {provider_id}|{extract_type}|{month}")
 
 
-def ingest_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
-                registry: pl.DataFrame, force: bool = False, con=None) -> IngestOutcome:
-    """Ingest one slot; ``con`` = an open warehouse connection to reuse (a range run opens one
-    for all its slots: connecting costs ~40 ms, more than validating a small file)."""
+@dataclass
+class _Received:
+    """A slot's upload after steps 1–2 (archived, read, validated), before it touches DuckDB."""
+
+    provider_id: str
+    extract_type: str
+    month: str
+    src: Path
+    sha: str
+    unchanged_record: store.VersionRecord | None = None
+    archived: Path | None = None
+    result: object = None  # esf_monitor.intake.validate.IntakeResult
+
+
+def _receive(dd: DataDir, provider_id: str, extract_type: str, month: str,
+             registry: pl.DataFrame, force: bool) -> _Received:
+    """Steps 1–2 of :func:`ingest_slot`: archive the bytes, read and validate them.
+
+    Touches neither the warehouse nor ``versions.jsonl``, so it may run ahead of the previous
+    slot's load (:func:`ingest_slots`)."""
     src = source_file(dd, provider_id, extract_type, month)
     sha = store.sha256_of(src)
     if not force and store.is_processed(dd, provider_id, extract_type, month, sha):
-        return IngestOutcome(store.read_versions(dd, provider_id, extract_type, month)[-1],
-                             None, unchanged=True)
-
+        return _Received(provider_id, extract_type, month, src, sha,
+                         unchanged_record=store.read_versions(dd, provider_id, extract_type, month)[-1])
     archived = store.archive_copy(dd, src, provider_id, extract_type, month, sha)
     result = check_file(src, provider_id, extract_type, month, registry)
+    return _Received(provider_id, extract_type, month, src, sha, archived=archived, result=result)
+
+
+def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
+    """Steps 3–4 of :func:`ingest_slot`: load (or quarantine), then record the version."""
+    if received.unchanged_record is not None:
+        return IngestOutcome(received.unchanged_record, None, unchanged=True)
+    provider_id, extract_type, month = received.provider_id, received.extract_type, received.month
+    src, sha, result = received.src, received.sha, received.result
     errors = result.findings.filter(pl.col("severity") == "error").height
     warnings = result.findings.filter(pl.col("severity") == "warning").height
     record = store.VersionRecord(
         provider_id=provider_id, extract_type=extract_type, reporting_month=month, sha256=sha,
         file_name=src.name, arrived_at=store.arrived_at(src), error_count=errors,
         warning_count=warnings, incomplete_count=int(result.incomplete_count or 0),
-        archive_path=str(archived), summary_de=result.summary_de, summary_en=result.summary_en)
+        archive_path=str(received.archived), summary_de=result.summary_de,
+        summary_en=result.summary_en)
 
     if result.ok:
         if con is None:
@@ -96,6 +123,43 @@ def ingest_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
         record.quarantine_path = str(copy)
     store.append_version(dd, record)
     return IngestOutcome(record, result.findings)
+
+
+def ingest_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
+                registry: pl.DataFrame, force: bool = False, con=None) -> IngestOutcome:
+    """Ingest one slot; ``con`` = an open warehouse connection to reuse (a range run opens one
+    for all its slots: connecting costs ~40 ms, more than validating a small file)."""
+    return _settle(dd, _receive(dd, provider_id, extract_type, month, registry, force), con)
+
+
+def ingest_slots(dd: DataDir, extract_type: str, keys: list[str], registry: pl.DataFrame,
+                 force: bool = False, con=None) -> Iterator[tuple[str, IngestOutcome]]:
+    """:func:`ingest_slot` for each key in order, reading and validating the NEXT slot in a
+    worker thread while this one is loaded into DuckDB.
+
+    Why: in a history load (hundreds of slots, millions of rows) the two halves take about
+    the same time and use different resources — polars/pandera parse and check (CPU), DuckDB
+    writes and commits the previous slot (its WAL, a checkpoint, fsync) — and both release the
+    GIL, so on two cores the overlap saves most of the shorter half (BENCHMARKS.md section 2).
+    The order that makes "nothing is lost" hold is kept per slot: archive → validate → load →
+    record; a slot only ever runs ahead up to "validated", which touches neither the
+    warehouse nor ``versions.jsonl`` (a crash there = the slot is processed again next time).
+    At most two slots' frames are held at once. Yields ``(key, outcome)``; an error of a slot
+    is raised when that slot's turn comes, after the slots before it are done.
+    """
+    parsed = [store.split_partition_key(k) for k in keys]
+    for _p, key_type, _m in parsed:
+        if key_type != extract_type:
+            raise ValueError(f"partition {_p}|{key_type}|{_m} is not a {extract_type} slot")
+    if not keys:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="esf-intake") as pool:
+        ahead = pool.submit(_receive, dd, *parsed[0], registry, force)
+        for i, key in enumerate(keys):
+            received = ahead.result()
+            if i + 1 < len(keys):
+                ahead = pool.submit(_receive, dd, *parsed[i + 1], registry, force)
+            yield key, _settle(dd, received, con)
 
 
 # --- re-processing from the archive (``esf-monitor reprocess``, UI backfills) -------------------

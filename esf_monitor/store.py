@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,12 +31,46 @@ from esf_monitor.paths import DataDir
 VERSIONS_FILE = "versions.jsonl"
 
 
+#: path -> (identity of the file's state, checksum); see :func:`sha256_of`.
+_SHA_MEMO: dict[str, tuple[tuple[int, ...], str]] = {}
+_SHA_MEMO_MAX = 20_000
+_SETTLED_NS = 1_000_000_000
+
+
+def _file_state(path: Path) -> tuple[int, ...]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def sha256_of(path: Path) -> str:
+    """SHA-256 of the file, computed at most once per file state within this process.
+
+    ``esf-monitor run`` hashes every landing file in its scan and again when the slot is
+    ingested (the archive copy is named by it): 2.2 GB twice in a 12M-row history load. The
+    memo is keyed by device, inode, size, mtime AND ctime: any write, truncation, rename onto
+    the path or ``touch`` changes ctime, which nobody can set back (the landing scan relies on
+    the same fact), so a changed file is always hashed again. Per process only: nothing is
+    trusted across runs.
+    """
+    key = os.fspath(path)
+    state = _file_state(path)
+    hit = _SHA_MEMO.get(key)
+    if hit is not None and hit[0] == state:
+        return hit[1]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+    digest = h.hexdigest()
+    # Remembered only when the file was not changed while being read and its last change
+    # lies more than a second back: ctime ticks in coarse steps (milliseconds), so a rewrite
+    # in the same tick as the change before it could otherwise leave ctime unchanged.
+    settled = time.time_ns() - state[4] > _SETTLED_NS
+    if settled and _file_state(path) == state:
+        if len(_SHA_MEMO) >= _SHA_MEMO_MAX:
+            _SHA_MEMO.clear()
+        _SHA_MEMO[key] = (state, digest)
+    return digest
 
 
 def partition_key(provider_id: str, extract_type: str, month: str) -> str:

@@ -53,3 +53,37 @@ def test_partition_key_round_trip():
     key = store.partition_key("JC-HH", "followup", "2025-03")
     assert key == "JC-HH|followup|2025-03"
     assert store.split_partition_key(key) == ("JC-HH", "followup", "2025-03")
+
+
+def test_checksum_memo_never_serves_a_changed_file(tmp_path, monkeypatch):
+    """sha256_of remembers a checksum per file state (the history load hashes each upload in
+    the scan and again at ingest); a rewrite with the same size and the old mtime, or a file
+    renamed onto the path, must still be hashed anew."""
+    import hashlib
+    import os
+    import time
+
+    original = hashlib.sha256
+
+    def real(path: Path) -> str:
+        return original(path.read_bytes()).hexdigest()
+
+    f = tmp_path / "2024-01.csv"
+    f.write_bytes(b"a,b\n1,2\n")
+    # a file changed within the last second is hashed but not remembered (coarse ctime ticks)
+    assert store.sha256_of(f) == real(f) and os.fspath(f) not in store._SHA_MEMO
+    time.sleep(1.1)
+    first = store.sha256_of(f)
+    assert store._SHA_MEMO[os.fspath(f)][1] == first == real(f)
+    reads = []
+    monkeypatch.setattr(store.hashlib, "sha256", lambda: reads.append(1) or original())
+    assert store.sha256_of(f) == first and not reads  # unchanged: served from the memo
+    mtime = f.stat().st_mtime_ns
+    f.write_bytes(b"a,b\n1,3\n")  # same size
+    os.utime(f, ns=(mtime, mtime))  # old mtime put back (cp -p, rsync, unzip)
+    assert store.sha256_of(f) == real(f) != first and reads
+    other = tmp_path / "new.csv"
+    other.write_bytes(b"a,b\n9,9\n")
+    os.utime(other, ns=(mtime, mtime))
+    os.replace(other, f)  # renamed onto the path: another inode
+    assert store.sha256_of(f) == real(f) == original(b"a,b\n9,9\n").hexdigest()

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from esf_monitor import store, warehouse
-from esf_monitor.ingest import ingest_slot, reload_slot
+from esf_monitor.ingest import ingest_slots, reload_slot
 from esf_monitor.intake import RegistryError, read_registry
 from esf_monitor.paths import data_dir
 from orchestration.partitions import FILE_PARTITIONS
@@ -85,22 +85,23 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         force = context.run.tags.get("esf/force") == "true"
         reprocess = is_reprocess_run(context.run.tags)
         outcomes, skipped = [], []
+        keys = list(context.partition_keys)
+        for key in keys:
+            if store.split_partition_key(key)[1] != extract_type:
+                raise dg.Failure(f"partition {key} is not a {extract_type} slot")
         with warehouse.connect(dd.warehouse) as con:
-            for key in context.partition_keys:
-                provider_id, key_type, month = store.split_partition_key(key)
-                if key_type != extract_type:
-                    raise dg.Failure(f"partition {key} is not a {extract_type} slot")
-                if reprocess:
-                    outcome = reload_slot(dd, provider_id, extract_type, month, registry_frame,
-                                          con=con)
-                else:
-                    outcome = ingest_slot(dd, provider_id, extract_type, month, registry_frame,
-                                          force=force, con=con)
-                    if outcome.unchanged:
-                        # the current file was processed already: a materialisation asked for
-                        # by hand (UI) re-loads the slot's accepted version from the archive
-                        outcome = reload_slot(dd, provider_id, extract_type, month,
-                                              registry_frame, con=con) or outcome
+            if reprocess:
+                steps = ((key, reload_slot(dd, *store.split_partition_key(key), registry_frame,
+                                           con=con)) for key in keys)
+            else:
+                # the next slot is read and validated while this one is loaded (history loads)
+                steps = ingest_slots(dd, extract_type, keys, registry_frame, force=force, con=con)
+            for key, outcome in steps:
+                if not reprocess and outcome.unchanged:
+                    # the current file was processed already: a materialisation asked for
+                    # by hand (UI) re-loads the slot's accepted version from the archive
+                    outcome = reload_slot(dd, *store.split_partition_key(key), registry_frame,
+                                          con=con) or outcome
                 if outcome is None:  # nothing accepted yet: nothing to re-load
                     skipped.append(key)
                     continue
