@@ -279,10 +279,23 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _in_fresh_process(function, *args) -> dict:
+    """Run ``function`` in a new spawned interpreter that has imported only this module.
+
+    Not :func:`esf_monitor.bench._in_fresh_process`: its worker imports ``esf_monitor.bench``,
+    which imports the intake and so pandera, and pandera's import time and memory would then
+    be hidden in the worker's start instead of measured like GX's.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()
+
+
 def measure(parquet: Path, runs: int) -> dict:
     """Median of ``runs`` fresh-process runs per tool and variant (clean, broken)."""
-    from esf_monitor.bench import _in_fresh_process
-
     out = {}
     for variant in ("clean", "broken"):
         for tool, function in (("pandera", run_pandera), ("great_expectations", run_gx)):
