@@ -173,7 +173,9 @@ def test_every_run_succeeded_and_one_refresh_followed_the_burst(burst):
     runs = instance.get_runs()
     assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}, \
         [(r.job_name, r.status) for r in runs]
-    ingest = [r for r in runs if r.job_name.startswith("ingest_")]
+    # (upload_<type>: a tick that happened to see exactly one file of the copy, into an idle
+    # system, gives that file its own run — still an ingest of the file, by the landing sensor)
+    ingest = [r for r in runs if r.job_name.startswith(("ingest_", "upload_"))]
     refresh = [r for r in runs if r.job_name == "refresh_indicators"]
     # every file asked for, with its checksum, by the landing sensor …
     asked: dict[str, str] = {}
