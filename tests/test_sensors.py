@@ -440,6 +440,24 @@ def test_refresh_waits_while_an_ingest_run_is_still_running(dd, instance):
     assert isinstance(refresh_tick(instance), dg.SensorResult)
 
 
+def test_an_upload_run_needs_no_refresh_but_holds_one_back_while_it_runs(dd, instance):
+    """upload_<type> refreshed in itself: after it, no refresh; while it runs, a plain ingest
+    that finished (a second file of the same burst) waits for it, then gets one refresh."""
+    load_registry(instance)
+    ingest_one(instance)
+    first = refresh_tick(instance)
+    instance.add_run(dg.DagsterRun(job_name="upload_participants", status=dg.DagsterRunStatus.SUCCESS))
+    assert isinstance(refresh_tick(instance, cursor=first.cursor), dg.SkipReason)
+
+    upload = instance.add_run(dg.DagsterRun(job_name="upload_participants",
+                                            status=dg.DagsterRunStatus.STARTED))
+    ingest_one(instance, "HC-ALPHA|participants|2024-06")
+    assert isinstance(refresh_tick(instance, cursor=first.cursor), dg.SkipReason)  # still running
+    instance.delete_run(upload.run_id)
+    after = refresh_tick(instance, cursor=first.cursor)
+    assert isinstance(after, dg.SensorResult) and len(after.run_requests) == 1
+
+
 def test_refresh_after_registry_change_without_uploads(dd, instance):
     load_registry(instance)
     ingest_one(instance)
