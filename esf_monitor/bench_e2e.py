@@ -500,7 +500,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help=f"Skalierung / scale {QUICK_SCALE:g}, 1 Lauf / run (not recorded unless --record)")
     parser.add_argument("--scale", type=float, help=f"Generator-Skalierung / generator scale (default {FULL_SCALE:g})")
-    parser.add_argument("--runs", type=int, help="volle Läufe / full runs (default 2)")
+    parser.add_argument("--runs", type=int, help="volle Läufe / full runs (default 3)")
     parser.add_argument("--incremental-runs", type=int, help="inkrementelle Läufe / incremental runs (default 3)")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
                         help="Profil (eigener Lauf) auch bei erreichtem Ziel / nie / profile anyway / never "
@@ -513,9 +513,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md")
     parser.add_argument("--json", type=Path, help="Ergebnis zusätzlich als JSON / also write results as JSON")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--notes-e2e", type=Path,
+                        help="Markdown-Datei: Lesart unter Abschnitt 2 / reading appended to section 2")
+    parser.add_argument("--notes-incremental", type=Path,
+                        help="Markdown-Datei: Lesart unter Abschnitt 3 / reading appended to section 3")
+    parser.add_argument("--from-json", type=Path,
+                        help="nicht messen: Ergebnis eines früheren --json neu schreiben / do not measure: "
+                             "render (and record) the results of an earlier --json run, e.g. with notes")
     args = parser.parse_args(argv)
     args.scale = args.scale or (QUICK_SCALE if args.quick else FULL_SCALE)
-    args.runs = args.runs or (1 if args.quick else 2)
+    args.runs = args.runs or (1 if args.quick else 3)
     args.incremental_runs = args.incremental_runs if args.incremental_runs is not None else (1 if args.quick else 3)
     args.record = (not args.quick) if args.record is None else args.record
     return args
@@ -523,9 +530,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     """Run benchmarks 2 and 3; print them, record them in BENCHMARKS.md, return the results."""
-    from esf_monitor.bench import machine, record_section
+    from esf_monitor.bench import machine
 
     args = _arguments(argv)
+    if args.from_json:
+        return _render(json.loads(args.from_json.read_text(encoding="utf-8")), args)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     print(f"Erzeuge / generating scale {args.scale:g} in {args.work_dir} ...", flush=True)
     source = build_source(args.work_dir, args.scale, args.seed)
@@ -544,6 +553,18 @@ def main(argv: list[str] | None = None) -> dict:
     results["e2e"] = measure(source, args.work_dir, args.runs, args.incremental_runs, args.profile,
                              tuple(w.strip() for w in args.profile_which.split(",") if w.strip()))
     results["load_average_after"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    return _render(results, args)
+
+
+def _render(results: dict, args: argparse.Namespace) -> dict:
+    """Print the two sections (with the reading from --notes-*), record them unless --no-record."""
+    from esf_monitor.bench import record_section
+
+    for key, path in (("notes_e2e", args.notes_e2e), ("notes_incremental", args.notes_incremental)):
+        if path:
+            results[key] = path.read_text(encoding="utf-8").strip()
     e2e_md = markdown_e2e(results)
     print(e2e_md)
     if results["e2e"]["incremental"]:
@@ -554,8 +575,6 @@ def main(argv: list[str] | None = None) -> dict:
         if results["e2e"]["incremental"]:
             record_section(args.benchmarks_md, "incremental", inc_md)
         print(f"Eingetragen in / recorded in {args.benchmarks_md}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return results
 
 

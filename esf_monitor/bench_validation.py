@@ -274,24 +274,43 @@ def _rss_mb() -> float:
 
 
 def _peak_rss_mb() -> float:
+    """Peak RSS of this process image: VmHWM, which starts anew at exec. (``ru_maxrss`` keeps
+    the high-water mark of the process that forked us, here the benchmark's own ~1 GB.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _in_fresh_process(function, *args) -> dict:
-    """Run ``function`` in a new spawned interpreter that has imported only this module.
+_WORKER = """
+import json, sys
+from pathlib import Path
+from esf_monitor import bench_validation as bv
+result = getattr(bv, sys.argv[1])(Path(sys.argv[2]), sys.argv[3] == "broken")
+Path(sys.argv[4]).write_text(json.dumps(result), encoding="utf-8")
+"""
 
-    Not :func:`esf_monitor.bench._in_fresh_process`: its worker imports ``esf_monitor.bench``,
-    which imports the intake and so pandera, and pandera's import time and memory would then
-    be hidden in the worker's start instead of measured like GX's.
+
+def _in_fresh_process(function, parquet: Path, broken: bool) -> dict:
+    """Run ``function`` in a new interpreter that has imported only this module.
+
+    A plain ``python -c`` child, not multiprocessing's spawn: spawn re-imports the parent's
+    ``__main__`` (``esf_monitor.bench``, which imports the intake and so pandera), which hid
+    pandera's import time and memory in the worker's start instead of measuring it like GX's.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import subprocess
+    import tempfile
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(function, *args).result()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        subprocess.run([sys.executable, "-c", _WORKER, function.__name__, str(parquet),
+                        "broken" if broken else "clean", str(out)], check=True, cwd=REPO)
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def measure(parquet: Path, runs: int) -> dict:
@@ -378,6 +397,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--notes", type=Path, help="Markdown-Datei: Lesart / reading appended to the section")
+    parser.add_argument("--from-json", type=Path,
+                        help="nicht messen: früheres --json neu schreiben / render an earlier --json run")
     args = parser.parse_args(argv)
     args.rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
     args.runs = args.runs or (1 if args.quick else 3)
@@ -388,9 +410,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     from importlib.metadata import version
 
-    from esf_monitor.bench import machine, record_section
+    from esf_monitor.bench import machine
 
     args = _arguments(argv)
+    if args.from_json:
+        return _render(json.loads(args.from_json.read_text(encoding="utf-8")), args)
     results = {"benchmark": "validation",
                "command": " ".join([PROG, *(argv if argv is not None else sys.argv[2:])]).strip(),
                "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "machine": machine(),
@@ -408,12 +432,20 @@ def main(argv: list[str] | None = None) -> dict:
                 v.pop("failing_rows", None)
         results["sizes"][str(rows)] = res
     results["load_average_after"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    return _render(results, args)
+
+
+def _render(results: dict, args: argparse.Namespace) -> dict:
+    from esf_monitor.bench import record_section
+
+    if args.notes:
+        results["notes"] = args.notes.read_text(encoding="utf-8").strip()
     md = markdown_section(results)
     print(md)
     if args.record:
         record_section(args.benchmarks_md, "validation", md)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return results
 
 

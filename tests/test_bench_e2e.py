@@ -87,7 +87,7 @@ def _run(seconds: float, rss: float, ingest: float, steps: dict) -> dict:
             "dbt_slowest": [("int_participants_at_cutoff", 9.5)]}
 
 
-def test_markdown_states_targets_ratios_and_breakdown():
+def _results() -> dict:
     steps = {"esf_dbt_models": 50.0, "dashboards": 10.0}
     full = [_run(200.0, 3000.0, 120.0, steps), _run(220.0, 3500.0, 130.0, steps)]
     inc = [_run(30.0, 1500.0, 5.0, {"esf_dbt_models": 10.0})]
@@ -107,6 +107,11 @@ def test_markdown_states_targets_ratios_and_breakdown():
                                 "ratio": 30.0 / 210.0, "target_met": False},
                 "profile": None},
     }
+    return results
+
+
+def test_markdown_states_targets_ratios_and_breakdown():
+    results = _results()
     e2e = bench_e2e.markdown_e2e(results)
     assert "| wall time | **210 s (3.5 min)** (1.17× the target) | ≤ 180 s | **missed** |" in e2e
     assert "| peak RSS, process tree | **3,500 MB** (0.85× the target) | ≤ 4,096 MB | met |" in e2e
@@ -115,3 +120,24 @@ def test_markdown_states_targets_ratios_and_breakdown():
     assert "16,500,000 raw rows" in e2e and "### Profile (target missed)" in e2e
     inc_md = bench_e2e.markdown_incremental(results)
     assert "| ratio to the full run (210 s (3.5 min)) | **14.3%** | ≤ 10% | **missed** |" in inc_md
+
+
+def test_recorded_results_are_rendered_again_with_their_reading(tmp_path):
+    """--from-json re-renders a measured run (no measuring) with the reading of --notes-*,
+    and records both blocks; the figures stay those of the JSON."""
+    import json
+
+    results = _results()
+    (tmp_path / "r.json").write_text(json.dumps(results), encoding="utf-8")
+    (tmp_path / "e2e.md").write_text("Reading: ingest is the largest part.\n", encoding="utf-8")
+    (tmp_path / "inc.md").write_text("Reading: dbt's fixed cost.\n", encoding="utf-8")
+    md = tmp_path / "BENCHMARKS.md"
+    md.write_text("# Benchmarks\n\nkept\n", encoding="utf-8")
+    bench_e2e.main(["--from-json", str(tmp_path / "r.json"), "--notes-e2e", str(tmp_path / "e2e.md"),
+                    "--notes-incremental", str(tmp_path / "inc.md"), "--benchmarks-md", str(md)])
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nkept\n")
+    e2e = text[text.index("<!-- bench:e2e:start -->"):text.index("<!-- bench:e2e:end -->")]
+    inc = text[text.index("<!-- bench:incremental:start -->"):text.index("<!-- bench:incremental:end -->")]
+    assert "**210 s (3.5 min)**" in e2e and e2e.rstrip().endswith("Reading: ingest is the largest part.")
+    assert "**14.3%**" in inc and inc.rstrip().endswith("Reading: dbt's fixed cost.")
