@@ -275,16 +275,23 @@ def _rss_mb() -> float:
 
 def _peak_rss_mb() -> float:
     """Peak RSS of this process image: VmHWM, which starts anew at exec. (``ru_maxrss`` keeps
-    the high-water mark of the process that forked us, here the benchmark's own ~1 GB.)"""
+    the high-water mark of the process that forked us, here the benchmark's own ~1 GB.)
+
+    Never below the RSS right now: the kernel sums RSS in per-thread batches, so a high-water
+    mark read a moment after :func:`_rss_mb` can trail it by a few hundred kB.
+    """
+    peak = None
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+                peak = int(line.split()[1]) / 1024
     except OSError:
         pass
-    import resource
+    if peak is None:
+        import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return max(peak, _rss_mb())
 
 
 _WORKER = """
