@@ -17,10 +17,13 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -42,21 +45,86 @@ def _file_state(path: Path) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def sha256_of(path: Path) -> str:
-    """SHA-256 of the file, computed at most once per file state within this process.
+#: The checksum cache of a data folder (see :func:`sha256_of`): a cache, never a record —
+#: deleting it costs one re-hash of each landing file, nothing else.
+CHECKSUM_CACHE = "checksums.sqlite"
+#: cache file -> {path: (file state, checksum)}, read once per process
+_DISK: dict[str, dict[str, tuple[tuple[int, ...], str]]] = {}
+_DISK_LOCK = threading.Lock()
+
+
+def checksum_cache_path(dd: DataDir) -> Path:
+    """Beside Dagster's instance and dbt's target folder: machine state of the data folder."""
+    return dd.dagster_home / CHECKSUM_CACHE
+
+
+def _cache_connect(db: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(db, timeout=5)
+    # a cache: losing the last entries in a power cut only means hashing those files again;
+    # a synced commit per file would cost seconds in a history load of hundreds of files
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("CREATE TABLE IF NOT EXISTS checksum (path TEXT PRIMARY KEY, dev INTEGER, "
+                "ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, sha256 TEXT)")
+    return con
+
+
+def _disk_entries(db: Path) -> dict[str, tuple[tuple[int, ...], str]]:
+    key = os.fspath(db)
+    with _DISK_LOCK:
+        if key not in _DISK:
+            entries: dict[str, tuple[tuple[int, ...], str]] = {}
+            if db.exists():
+                try:
+                    with contextlib.closing(_cache_connect(db)) as con:
+                        for path, *state, sha in con.execute("SELECT * FROM checksum"):
+                            entries[path] = (tuple(state), sha)
+                except sqlite3.Error:  # unreadable cache: start afresh, never fail a run for it
+                    db.unlink(missing_ok=True)
+                    entries = {}
+                if len(entries) > _SHA_MEMO_MAX:  # paths long gone (moved, renamed) pile up
+                    db.unlink(missing_ok=True)
+                    entries = {}
+            _DISK[key] = entries
+        return _DISK[key]
+
+
+def _disk_store(db: Path, path: str, state: tuple[int, ...], digest: str) -> None:
+    entries = _disk_entries(db)
+    with _DISK_LOCK:
+        entries[path] = (state, digest)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(_cache_connect(db)) as con, con:
+            con.execute("INSERT OR REPLACE INTO checksum VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (path, *state, digest))
+    except sqlite3.Error:
+        pass  # another process holds the lock past the timeout: this file is hashed again next time
+
+
+def sha256_of(path: Path, dd: DataDir | None = None) -> str:
+    """SHA-256 of the file, computed at most once per file state — within this process, and
+    across processes for the data folder ``dd`` when given.
 
     ``esf-monitor run`` hashes every landing file in its scan and again when the slot is
-    ingested (the archive copy is named by it): 2.2 GB twice in a 12M-row history load. The
-    memo is keyed by device, inode, size, mtime AND ctime: any write, truncation, rename onto
-    the path or ``touch`` changes ctime, which nobody can set back (the landing scan relies on
-    the same fact), so a changed file is always hashed again. Per process only: nothing is
-    trusted across runs.
+    ingested (the archive copy is named by it): 2.2 GB twice in a 12M-row history load. And
+    every later run's scan would hash the whole unchanged history again (~2 s for 2.2 GB) to
+    find the one new file — so the scan (``dd`` given) also keeps the checksums in
+    ``dagster_home/checksums.sqlite``. Both are keyed by device, inode, size, mtime AND ctime:
+    any write, truncation, rename onto the path or ``touch`` changes ctime, which nobody can
+    set back (the landing scan relies on the same fact), so a changed file is always hashed
+    again — in this process or any later one.
     """
     key = os.fspath(path)
     state = _file_state(path)
     hit = _SHA_MEMO.get(key)
     if hit is not None and hit[0] == state:
         return hit[1]
+    db = checksum_cache_path(dd) if dd is not None else None
+    if db is not None:
+        hit = _disk_entries(db).get(key)
+        if hit is not None and hit[0] == state:
+            _remember(key, state, hit[1])
+            return hit[1]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -67,10 +135,16 @@ def sha256_of(path: Path) -> str:
     # in the same tick as the change before it could otherwise leave ctime unchanged.
     settled = time.time_ns() - state[4] > _SETTLED_NS
     if settled and _file_state(path) == state:
-        if len(_SHA_MEMO) >= _SHA_MEMO_MAX:
-            _SHA_MEMO.clear()
-        _SHA_MEMO[key] = (state, digest)
+        _remember(key, state, digest)
+        if db is not None:
+            _disk_store(db, key, state, digest)
     return digest
+
+
+def _remember(key: str, state: tuple[int, ...], digest: str) -> None:
+    if len(_SHA_MEMO) >= _SHA_MEMO_MAX:
+        _SHA_MEMO.clear()
+    _SHA_MEMO[key] = (state, digest)
 
 
 def partition_key(provider_id: str, extract_type: str, month: str) -> str:

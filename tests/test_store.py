@@ -87,3 +87,81 @@ def test_checksum_memo_never_serves_a_changed_file(tmp_path, monkeypatch):
     os.utime(other, ns=(mtime, mtime))
     os.replace(other, f)  # renamed onto the path: another inode
     assert store.sha256_of(f) == real(f) == original(b"a,b\n9,9\n").hexdigest()
+
+
+def test_checksum_cache_survives_the_process_but_never_serves_a_changed_file(tmp_path, monkeypatch):
+    """The scan's checksums persist in dagster_home/checksums.sqlite: a later process (here: a
+    real child process writes the cache, this one reads it with its memo emptied) does not
+    re-read an unchanged file, and a rewrite with the same size and old mtime, a file renamed
+    onto the path and a ``touch`` are hashed anew."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from esf_monitor.paths import DataDir
+
+    original = hashlib.sha256
+    dd = DataDir(tmp_path / "data").ensure()
+    f = dd.landing / "2024-01.csv"
+    f.write_bytes(b"a,b\n1,2\n")
+    time.sleep(1.1)  # settled: a file changed within the last second is never remembered
+    child = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from esf_monitor import store; "
+         "from esf_monitor.paths import DataDir; "
+         "print(store.sha256_of(Path(sys.argv[1]), DataDir(Path(sys.argv[2]))))", str(f), str(dd.root)],
+        capture_output=True, text=True, check=True)
+    first = child.stdout.strip()
+    assert first == original(f.read_bytes()).hexdigest()
+    assert store.checksum_cache_path(dd).exists()
+
+    def fresh_process():
+        store._SHA_MEMO.clear()
+        store._DISK.clear()
+
+    reads = []
+    monkeypatch.setattr(store.hashlib, "sha256", lambda: reads.append(1) or original())
+    fresh_process()
+    assert store.sha256_of(f, dd) == first and not reads  # unchanged: from the cache file
+
+    mtime = f.stat().st_mtime_ns
+    f.write_bytes(b"a,b\n1,3\n")  # same size, old mtime put back (cp -p, rsync, unzip)
+    os.utime(f, ns=(mtime, mtime))
+    fresh_process()
+    second = store.sha256_of(f, dd)
+    assert second == original(b"a,b\n1,3\n").hexdigest() != first and len(reads) == 1
+
+    time.sleep(1.1)
+    other = dd.landing / "new.csv"
+    other.write_bytes(b"a,b\n9,9\n")
+    os.utime(other, ns=(mtime, mtime))
+    os.replace(other, f)  # renamed onto the path: another inode
+    fresh_process()
+    assert store.sha256_of(f, dd) == original(b"a,b\n9,9\n").hexdigest() and len(reads) == 2
+
+    time.sleep(1.1)
+    fresh_process()
+    third = store.sha256_of(f, dd)  # settled now: remembered on disk
+    os.utime(f)  # touch: same bytes, new ctime
+    fresh_process()
+    assert store.sha256_of(f, dd) == third and len(reads) == 4  # read again, not trusted
+
+
+def test_a_damaged_checksum_cache_is_dropped_not_fatal(tmp_path):
+    import time
+
+    from esf_monitor.paths import DataDir
+
+    dd = DataDir(tmp_path / "data").ensure()
+    store.checksum_cache_path(dd).write_bytes(b"this is not a database" * 100)
+    f = dd.landing / "2024-01.csv"
+    f.write_bytes(b"a,b\n1,2\n")
+    time.sleep(1.1)
+    store._SHA_MEMO.clear()
+    store._DISK.clear()
+    import hashlib
+    assert store.sha256_of(f, dd) == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
+    store._SHA_MEMO.clear()
+    store._DISK.clear()
+    assert store._disk_entries(store.checksum_cache_path(dd))[str(f)][1] == store.sha256_of(f, dd)
