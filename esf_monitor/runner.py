@@ -2,7 +2,16 @@
 
 It does what the landing sensor and declarative automation do under the daemon, in one go:
 scan the landing folder, register every new or changed upload slot as a dynamic partition,
-run the ingest job per slot, then one ``refresh_indicators`` run for the whole burst.
+then the same runs the sensors would start:
+
+- exactly ONE new file and an unchanged registry (the usual monthly delivery): one
+  ``upload_<type>`` run — the slot and everything downstream, dbt with the marts' tests — as the
+  landing sensor starts for a lone file into an idle system (orchestration/jobs.py). A second
+  run would cost its start, the planned events of ~200 assets and checks, and the
+  staging/intermediate tests over the whole history (which run with every refresh and nightly);
+- otherwise (a burst, a history load, a changed registry, ``--refresh``): the ingest job per
+  block of neighbouring slots, then one ``refresh_indicators`` run for the whole burst.
+
 All runs go through a real ``DagsterInstance`` under ``$ESF_DATA_DIR/dagster_home``, so they
 show up in ``make ui`` afterwards.
 """
@@ -130,7 +139,7 @@ def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
             store.quarantine_unroutable(dd, path, exc.reason_de, exc.reason_en)
             result.unroutable.append((path, exc.reason_en))
             continue
-        sha = store.sha256_of(path)
+        sha = store.sha256_of(path, dd)
         if store.is_processed(dd, lp.provider_id, lp.extract_type, lp.month, sha):
             result.unchanged += 1
             continue
@@ -147,7 +156,7 @@ def registry_changed(instance, dd: DataDir) -> str | None:
 
     if not dd.registry_csv.exists():
         return None
-    current = store.sha256_of(dd.registry_csv)
+    current = store.sha256_of(dd.registry_csv, dd)
     reg = instance.get_latest_materialization_event(AssetKey("registry"))
     if reg is None:
         return current
@@ -181,8 +190,49 @@ def contiguous_blocks(ordered: list[str], wanted: set[str]) -> list[list[str]]:
     return blocks
 
 
+def _refresh_log(dd: DataDir):
+    """dagster-dbt echoes every dbt log line to sys.stdout: keep them in a log file instead."""
+    log_dir = dd.root / "logs"
+    log_dir.mkdir(exist_ok=True)
+    return open(log_dir / "refresh_indicators.log", "a", encoding="utf-8")
+
+
+def _run_lone_upload(instance, dd: DataDir, pending: PendingFile, owner: dict, report: RunReport,
+                     progress: Callable[[str, int, int], None] | None) -> bool:
+    """One ``upload_<type>`` run for the one pending slot (slot → … → dashboards).
+
+    Returns False when the slot's own step failed: the caller then falls back to the plain
+    refresh, exactly as after a failed ingest run on the two-run path (the earlier data are
+    still published). A failure further down is reported under the job's name.
+    """
+    from orchestration.definitions import defs
+
+    extract_type = pending.key.split("|")[1]
+    job = defs.resolve_job_def(f"upload_{extract_type}")
+    if progress:
+        progress(f"Prüfe / validating {pending.key} → dbt build → Exporte / exports → Dashboards", 0, 2)
+    with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance, partition_key=pending.key, run_config=QUIET, raise_on_error=False,
+            tags={"esf/sha256": pending.sha256, **owner})
+    if not result.is_node_success(f"raw_{extract_type}"):
+        report.failed.append(pending.key)
+        return False
+    report.ingested.append(
+        (pending.key, store.read_versions(dd, *store.split_partition_key(pending.key))[-1].status))
+    report.refreshed = True
+    if not result.success:
+        report.failed.append(job.name)
+    return True
+
+
 def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = None,
-                force_refresh: bool = False) -> RunReport:
+                force_refresh: bool = False, lone_upload_run: bool = True) -> RunReport:
+    """Process every new or changed file under landing/ (see the module docstring).
+
+    ``lone_upload_run=False`` forces the two-run path (ingest + refresh) for one file too; the
+    tests compare both paths' exports.
+    """
     instance = prepare_instance(dd)
     from esf_monitor.recovery import recover, runner_tag
     from orchestration.definitions import defs
@@ -197,6 +247,14 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
         by_type.setdefault(f.key.split("|")[1], []).append(f.key)
     for extract_type, keys in by_type.items():
         instance.add_dynamic_partitions(FILE_PARTITIONS[extract_type].name, keys)
+
+    if (lone_upload_run and len(scan.pending) == 1 and not force_refresh
+            and registry_changed(instance, dd) is None):
+        if _run_lone_upload(instance, dd, scan.pending[0], owner, report, progress):
+            if progress:
+                progress("fertig / done", 2, 2)
+            return report
+        by_type = {}  # its slot failed: publish the earlier data as the two-run path does
 
     total = len(scan.pending) + 1
     done = 0
@@ -221,11 +279,7 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     if scan.pending or force_refresh or _needs_refresh(instance, dd):
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", len(scan.pending), total)
-        # dagster-dbt echoes every dbt log line to sys.stdout: keep it in a log file instead.
-        log_dir = dd.root / "logs"
-        log_dir.mkdir(exist_ok=True)
-        with open(log_dir / "refresh_indicators.log", "a", encoding="utf-8") as log, \
-                contextlib.redirect_stdout(log):
+        with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("refresh_indicators").execute_in_process(
                 instance=instance, run_config=QUIET, raise_on_error=False, tags=owner)
         report.refreshed = True
