@@ -141,3 +141,30 @@ def test_recorded_results_are_rendered_again_with_their_reading(tmp_path):
     inc = text[text.index("<!-- bench:incremental:start -->"):text.index("<!-- bench:incremental:end -->")]
     assert "**210 s (3.5 min)**" in e2e and e2e.rstrip().endswith("Reading: ingest is the largest part.")
     assert "**14.3%**" in inc and inc.rstrip().endswith("Reading: dbt's fixed cost.")
+
+
+def test_a_lone_upload_run_is_listed_by_its_steps():
+    run = _run(20.0, 1000.0, 0.0, {"raw_participants": 1.0, "esf_dbt_models": 10.0})
+    run["breakdown"] |= {"ingest_runs": 0, "refresh_job": "upload_participants"}
+    table = "\n".join(bench_e2e._steps_table(run))
+    assert "| `upload_participants` step `raw_participants` | 1.0 | 5% |" in table
+    assert "| `upload_participants` run: rest (run start/end bookkeeping) | 1.0 | 5% |" in table
+    assert "| process start, imports, scan of landing/, glue | 8.0 | 40% |" in table  # 20 − 0 − 12
+
+
+def test_the_incremental_copy_has_one_run_with_nothing_new_before_the_file_arrives(tmp_path, monkeypatch):
+    """Steady state: the untimed run sees the loaded folder without the new file (it warms the
+    checksum cache the linked copy invalidated); the file is dropped only after it."""
+    loaded = tmp_path / "full-0"
+    (loaded / "landing" / "P" / "participants").mkdir(parents=True)
+    (loaded / "landing" / "P" / "participants" / "2025-12.csv").write_text("old\n", encoding="utf-8")
+    held = tmp_path / "source" / "held_back" / "P" / "participants"
+    held.mkdir(parents=True)
+    (held / "2026-01.csv").write_text("new\n", encoding="utf-8")
+    source = {"folder": str(tmp_path / "source"), "new_file": "P/participants/2026-01.csv"}
+    seen = []
+    monkeypatch.setattr(bench_e2e, "timed_run", lambda data_dir, log, **kw: seen.append(
+        sorted(p.name for p in (data_dir / "landing").rglob("*.csv"))))
+    copy = bench_e2e.incremental_copy(loaded, tmp_path / "incremental", source, tmp_path / "warm.log")
+    assert seen == [["2025-12.csv"]]
+    assert (copy / "landing" / "P" / "participants" / "2026-01.csv").read_text() == "new\n"
