@@ -4,7 +4,8 @@ what a full rebuild gives, and rebuild only the cut-offs a new or replaced uploa
 Uses the hand-made warehouse of tests/test_dbt_project.py (cut-offs 2024-01 .. 2024-03):
 1. the March uploads held back, `dbt run` (first build = full);
 2. March arrives (loaded later): the incremental run recomputes cut-off 2024-03 only (the
-   SQL dbt ran says so) — and every model equals a `--full-refresh` build of the same data;
+   SQL dbt ran says so; the snapshot list and the multi-spell set regroup March only) —
+   and every model equals a `--full-refresh` build of the same data;
 3. PRJ-A re-sends February without person A5: cut-offs 2024-02 and 2024-03 are rebuilt (A5
    gone from both), 2024-01 is kept — again equal to a full rebuild;
 4. nothing new: nothing is recomputed.
@@ -22,8 +23,10 @@ import pytest
 
 from test_dbt_project import _dbt, build_warehouse
 
-INCREMENTAL = ("intermediate.int_participants_at_cutoff", "intermediate.int_common_indicators_wide",
-               "intermediate.int_headline_indicators_wide", "marts.participant_breakdowns")
+INCREMENTAL = ("intermediate.int_participant_snapshots", "intermediate.int_multi_spell_participants",
+               "intermediate.int_participants_at_cutoff",
+               "intermediate.int_common_indicators_wide", "intermediate.int_headline_indicators_wide",
+               "marts.participant_breakdowns")
 COMPARED = INCREMENTAL + ("marts.common_indicators", "marts.indicators", "marts.sfc_table")
 RAW = ("participants", "followup", "target_population")
 
@@ -34,12 +37,14 @@ def _db(root: Path) -> Path:
 
 def _rebuilt_from(root: Path) -> dict[str, str | None]:
     """Per incremental model, the first cut-off the last dbt invocation rebuilt, read from the
-    SQL dbt actually ran (target/compiled): ``cutoff >= 'YYYY-MM'``; None = a full build."""
+    SQL dbt actually ran (target/compiled): ``cutoff >= 'YYYY-MM'`` (the snapshot-keyed
+    int_participant_snapshots and int_multi_spell_participants: ``reporting_month >=
+    'YYYY-MM'``); None = a full build."""
     found = {}
     for rel in INCREMENTAL:
         name = rel.split(".")[1]
         sql = next((root / "target" / "compiled").rglob(f"{name}.sql")).read_text()
-        months = set(re.findall(r"cutoff >= '(\d{4}-\d{2}|0000-00|9999-99)'", sql))
+        months = set(re.findall(r"(?:cutoff|reporting_month) >= '(\d{4}-\d{2}|0000-00|9999-99)'", sql))
         assert len(months) <= 1, (name, months)
         found[name] = months.pop() if months else None
     return found
@@ -111,6 +116,10 @@ def test_new_month_rebuilds_only_its_cutoff_and_equals_a_full_build(held_back, t
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-03")
     # the fixture's March snapshot: PRJ-A 7 people, PRJ-B 3 people (tests/test_dbt_project.py)
     assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-03'") == 10
+    # A3 (two spells since January) is listed for March too; the months before were kept
+    assert _count(root, "select string_agg(reporting_month, ',' order by reporting_month) "
+                        "from intermediate.int_multi_spell_participants "
+                        "where participant_id = 'A3-000003'") == "2024-01,2024-02,2024-03"
     assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)
 
 

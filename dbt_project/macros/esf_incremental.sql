@@ -25,6 +25,18 @@ A build that fails leaves the state as it was, so the next build repeats the sam
 {%- endmacro %}
 
 
+{#- The state table's DDL. Run once per invocation by on-run-start (dbt_project.yml), before
+    any model: incremental models that dbt builds in parallel (int_participant_snapshots and
+    int_multi_spell_participants on a fresh warehouse) would otherwise both create the schema
+    in their own transactions, and DuckDB fails the second ("write-write conflict on create").
+    esf_create_state() stays as a no-op safety net for models run outside a normal invocation. -#}
+{% macro esf_create_state_sql() -%}
+    create schema if not exists dbt_state;
+    create table if not exists {{ esf_state_relation() }} (model varchar, logic_hash varchar,
+        registry_sha256 varchar, source_watermark varchar, built_at timestamp)
+{%- endmacro %}
+
+
 {% macro esf_create_state() -%}
     {%- do run_query("create schema if not exists dbt_state") -%}
     {%- do run_query("create table if not exists " ~ esf_state_relation() ~ " (model varchar, "
@@ -96,9 +108,9 @@ A build that fails leaves the state as it was, so the next build repeats the sam
 
 
 {#- Pre-hook: remove the cut-offs about to be rebuilt (same transaction as the insert). -#}
-{% macro esf_incremental_delete(extract_types) -%}
+{% macro esf_incremental_delete(extract_types, column='cutoff') -%}
     {%- if execute and this is not none and is_incremental() -%}
-        delete from {{ this }} where cutoff >= '{{ esf_rebuild_from(extract_types) }}'
+        delete from {{ this }} where {{ column }} >= '{{ esf_rebuild_from(extract_types) }}'
     {%- endif -%}
 {%- endmacro %}
 
@@ -129,13 +141,16 @@ A build that fails leaves the state as it was, so the next build repeats the sam
 {%- endmacro %}
 
 
-{#- config() arguments shared by the incremental models. -#}
-{% macro esf_incremental_config(extract_types) -%}
+{#- config() arguments shared by the incremental models. column = the month column the rows
+    are keyed by: 'cutoff' for the participant × cut-off models; a model keyed by the snapshot
+    (reporting month M of the upload itself, e.g. int_multi_spell_participants) passes
+    'reporting_month' — a snapshot of month M can only change with an upload of month M. -#}
+{% macro esf_incremental_config(extract_types, column='cutoff') -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'on_schema_change': 'sync_all_columns',
-        'pre_hook': "{{ esf_incremental_delete(" ~ extract_types ~ ") }}",
+        'pre_hook': "{{ esf_incremental_delete(" ~ extract_types ~ ", '" ~ column ~ "') }}",
         'post_hook': "{{ esf_incremental_save_state(" ~ extract_types ~ ") }}",
     }) }}
 {%- endmacro %}

@@ -2,15 +2,16 @@
     <= C; spells entering after C are ignored and an exit after C counts as no exit yet.
     Snapshots are cumulative, so one snapshot per project and cut-off holds its whole history:
     an equi-join on (project, snapshot month), never all spells x all cut-offs.
-    is_only_spell marks the (vast majority of) people with a single spell in every snapshot of
-    the project: they need no collapsing, which spares int_participants_at_cutoff a costly
-    aggregation. -#}
+    is_only_spell marks the (vast majority of) people with a single spell in the snapshot used:
+    they need no collapsing, which spares int_participants_at_cutoff a costly aggregation. The
+    people with several spells come from int_multi_spell_participants and the list of
+    snapshots from int_participant_snapshots, both stored per reporting month: this view, read
+    twice by int_participants_at_cutoff, groups no snapshot rows itself (only the small list
+    of snapshots per cut-off). -#}
 with
 
-spells as not materialized (
+spells as (
 
-    -- used three times below; without NOT MATERIALIZED DuckDB would copy every snapshot row
-    -- (all columns) into one temporary result, gigabytes at 16M rows, spilled to disk
     select * from {{ ref('stg_esf__participants') }}
 
 ),
@@ -21,22 +22,16 @@ cutoffs as (
 
 ),
 
-multi_spell_participants as (
+multi_spell as (
 
-    -- two spells in one snapshot = two entry dates of the person in the project. Grouping by
-    -- person (not by person and snapshot) keeps the hash table at ~1 row per person instead
-    -- of one per snapshot row; a person whose entry date was corrected between snapshots is
-    -- merely collapsed without need (same result), never the reverse.
-    select project_id, participant_id
-    from spells
-    group by project_id, participant_id
-    having min(entry_date) <> max(entry_date)
+    select project_id, reporting_month, participant_id
+    from {{ ref('int_multi_spell_participants') }}
 
 ),
 
 snapshot_months as (
 
-    select distinct project_id, reporting_month from spells
+    select project_id, reporting_month from {{ ref('int_participant_snapshots') }}
 
 ),
 
@@ -79,12 +74,13 @@ select
     case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.exit_reason end as exit_reason,
     case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.status_upon_leaving end as status_upon_leaving,
     case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.qualification_gained end as qualification_gained,
-    multi_spell_participants.participant_id is null as is_only_spell
+    multi_spell.participant_id is null as is_only_spell
 from snapshot_at_cutoff
 inner join spells
     on spells.project_id = snapshot_at_cutoff.project_id
     and spells.reporting_month = snapshot_at_cutoff.snapshot_month
-left join multi_spell_participants
-    on multi_spell_participants.project_id = spells.project_id
-    and multi_spell_participants.participant_id = spells.participant_id
+left join multi_spell
+    on multi_spell.project_id = spells.project_id
+    and multi_spell.reporting_month = spells.reporting_month
+    and multi_spell.participant_id = spells.participant_id
 where spells.entry_date <= snapshot_at_cutoff.cutoff_date
