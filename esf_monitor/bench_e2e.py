@@ -15,7 +15,7 @@ heaviest single upload there is) is dropped into ``landing/`` and ``esf-monitor 
 timed again, on a fresh copy of the fully loaded folder each time. Target: ≤ 10 % of the
 full run's time. Each copy first gets one UNTIMED ``esf-monitor run`` with nothing new: the
 copy links the uploads (a new link changes a file's ctime, so the checksum cache of
-``dagster_home/checksums.sqlite`` no longer trusts them), while a production folder between
+``cache/checksums.sqlite`` no longer trusts them), while a production folder between
 two monthly deliveries has seen runs since its last change — the steady state is a warm cache.
 A lone new file is ONE ``upload_<type>`` run (slot → dbt → exports → dashboards), as under the
 daemon; its steps are listed like the refresh run's.

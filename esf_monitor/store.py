@@ -54,8 +54,9 @@ _DISK_LOCK = threading.Lock()
 
 
 def checksum_cache_path(dd: DataDir) -> Path:
-    """Beside Dagster's instance and dbt's target folder: machine state of the data folder."""
-    return dd.dagster_home / CHECKSUM_CACHE
+    """``cache/`` of the data folder, not ``dagster_home/``: that holds Dagster's storage only
+    (no SQLite file at all there when it is PostgreSQL, tests/test_postgres_storage.py)."""
+    return dd.root / "cache" / CHECKSUM_CACHE
 
 
 def _cache_connect(db: Path) -> sqlite3.Connection:
@@ -109,7 +110,7 @@ def sha256_of(path: Path, dd: DataDir | None = None) -> str:
     ingested (the archive copy is named by it): 2.2 GB twice in a 12M-row history load. And
     every later run's scan would hash the whole unchanged history again (~2 s for 2.2 GB) to
     find the one new file — so the scan (``dd`` given) also keeps the checksums in
-    ``dagster_home/checksums.sqlite``. Both are keyed by device, inode, size, mtime AND ctime:
+    ``cache/checksums.sqlite``. Both are keyed by device, inode, size, mtime AND ctime:
     any write, truncation, rename onto the path or ``touch`` changes ctime, which nobody can
     set back (the landing scan relies on the same fact), so a changed file is always hashed
     again — in this process or any later one.

@@ -90,7 +90,7 @@ def test_checksum_memo_never_serves_a_changed_file(tmp_path, monkeypatch):
 
 
 def test_checksum_cache_survives_the_process_but_never_serves_a_changed_file(tmp_path, monkeypatch):
-    """The scan's checksums persist in dagster_home/checksums.sqlite: a later process (here: a
+    """The scan's checksums persist in cache/checksums.sqlite: a later process (here: a
     real child process writes the cache, this one reads it with its memo emptied) does not
     re-read an unchanged file, and a rewrite with the same size and old mtime, a file renamed
     onto the path and a ``touch`` are hashed anew."""
@@ -154,6 +154,7 @@ def test_a_damaged_checksum_cache_is_dropped_not_fatal(tmp_path):
     from esf_monitor.paths import DataDir
 
     dd = DataDir(tmp_path / "data").ensure()
+    store.checksum_cache_path(dd).parent.mkdir(parents=True)
     store.checksum_cache_path(dd).write_bytes(b"this is not a database" * 100)
     f = dd.landing / "2024-01.csv"
     f.write_bytes(b"a,b\n1,2\n")
