@@ -168,3 +168,9 @@ def test_the_incremental_copy_has_one_run_with_nothing_new_before_the_file_arriv
     copy = bench_e2e.incremental_copy(loaded, tmp_path / "incremental", source, tmp_path / "warm.log")
     assert seen == [["2025-12.csv"]]
     assert (copy / "landing" / "P" / "participants" / "2026-01.csv").read_text() == "new\n"
+
+
+def test_the_incremental_section_says_the_copy_was_warmed_first():
+    text = bench_e2e.markdown_incremental(_results())
+    assert "first had one untimed `esf-monitor run` with nothing new" in text
+    assert "`cache/checksums.sqlite` is warm" in text
