@@ -74,8 +74,10 @@ def test_profile_parts_add_up_and_name_the_outermost_part(tmp_path):
     # match this script's functions as if they were the pipeline's
     buckets = (("events", "store_event", "work.py"), ("intake", "check_file", "work.py"))
     parts = {p["part"]: p["seconds"] for p in bench_e2e.profile_buckets(session, buckets=buckets)}
-    assert parts["intake"] == pytest.approx(0.3, abs=0.1)
-    assert parts["events"] == pytest.approx(0.2, abs=0.1)
+    # a sleep is never shorter than asked, only longer on a busy machine: lower bounds only
+    # (with upper bounds this test flaked on a loaded 2-core machine: 0.2 s slept read 0.32 s)
+    assert parts["intake"] >= 0.25 and parts["events"] >= 0.15
+    assert set(parts) >= {"intake", "events"}
     shares = bench_e2e.profile_buckets(session, buckets=buckets)
     assert sum(p["share"] for p in shares) == pytest.approx(1.0, abs=0.01)
 
