@@ -5,7 +5,6 @@ rule fires. Plus the messy real-world ones (empty, binary, zip, 50 MB of garbage
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 import zipfile
 from dataclasses import dataclass
@@ -307,7 +306,8 @@ def test_sender_not_in_registry_or_wrong_kind(tmp_path, registry):
     assert not unknown.ok and not project.ok
 
 
-def test_50_mb_of_garbage_is_rejected_fast_and_without_reading_it(tmp_path, registry):
+def test_50_mb_of_garbage_is_rejected_without_reading_it(tmp_path, registry):
+    """How fast is for `make bench`, not for a test (BENCHMARKS.md); here: the rule and memory."""
     path = tmp_path / f"{MONTH}.csv"
     with path.open("wb") as handle:
         for _ in range(50):
@@ -320,23 +320,18 @@ def test_50_mb_of_garbage_is_rejected_fast_and_without_reading_it(tmp_path, regi
     for garbage, rule in ((path, "unreadable_file"), (printable, "unreadable_file")):
         assert garbage.stat().st_size >= 50_000_000
         tracemalloc.start()
-        started = time.perf_counter()
         result = check_file(garbage, "PRJ-A", P, MONTH, registry)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert not result.ok
         assert result.findings["rule"].to_list() == [rule]
-        assert elapsed < 2.0
         assert peak < 5_000_000  # the file was never loaded into memory
 
 
 def test_garbage_lines_with_a_line_break_are_rejected_at_the_header(tmp_path, registry):
     path = tmp_path / f"{MONTH}.csv"
     path.write_bytes(b"lorem;ipsum;dolor\n" + b"x;y;z\n" * 2_000_000)
-    started = time.perf_counter()
     result = check_file(path, "PRJ-A", P, MONTH, registry)
-    assert time.perf_counter() - started < 2.0
     assert result.findings["rule"].to_list() == ["header_not_recognised"]
 
 
