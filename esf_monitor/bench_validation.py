@@ -189,7 +189,7 @@ def run_pandera(parquet: Path, broken: bool) -> dict:
     return {"tool": "pandera", "rows": frame.height, "import_seconds": t_import, "setup_seconds": t_setup,
             "convert_seconds": 0.0, "validate_seconds": t_validate, "success": ok,
             "failures": {k: sorted(v) for k, v in failures.items()},
-            "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
+            "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb(floor=before)}
 
 
 # --------------------------------------------------------------------------- great-expectations
@@ -261,7 +261,7 @@ def run_gx(parquet: Path, broken: bool) -> dict:
     return {"tool": "great_expectations", "rows": frame.height, "import_seconds": t_import,
             "setup_seconds": t_setup, "convert_seconds": t_convert, "validate_seconds": t_validate,
             "success": bool(result.success), "failures": {k: sorted(v) for k, v in failures.items()},
-            "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
+            "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb(floor=before)}
 
 
 # --------------------------------------------------------------------------- measuring
@@ -273,12 +273,13 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def _peak_rss_mb() -> float:
+def _peak_rss_mb(floor: float = 0.0) -> float:
     """Peak RSS of this process image: VmHWM, which starts anew at exec. (``ru_maxrss`` keeps
     the high-water mark of the process that forked us, here the benchmark's own ~1 GB.)
 
-    Never below the RSS right now: the kernel sums RSS in per-thread batches, so a high-water
-    mark read a moment after :func:`_rss_mb` can trail it by a few hundred kB.
+    Never below the RSS right now nor below ``floor`` (an RSS read earlier in this process):
+    the kernel sums RSS in per-thread batches, so a high-water mark read a moment after
+    :func:`_rss_mb` can trail it by a few kB.
     """
     peak = None
     try:
@@ -291,7 +292,7 @@ def _peak_rss_mb() -> float:
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return max(peak, _rss_mb())
+    return max(peak, _rss_mb(), floor)
 
 
 _WORKER = """
