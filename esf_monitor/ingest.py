@@ -80,7 +80,7 @@ def _receive(dd: DataDir, provider_id: str, extract_type: str, month: str,
     Touches neither the warehouse nor ``versions.jsonl``, so it may run ahead of the previous
     slot's load (:func:`ingest_slots`)."""
     src = source_file(dd, provider_id, extract_type, month)
-    sha = store.sha256_of(src)
+    sha = store.sha256_of(src, dd)  # the scan (sensor or esf-monitor run) hashed it already
     if not force and store.is_processed(dd, provider_id, extract_type, month, sha):
         return _Received(provider_id, extract_type, month, src, sha,
                          unchanged_record=store.read_versions(dd, provider_id, extract_type, month)[-1])

@@ -31,7 +31,7 @@ def registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         frame = read_registry(dd.registry_csv)
     except RegistryError as exc:
         raise dg.Failure(description=str(exc)) from exc
-    sha = store.sha256_of(dd.registry_csv)
+    sha = store.sha256_of(dd.registry_csv, dd)  # registry_changed() hashed it already
     with warehouse.connect(dd.warehouse) as con:
         warehouse.replace_registry(con, frame, sha)
     return dg.MaterializeResult(metadata={"projects": frame.height, "sha256": sha})
