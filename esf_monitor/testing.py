@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -22,3 +23,14 @@ def run_pipeline(data_dir: Path, refresh: bool = False) -> Path:
     if not report.ok:
         raise RuntimeError(f"pipeline failed for: {report.failed}")
     return dd.exports
+
+
+def csv_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every CSV under ``folder``, by relative path: equal dicts = equal bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.csv"))}
+
+
+def cutoff_export_digests(exports: Path) -> dict[str, str]:
+    """:func:`csv_digests` of the per-cut-off exports only (folders named by their month)."""
+    return {k: v for k, v in csv_digests(exports).items() if k[:4].isdigit()}

@@ -9,7 +9,6 @@ the two long scenarios run on different test workers).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 from esf_monitor.exports import CUTOFF_EXPORTS, export_cutoffs
 from esf_monitor.paths import DataDir
 from esf_monitor.runner import run_pending
-from esf_monitor.testing import run_pipeline
+from esf_monitor.testing import csv_digests, run_pipeline
 from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
 pytestmark = pytest.mark.slow
@@ -27,15 +26,6 @@ pytestmark = pytest.mark.slow
 HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
 EECO_EECR = 22  # EECO01–EECO17 + EECR01–EECR05
 GENDERS = 4  # f, m, d, total
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*.csv"))}
-
-
-def _cutoff_exports(exports: Path) -> dict[str, str]:
-    return {k: v for k, v in _digest(exports).items() if k[:4].isdigit()}
 
 
 def test_generated_folder_end_to_end_matches_the_independent_recomputation(small_generated, data_dir):
@@ -76,10 +66,10 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
     assert len(list((data_dir / "dashboards" / "projects").glob("*.html"))) == projects.height
 
     # running again with nothing new changes nothing
-    before = _digest(exports)
+    before = csv_digests(exports)
     report = run_pending(DataDir(data_dir))
     assert report.ok and not report.scan.pending and not report.refreshed
-    assert _digest(exports) == before
+    assert csv_digests(exports) == before
 
 
 def test_dbt_docs_generate_offline_into_the_data_folder(data_dir):

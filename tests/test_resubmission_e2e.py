@@ -6,7 +6,6 @@ newest version alone.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -17,20 +16,11 @@ import pytest
 from esf_monitor import store
 from esf_monitor.paths import DataDir
 from esf_monitor.runner import run_pending
-from esf_monitor.testing import run_pipeline
+from esf_monitor.testing import cutoff_export_digests, run_pipeline
 
 pytestmark = pytest.mark.slow
 
 HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*.csv"))}
-
-
-def _cutoff_exports(exports: Path) -> dict[str, str]:
-    return {k: v for k, v in _digest(exports).items() if k[:4].isdigit()}
 
 
 def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
@@ -38,7 +28,7 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     run_pipeline(data_dir)
     slot = data_dir / "landing" / "HC-ALPHA" / "participants" / "2024-07.csv"
     original = slot.read_bytes()
-    exports_v1 = _cutoff_exports(data_dir / "exports")
+    exports_v1 = cutoff_export_digests(data_dir / "exports")
 
     # 1. a broken re-send (names in it) is rejected whole: quarantined byte-for-byte with a
     #    report, the warehouse keeps the earlier accepted version, the run stays green
@@ -63,7 +53,7 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     assert "personal_data_column" in errors["rule"].to_list()
     summary = quarantined.with_name(quarantined.name + ".summary.txt").read_text(encoding="utf-8")
     assert "nachname" in summary.lower() and "abgelehnt" in summary.lower()
-    assert _cutoff_exports(data_dir / "exports") == exports_v1
+    assert cutoff_export_digests(data_dir / "exports") == exports_v1
     with duckdb.connect(str(data_dir / "warehouse" / "esf.duckdb"), read_only=True) as con:
         shas = con.sql("select distinct _file_sha256 from raw.participants where _provider_id = "
                        "'HC-ALPHA' and _reporting_month = '2024-07'").fetchall()
@@ -82,7 +72,7 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     archived = sorted((data_dir / "archive" / "HC-ALPHA" / "participants" / "2024-07").glob("*.csv"))
     assert sorted(p.read_bytes() for p in archived) == sorted(
         [original, broken.encode(), corrected.encode()])
-    exports_v2 = _cutoff_exports(data_dir / "exports")
+    exports_v2 = cutoff_export_digests(data_dir / "exports")
     assert exports_v2 != exports_v1
     # a data engineer lists the versions of the slot
     from typer.testing import CliRunner
@@ -106,4 +96,4 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     shutil.copytree(HANDCALC, fresh)
     (fresh / "landing" / "HC-ALPHA" / "participants" / "2024-07.csv").write_text(corrected, encoding="utf-8")
     run_pipeline(fresh)
-    assert _cutoff_exports(fresh / "exports") == exports_v2
+    assert cutoff_export_digests(fresh / "exports") == exports_v2
