@@ -1,17 +1,23 @@
 {#- The participants snapshots on hand: one row per project and reporting month with rows.
-    int_participant_spells_at_cutoff picks, per project and cut-off C, the newest of them ≤ C.
+    int_participant_spells_at_cutoff picks, per project and cut-off C, the newest of them ≤ C;
+    delivery_status takes each snapshot's count of rows with incomplete core data from here.
 
     Why a model of its own, incremental per reporting month: the list used to be a
     `select distinct project_id, reporting_month` over every snapshot row of the history
     (16M rows at benchmark scale) in the spells view, again for each rebuilt cut-off. A
     snapshot changes only with an upload of its own month, so a run counts only the snapshots
-    of the months it rebuilds (esf_incremental.sql). -#}
+    of the months it rebuilds (esf_incremental.sql). The same holds for the incomplete rows,
+    which delivery_status used to count over the whole history on every build (≈ 1.3 s at
+    benchmark scale, next to the participant table's build on a 2-core machine). -#}
 {{ config(**esf_incremental_config(['participants'], 'reporting_month')) }}
 
 select
     project_id,
     reporting_month,
-    count(*) as spell_count
+    count(*) as spell_count,
+    count(*) filter (
+        where not {{ esf_core_complete('gender', 'birth_year', 'employment_status', 'isced', 'entry_date') }}
+    ) as incomplete_count
 from {{ ref('stg_esf__participants') }}
 where {{ esf_cutoff_filter('reporting_month', ['participants']) }}
 group by project_id, reporting_month

@@ -78,13 +78,13 @@ received as (
 
 incomplete_rows as (
 
+    -- counted per snapshot in int_participant_snapshots (incremental per reporting month),
+    -- not over every participant row of the history on each build; project = provider
     select
-        provider_id,
+        project_id as provider_id,
         reporting_month,
-        count(*) filter (where not {{ esf_core_complete('gender', 'birth_year', 'employment_status', 'isced', 'entry_date') }})
-            as incomplete_count
-    from {{ ref('stg_esf__participants') }}
-    group by provider_id, reporting_month
+        incomplete_count
+    from {{ ref('int_participant_snapshots') }}
 
 ),
 
