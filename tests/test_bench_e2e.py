@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -156,7 +157,8 @@ def test_a_lone_upload_run_is_listed_by_its_steps():
 
 def test_the_incremental_copy_has_one_run_with_nothing_new_before_the_file_arrives(tmp_path, monkeypatch):
     """Steady state: the untimed run sees the loaded folder without the new file (it warms the
-    checksum cache the linked copy invalidated); the file is dropped only after it."""
+    checksum cache the linked copy invalidated), dbt parses for the copy's path; the file is
+    dropped only after both."""
     loaded = tmp_path / "full-0"
     (loaded / "landing" / "P" / "participants").mkdir(parents=True)
     (loaded / "landing" / "P" / "participants" / "2025-12.csv").write_text("old\n", encoding="utf-8")
@@ -167,8 +169,9 @@ def test_the_incremental_copy_has_one_run_with_nothing_new_before_the_file_arriv
     seen = []
     monkeypatch.setattr(bench_e2e, "timed_run", lambda data_dir, log, **kw: seen.append(
         sorted(p.name for p in (data_dir / "landing").rglob("*.csv"))))
+    monkeypatch.setattr(bench_e2e, "dbt_parse_for", lambda data_dir: seen.append(("parse", data_dir)))
     copy = bench_e2e.incremental_copy(loaded, tmp_path / "incremental", source, tmp_path / "warm.log")
-    assert seen == [["2025-12.csv"]]
+    assert seen == [["2025-12.csv"], ("parse", tmp_path / "incremental")]
     assert (copy / "landing" / "P" / "participants" / "2026-01.csv").read_text() == "new\n"
 
 
@@ -176,3 +179,19 @@ def test_the_incremental_section_says_the_copy_was_warmed_first():
     text = bench_e2e.markdown_incremental(_results())
     assert "first had one untimed `esf-monitor run` with nothing new" in text
     assert "`cache/checksums.sqlite` is warm" in text
+
+
+def test_dbt_parse_for_leaves_a_partial_parse_that_the_next_build_keeps(tmp_path):
+    """The copy's parse must be one dbt accepts for that folder's profile: a later
+    ``dbt parse`` with the same ESF_DATA_DIR reuses it (no "profile has changed")."""
+    bench_e2e.dbt_parse_for(tmp_path)
+    target = tmp_path / "dagster_home" / "dbt_target"
+    assert (target / "partial_parse.msgpack").is_file()
+    dbt_project = bench_e2e.REPO / "dbt_project"
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--log-level", "debug", "--project-dir",
+         str(dbt_project), "--profiles-dir", str(dbt_project), "--target-path", str(target)],
+        env=os.environ | {"ESF_DATA_DIR": str(tmp_path)}, cwd=dbt_project, capture_output=True,
+        text=True, check=True).stdout
+    assert "Unable to do partial parsing" not in out
+    assert "Partial parsing enabled" in out
