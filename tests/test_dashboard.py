@@ -14,12 +14,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import altair as alt
+import jinja2
 import polars as pl
 import pytest
 
-from esf_monitor.dashboard import build_dashboards
+from esf_monitor.dashboard import build_dashboards, charts
 from esf_monitor.dashboard.labels import LABELLED_CODE_LISTS, category, fmt_value
-from esf_monitor.dashboard.render import vega_bundle
+from esf_monitor.dashboard.render import Cell, cells, script_json, table_rows, vega_bundle
 from esf_monitor.dashboard.suppression import HIDDEN, Margin, hide_cells, suppress_counts, suppress_rates
 from schemas.codes import REGISTRY_COLUMNS
 
@@ -602,3 +603,66 @@ def test_no_data_yet_degrades_gracefully(tmp_path, state):
         html = path.read_text(encoding="utf-8")
         if path.name != "index.html":
             assert "noch keine Daten / no data yet" in html, path.name
+
+
+# ---------------------------------------------------------------- fast paths equal the slow ones
+
+def test_chart_specs_built_without_altair_values_equal_altair_inline_specs():
+    """The values skip altair (cached skeleton + rows put in): same spec, same JSON, as altair
+    with `alt.Data(values=…)`; a caller changing its spec does not change the next one."""
+    trend_rows = pl.DataFrame({
+        "cutoff": ["2025-01", "2025-02", "2025-03", "2025-01", "2025-02"],
+        "indicator": ["integration_rate_12m"] * 3 + ["reach_rate_12m"] * 2,
+        "series": ["Integrationsquote (12 Monate) / integration rate", "Integrationsquote (12 Monate) / integration rate",
+                   "Integrationsquote (12 Monate) / integration rate", "Reichweite <Ü&\"> / reach", "Reichweite <Ü&\"> / reach"],
+        "value": [0.25, None, 0.375, float("nan"), 1 / 3],
+    })
+    bar_rows = pl.DataFrame({"code": ["f", "m", "d"], "indicator": ["participants_cumulative"] * 3,
+                             "cutoff": ["2025-03"] * 3, "label": ["Frauen / women", "Männer / men", "divers"],
+                             "value": [120, None, 0]}, schema_overrides={"value": pl.Int64})
+    cases = [
+        (charts.trend, (trend_rows, "rate", "Quoten / Rates", "Quelle / Source: indicators.csv")),
+        (charts.trend, (trend_rows.head(2), "count", "Teilnehmende / Participants", "Quelle")),
+        (charts.bars, (bar_rows, "count", "Nach Geschlecht / by gender", "Quelle", "Teilnehmende")),
+        (charts.bars, (bar_rows.drop("indicator"), "count", "Nach Geschlecht / by gender", "Quelle", "Teilnehmende")),
+    ]
+    for build, args in cases:
+        reference = build(*args, via_altair=True)
+        fast = build(*args)
+        assert fast == reference
+        assert script_json(fast) == script_json(reference)  # key order too: the page bytes
+        assert [r["value"] for r in fast["data"]["values"]] == [r["value"] for r in reference["data"]["values"]]
+        fast["data"]["values"].clear()
+        fast["title"] = "changed"
+        fast["encoding"]["x"]["title"] = "changed"
+        assert script_json(build(*args)) == script_json(reference)  # the cache was not changed
+    assert len(charts.bars(bar_rows, "count", "t", "s", "v")["data"]["values"]) == 2  # the hidden row is dropped
+    with pytest.raises(TypeError):  # a date would need altair's conversion: refused, not passed on silently
+        charts.bars(bar_rows.with_columns(pl.lit(dt.date(2025, 3, 31)).alias("cutoff")), "count", "t", "s", "v")
+
+
+#: the Jinja macro the table cells were drawn with before `render.cells` (reference for the test below)
+CELL_MACRO = """{%- macro cell(c, tag) -%}
+<{{ tag }}{% if c.cls %} class="{{ c.cls }}"{% endif %}{% if c.title %} title="{{ c.title }}"{% endif %}
+{%- for k, v in c.attrs.items() %} data-{{ k }}="{{ v }}"{% endfor %}>
+{%- if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% else %}{{ c.text }}{% endif %}</{{ tag }}>
+{%- endmacro %}
+{%- for row in rows %}
+<tr{% if row[0].cls == "total" %} class="total"{% endif %}>{{ cell(row[0], "th") }}{% for c in row[1:] %}{{ cell(c, "td") }}{% endfor %}</tr>
+{%- endfor %}|{% for h in rows[0] %}{{ cell(h, "span") }}{% endfor %}"""
+
+
+def test_table_cells_render_as_the_jinja_macro_did():
+    """Cells are drawn in Python now: the same bytes as the macro, escaping included."""
+    rows = [
+        [Cell("Programm gesamt <alle> & \"Summe\"", cls="total"), Cell("1.234", {"value": "1234", "kind": "count"}, "num",
+                                                                    "Quelle / Source: a < b & 'c'")],
+        [Cell("PRJ-A — Kompass"), Cell("*", {"value": "*", "n": 3, "none": None}, "num"),
+         Cell("Seite", href="projects/a.html?x=1&y=<2>", title="t")],
+        [Cell("")],
+    ]
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    expected = env.from_string(CELL_MACRO).render(rows=rows)
+    assert f"{table_rows(rows)}|{cells(rows[0], 'span')}" == expected
+    assert "&lt;alle&gt; &amp; &#34;Summe&#34;" in expected  # the reference does escape

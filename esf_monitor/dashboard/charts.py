@@ -1,8 +1,15 @@
 """Vega-Lite chart specs (altair) from already suppressed frames.
 
 Rows whose value is hidden (null) are dropped here, so a chart's inline data — and hence its
-tooltips — never holds a suppressed figure. Data go inline (`alt.Data(values=…)`), never by
+tooltips — never holds a suppressed figure. Data go inline (`"data": {"values": […]}`), never by
 URL, and the `$schema` URL is removed: the specs reference nothing outside the page.
+
+The values never pass through altair: it would validate them against the schema when the
+`alt.Data` is made and walk every one again in `to_dict` — most of a dashboard run's time for
+values that are plain JSON already (str, int, float from `DataFrame.to_dicts`). Each chart is
+built with a named placeholder data source — once per distinct title/kind/size, cached — and a
+copy gets the rows in the placeholder's place; the result equals the altair-with-values spec,
+which `via_altair=True` still builds so the tests can compare the two (tests/test_dashboard.py).
 
 Each data row keeps the code it stands for (`indicator` of a trend, `code` of a bar: gender,
 category or project id), so a reader's script — and the browser tests — can tie a drawn value
@@ -12,6 +19,9 @@ scale extent in the console; the page says why instead.
 """
 
 from __future__ import annotations
+
+import copy
+import functools
 
 import altair as alt
 import polars as pl
@@ -24,6 +34,14 @@ FORMATS = {"count": ",.0f", "rate": ".0%", "days": ",.0f"}
 TOOLTIP_FORMATS = {"count": ",.0f", "rate": ".1%", "days": ",.1f"}
 MONTH = bi("Monat", "Month")
 VALUE = bi("Wert", "Value")
+
+
+#: data source the cached charts are built on; :func:`_with_values` puts the rows in its place
+PLACEHOLDER = alt.Data(name="esf-rows")
+_PLACEHOLDER_DICT = PLACEHOLDER.to_dict()
+#: column types whose Python values altair would pass through unchanged (so skipping it changes nothing)
+_PLAIN = (pl.String, pl.Boolean, pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64,
+          pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.Null)
 
 
 def spec(chart: alt.TopLevelMixin, kind: str) -> dict:
@@ -39,37 +57,82 @@ def spec(chart: alt.TopLevelMixin, kind: str) -> dict:
 
 
 def _shown(rows: pl.DataFrame, value: str = "value") -> list[dict]:
-    return rows.filter(pl.col(value).is_not_null() & pl.col(value).cast(pl.Float64).is_not_nan()).to_dicts()
+    """Rows with a shown value, as plain dicts (dates or decimals would need altair's conversion)."""
+    odd = {c: t for c, t in rows.schema.items() if t not in _PLAIN}
+    if odd:
+        raise TypeError(f"chart columns must be text or numbers: {odd}")
+    # in Python: a chart has a few dozen rows, fewer than a polars query costs to plan
+    return [r for r in rows.to_dicts() if r[value] is not None and r[value] == r[value]]  # NaN != NaN
 
 
-def trend(rows: pl.DataFrame, kind: str, title: str, description: str) -> dict | None:
+def trend(rows: pl.DataFrame, kind: str, title: str, description: str, via_altair: bool = False) -> dict | None:
     """Line chart over months. rows: cutoff, indicator, series (label), value. None if nothing is shown."""
     data = _shown(rows.select("cutoff", "indicator", "series", "value"))
     if not data:
         return None
-    base = alt.Chart(alt.Data(values=data), title=title, description=description, width=WIDTH, height=220)
-    line = base.mark_line(point=True).encode(
-        x=alt.X("cutoff:O", title=MONTH, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title=VALUE, axis=alt.Axis(format=FORMATS[kind])),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
-        tooltip=[alt.Tooltip("cutoff:O", title=MONTH), alt.Tooltip("series:N", title=bi("Kennzahl", "Indicator")),
-                 alt.Tooltip("value:Q", title=VALUE, format=TOOLTIP_FORMATS[kind])],
-    )
-    return spec(line, kind)
+    if via_altair:
+        return spec(_trend_chart(alt.Data(values=data), kind, title, description), kind)
+    return _with_values(_trend_skeleton(kind, title, description), data)
 
 
-def bars(rows: pl.DataFrame, kind: str, title: str, description: str, value_title: str) -> dict | None:
+def bars(rows: pl.DataFrame, kind: str, title: str, description: str, value_title: str,
+         via_altair: bool = False) -> dict | None:
     """Horizontal bars. rows: code, label, value (in the order given), and indicator and cutoff
     when the bars are one indicator's values. None if nothing is shown."""
     keys = [c for c in ("code", "indicator", "cutoff") if c in rows.columns]
     data = _shown(rows.select(*keys, "label", "value"))
     if not data:
         return None
-    chart = alt.Chart(alt.Data(values=data), title=title, description=description,
-                      width=WIDTH - 160, height=max(40, 22 * len(data))).mark_bar().encode(
+    height = max(40, 22 * len(data))
+    if via_altair:
+        return spec(_bars_chart(alt.Data(values=data), kind, title, description, value_title, height), kind)
+    return _with_values(_bars_skeleton(kind, title, description, value_title, height), data)
+
+
+def _with_values(skeleton: dict, values: list[dict]) -> dict:
+    """A copy of a cached spec with the rows in place of the placeholder (same key, same place
+    in the dict: the same JSON as altair's inline data). Deep copy: a caller may change its spec."""
+    out = copy.deepcopy(skeleton)
+    out["data"] = {"values": values}
+    return out
+
+
+# Everything but the data of a chart depends on a few strings, which repeat on every project
+# page (same titles, sources, kinds): altair builds each distinct chart once per process.
+
+@functools.lru_cache(maxsize=4096)
+def _trend_skeleton(kind: str, title: str, description: str) -> dict:
+    return _skeleton(_trend_chart(PLACEHOLDER, kind, title, description), kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bars_skeleton(kind: str, title: str, description: str, value_title: str, height: int) -> dict:
+    return _skeleton(_bars_chart(PLACEHOLDER, kind, title, description, value_title, height), kind)
+
+
+def _skeleton(chart: alt.TopLevelMixin, kind: str) -> dict:
+    out = spec(chart, kind)
+    if out.get("data") != _PLACEHOLDER_DICT:
+        raise ValueError("chart is not built on the placeholder data source")
+    return out
+
+
+def _trend_chart(source: alt.Data, kind: str, title: str, description: str) -> alt.Chart:
+    base = alt.Chart(source, title=title, description=description, width=WIDTH, height=220)
+    return base.mark_line(point=True).encode(
+        x=alt.X("cutoff:O", title=MONTH, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("value:Q", title=VALUE, axis=alt.Axis(format=FORMATS[kind])),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
+        tooltip=[alt.Tooltip("cutoff:O", title=MONTH), alt.Tooltip("series:N", title=bi("Kennzahl", "Indicator")),
+                 alt.Tooltip("value:Q", title=VALUE, format=TOOLTIP_FORMATS[kind])],
+    )
+
+
+def _bars_chart(source: alt.Data, kind: str, title: str, description: str, value_title: str,
+                height: int) -> alt.Chart:
+    return alt.Chart(source, title=title, description=description, width=WIDTH - 160, height=height).mark_bar().encode(
         y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=FORMATS[kind])),
         tooltip=[alt.Tooltip("label:N", title=bi("Gruppe", "Group")),
                  alt.Tooltip("value:Q", title=value_title, format=TOOLTIP_FORMATS[kind])],
     )
-    return spec(chart, kind)

@@ -142,12 +142,16 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
     if rows.is_empty():
         return [Block(kind="text", cls="nodata", text=f"{bi('Aufschlüsselungen', 'Breakdowns')}: {NO_DATA}")]
     blocks = []
+    # one pass per dimension in Python: this runs for every cut-off of every page, and a polars
+    # query per table and chart cost more than the few dozen rows it selects
+    parts = rows.partition_by("dimension", as_dict=True)
     for dim in BREAKDOWN_DIMENSIONS:
-        part = rows.filter(pl.col("dimension") == dim)
-        if part.is_empty():
+        part = parts.get((dim,))
+        if part is None or part.is_empty():
             continue
         cells = {(r["category"], r["gender"]): r for r in part.iter_rows(named=True)}
-        categories = sorted(part["category"].unique().to_list(), key=category_order)
+        # sorted by text first: categories with the same sort key keep one order on every run
+        categories = sorted(sorted({cat for cat, _ in cells}, key=str), key=category_order)
         src_p = source("participant_breakdowns", f"participants (dimension = {dim})")
         src_r = source("participant_breakdowns", "integrated_leavers / leavers")
         table_rows = []
@@ -167,11 +171,13 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
         header = gender_header(dim_label) + [Cell(bi("Integrationsquote", "Integration rate"), title=src_r)]
         table = Block(kind="table", title=f"{bi('Teilnehmende nach', 'Participants by')} {dim_label}",
                       header=header, rows=table_rows, source=f"{src_p}; {src_r}")
-        totals = (part.filter(pl.col("gender") == "total")
-                  .sort(pl.col("category").replace_strict({c: i for i, c in enumerate(categories)},
-                                                          return_dtype=pl.Int64))
-                  .with_columns(pl.col("category").map_elements(category, return_dtype=pl.Utf8).alias("label"),
-                                pl.col("category").alias("code"), pl.col("participants").alias("value")))
+        shown = [cells[(cat, "total")] for cat in categories if (cat, "total") in cells]
+        totals = pl.DataFrame({"code": [r["category"] for r in shown], "cutoff": [r["cutoff"] for r in shown],
+                               "label": [category(r["category"]) if r["category"] is not None else None
+                                         for r in shown],
+                               "value": [r["participants"] for r in shown]},
+                              schema={"code": pl.Utf8, "cutoff": pl.Utf8, "label": pl.Utf8,
+                                      "value": part.schema["participants"]})
         title = f"{bi('Teilnehmende nach', 'Participants by')} {dim_label}"
         chart = page.chart(charts.bars(totals, "count", title, src_p, bi("Teilnehmende", "Participants")),
                            title, src_p)
