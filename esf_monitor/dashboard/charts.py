@@ -20,7 +20,6 @@ scale extent in the console; the page says why instead.
 
 from __future__ import annotations
 
-import copy
 import functools
 
 import altair as alt
@@ -92,9 +91,19 @@ def bars(rows: pl.DataFrame, kind: str, title: str, description: str, value_titl
 def _with_values(skeleton: dict, values: list[dict]) -> dict:
     """A copy of a cached spec with the rows in place of the placeholder (same key, same place
     in the dict: the same JSON as altair's inline data). Deep copy: a caller may change its spec."""
-    out = copy.deepcopy(skeleton)
+    out = _copy(skeleton)
     out["data"] = {"values": values}
     return out
+
+
+def _copy(value):
+    """Deep copy of a JSON value (dicts, lists, scalars): copy.deepcopy's memo costs more than
+    the copy itself here, and a spec holds no shared or cyclic parts."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 # Everything but the data of a chart depends on a few strings, which repeat on every project
