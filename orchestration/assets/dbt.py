@@ -22,6 +22,9 @@ from orchestration.assets.intake import WAREHOUSE_POOL
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+#: what dagster-dbt starts for each build: dbt's own CLI through esf_monitor/dbt_launcher.py
+#: (a console script of this package: cheaper start and exit)
+DBT_LAUNCHER = DBT_EXECUTABLE.with_name("esf-dbt")
 
 # dbt's profile reads ESF_DATA_DIR; make it absolute and explicit for every dbt subprocess.
 os.environ["ESF_DATA_DIR"] = str(data_dir().root)
@@ -125,4 +128,4 @@ class EsfDbtCliResource(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     return EsfDbtCliResource(project_dir=esf_dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                             dbt_executable=str(DBT_EXECUTABLE))
+                             dbt_executable=str(DBT_LAUNCHER))
