@@ -68,15 +68,18 @@ PG_URL_ENV = "ESF_DAGSTER_PG_URL"
 
 def instance_yaml() -> str:
     """The instance settings for this process: the repo's dagster.yaml, plus the PostgreSQL
-    storage block of dagster-postgres.yaml when ``ESF_DAGSTER_PG_URL`` is set.
+    storage block of dagster-postgres.yaml when ``ESF_DAGSTER_PG_URL`` is set, else the SQLite
+    event-log block of dagster-sqlite.yaml.
 
     One base file keeps telemetry off and the "warehouse" pool limit identical in both
-    variants; the block names the variable, not its value, so no password lands on disk.
+    variants; the PostgreSQL block names the variable, not its value, so no password lands on
+    disk. The SQLite block swaps only the event log for esf_monitor.dagster_storage's class
+    (one kept engine per shard, issue #7); Dagster refuses it next to a ``storage:`` block.
     """
     text = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
-    if os.environ.get(PG_URL_ENV, "").strip():
-        text += "\n" + (REPO_ROOT / "dagster-postgres.yaml").read_text(encoding="utf-8")
-    return text
+    pg = bool(os.environ.get(PG_URL_ENV, "").strip())
+    extra = "dagster-postgres.yaml" if pg else "dagster-sqlite.yaml"
+    return text + "\n" + (REPO_ROOT / extra).read_text(encoding="utf-8")
 
 
 def _pin_pg_driver() -> None:
@@ -95,8 +98,10 @@ def _pin_pg_driver() -> None:
 def prepare_instance(dd: DataDir):
     """DAGSTER_HOME under the data folder, with the project's dagster.yaml; returns the instance.
 
-    Storage is SQLite under dagster_home/ by default, PostgreSQL when ``ESF_DAGSTER_PG_URL``
-    is set (the yaml is rewritten whenever the choice changes; history is not migrated).
+    Storage is SQLite under dagster_home/ by default (event log through
+    ``PooledSqliteEventLogStorage``, same files as Dagster's default), PostgreSQL when
+    ``ESF_DAGSTER_PG_URL`` is set (the yaml is rewritten whenever the choice changes; history
+    is not migrated).
     """
     from dagster import DagsterInstance
 

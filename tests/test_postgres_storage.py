@@ -129,7 +129,8 @@ def test_unset_variable_keeps_sqlite_under_the_data_folder(data_dir, monkeypatch
     instance = prepare_instance(dd)
     try:
         assert isinstance(instance.run_storage, SqliteRunStorage)
-        assert (dd.dagster_home / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
+        assert (dd.dagster_home / "dagster.yaml").read_text() == (
+            (REPO / "dagster.yaml").read_text() + "\n" + (REPO / "dagster-sqlite.yaml").read_text())
         assert _sqlite_files(dd.dagster_home), "SQLite storage expected under dagster_home/"
     finally:
         instance.dispose()
