@@ -201,9 +201,6 @@ def dagster_breakdown(data_dir: Path, since: float) -> dict:
     """Durations of the runs (and of the refresh run's steps) started after ``since`` (epoch s)."""
     from dagster import DagsterInstance, RunsFilter
 
-    # the instance's yaml names its home by $DAGSTER_HOME (dagster-sqlite.yaml): this folder's
-    home_before = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(data_dir / "dagster_home")
     instance = DagsterInstance.from_config(str(data_dir / "dagster_home"))
     try:
         records = [r for r in instance.get_run_records(RunsFilter())
@@ -226,10 +223,6 @@ def dagster_breakdown(data_dir: Path, since: float) -> dict:
         return result
     finally:
         instance.dispose()
-        if home_before is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = home_before
 
 
 _DBT_NODE = re.compile(r"\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL) \S* ?(?:sql \w+ model|test) ([\w.]+)"

@@ -382,8 +382,6 @@ def main(argv: list[str] | None = None) -> dict:
     }
     console.print("Starte / starting esf-monitor ui (dagster dev) ...")
     proc = start_ui(root, args.work_dir / "dagster_dev.log")
-    # the instance's yaml names its home by $DAGSTER_HOME (dagster-sqlite.yaml)
-    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     instance = dg.DagsterInstance.from_config(str(root / "dagster_home"))
     try:
         wait_for_daemon(instance, proc)
