@@ -1,6 +1,9 @@
 """The project staff's commands: validate before upload, upload atomically, refuse bad files."""
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -43,3 +46,55 @@ def test_validate_and_upload_refuse_a_bad_file_with_a_report(data_dir, tmp_path)
     result = runner.invoke(app, ["upload", str(bad), *args])
     assert result.exit_code == 1
     assert not (data_dir / "landing" / "HC-ALPHA").exists()
+
+
+# --- the console script itself (esf_monitor.cli.main: exits without interpreter teardown) -------
+
+CLI = Path(sys.executable).parent / "esf-monitor"
+
+
+def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=600,
+                          env=os.environ | {"ESF_DATA_DIR": str(data_dir),
+                                            "DAGSTER_HOME": str(data_dir / "dagster_home")})
+
+
+def test_the_console_script_keeps_exit_codes_and_flushes_its_output(data_dir, tmp_path):
+    good = _setup(data_dir)
+    args = ["--provider", "HC-ALPHA", "--type", "participants", "--month", "2024-06"]
+    ok = _cli(data_dir, "validate", str(good), *args)
+    assert ok.returncode == 0 and "ANGENOMMEN" in ok.stdout.upper()
+    lines = good.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "export.csv"
+    bad.write_text("\n".join([lines[0], lines[1].replace(",f,", ",w,", 1), *lines[2:]]) + "\n",
+                   encoding="utf-8")
+    refused = _cli(data_dir, "validate", str(bad), *args, "--report-dir", str(tmp_path / "r"))
+    assert refused.returncode == 1 and "gender" in refused.stdout  # the report's last lines arrive
+    assert _cli(data_dir, "no-such-command").returncode == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    missing = _cli(empty, "run")
+    assert missing.returncode == 2 and "registry missing" in " ".join(missing.stdout.split())
+
+
+def test_a_run_through_the_console_script_leaves_everything_on_disk(data_dir):
+    """os._exit skips the interpreter's teardown, never the work: DuckDB checkpointed (no WAL
+    left), every Dagster run finished and recorded, the dbt log and dashboards written."""
+    import dagster as dg
+
+    shutil.copytree(HANDCALC / "reference", data_dir / "reference")
+    shutil.copytree(HANDCALC / "landing", data_dir / "landing")
+    result = _cli(data_dir, "run")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "fertig / done" in result.stdout
+    assert (data_dir / "warehouse" / "esf.duckdb").is_file()
+    assert not (data_dir / "warehouse" / "esf.duckdb.wal").exists()
+    assert (data_dir / "dashboards" / "index.html").is_file()
+    assert (data_dir / "logs" / "refresh_indicators.log").stat().st_size > 0
+    instance = dg.DagsterInstance.from_config(str(data_dir / "dagster_home"))
+    try:
+        runs = instance.get_runs()
+        assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        assert instance.get_latest_materialization_event(dg.AssetKey("dashboards")) is not None
+    finally:
+        instance.dispose()
