@@ -239,13 +239,32 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     tests compare both paths' exports.
     """
     instance = prepare_instance(dd)
+    scan = scan_landing(dd)
+    lone_upload = (lone_upload_run and len(scan.pending) == 1 and not force_refresh
+                   and registry_changed(instance, dd) is None)
+    standby = None
+    if lone_upload:
+        # dbt imports and parses in a second process while this one loads the pipeline and the
+        # file; the run's dbt step hands its build over (esf_monitor/dbt_launcher.py)
+        from esf_monitor.dbt_launcher import start_standby
+
+        standby = start_standby(dd.root)
+    try:
+        return _run_pending(dd, instance, scan, lone_upload, progress, force_refresh)
+    finally:
+        from esf_monitor.dbt_launcher import stop_standby
+
+        stop_standby(standby)
+
+
+def _run_pending(dd: DataDir, instance, scan: ScanResult, lone_upload: bool,
+                 progress: Callable[[str, int, int], None] | None, force_refresh: bool) -> RunReport:
     from esf_monitor.recovery import recover, runner_tag
     from orchestration.definitions import defs
     from orchestration.partitions import FILE_PARTITIONS
 
     recover(instance)  # runs left "started" by a killed earlier run would hold the pool slot
     owner = runner_tag()
-    scan = scan_landing(dd)
     report = RunReport(scan)
     by_type: dict[str, list[str]] = {}
     for f in scan.pending:
@@ -253,8 +272,7 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     for extract_type, keys in by_type.items():
         instance.add_dynamic_partitions(FILE_PARTITIONS[extract_type].name, keys)
 
-    if (lone_upload_run and len(scan.pending) == 1 and not force_refresh
-            and registry_changed(instance, dd) is None):
+    if lone_upload:
         if _run_lone_upload(instance, dd, scan.pending[0], owner, report, progress):
             if progress:
                 progress("fertig / done", 2, 2)

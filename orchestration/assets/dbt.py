@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from esf_monitor.dbt_launcher import dbt_target_dir as launcher_target_dir
 from esf_monitor.paths import data_dir
 from orchestration.assets.intake import WAREHOUSE_POOL
 
@@ -99,7 +100,7 @@ def dbt_target_dir() -> Path:
     folder per data folder keeps dbt's partial parse valid from one build to the next. Builds
     never overlap: every dbt build is in pool ``warehouse`` (limit 1).
     """
-    return data_dir().root / "dagster_home" / "dbt_target"
+    return launcher_target_dir(data_dir().root)
 
 
 class EsfDbtCliResource(DbtCliResource):
