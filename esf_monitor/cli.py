@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import warnings
@@ -272,6 +273,9 @@ def main() -> None:
     elif not isinstance(code, int):  # sys.exit("message"): print it like Python does
         print(code, file=sys.stderr)
         code = 1
+    for thread in threading.enumerate():  # as Python's own shutdown does, before the handlers
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
     sys.stdout.flush()
     sys.stderr.flush()
     atexit._run_exitfuncs()

@@ -23,7 +23,8 @@ dbt-core and the DuckDB adapter (~1.4 s) and loading the project with its partia
    with the parsed manifest (``dbtRunner(manifest=…)``, dbt's documented way to reuse it),
    closes its DuckDB database (so the warehouse is checkpointed and free before the next step
    opens it), reports the exit code and ends. dagster-dbt reads the very same JSON log lines
-   from the same pipe; the front forwards SIGINT/SIGTERM to the standby. Measured: the build
+   from the same pipe; the front forwards SIGINT/SIGTERM (as SIGINT) to the standby, and the
+   standby interrupts its build if the front dies. Measured: the build
    step starts its first model ~2 s sooner.
 
    The standby serves exactly one build and never outlives its purpose: it leaves after
@@ -41,12 +42,15 @@ import gc
 import hashlib
 import json
 import os
+import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -65,44 +69,71 @@ def dbt_target_dir(data_root: Path) -> Path:
 
 
 def standby_address(target_dir: Path) -> str:
-    """The standby's socket for one dbt target folder (short: socket paths are limited to
-    ~100 bytes, so not inside the data folder, whose path may be long)."""
+    """The standby's socket for one dbt target folder, in this user's own directory.
+
+    Not inside the data folder: socket paths are limited to ~100 bytes, and a data folder's
+    path may be long. The directory (``<tmp>/esf-dbt-<uid>``, mode 0700) keeps other users from
+    planting a socket there that a front would hand its environment and output to.
+    """
     digest = hashlib.sha256(str(Path(target_dir).resolve()).encode()).hexdigest()[:20]
-    return os.path.join(tempfile.gettempdir(), f"esf-dbt-{digest}.sock")
+    return os.path.join(tempfile.gettempdir(), f"esf-dbt-{os.getuid()}", f"{digest}.sock")
+
+
+def _private_dir(address: str) -> bool:
+    """Create the socket's directory if needed; True if it is this user's and nobody else's."""
+    folder = os.path.dirname(address)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and stat.S_IMODE(info.st_mode) & 0o077 == 0)
 
 
 def start_standby(data_root: Path) -> subprocess.Popen | None:
     """Start a standby dbt for this data folder unless one is waiting already (module docstring).
 
-    Returns the process (the caller need not wait for it) or None.
+    Returns the process (the caller need not wait for it) or None. Best effort: a standby
+    that cannot be started costs the speed-up, never the run.
+
+    Own session (``start_new_session``): a Ctrl-C in the terminal reaches dbt once, through
+    the front that forwards it, not twice; a standby whose starter is gone leaves by itself.
     """
     target = dbt_target_dir(data_root)
     address = standby_address(target)
-    if _standby_alive(address):
+    try:
+        if not _private_dir(address) or _standby_alive(address):
+            return None
+        for stale in (address, address + ".pid"):  # left by a standby that was killed
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(stale)
+        launcher = Path(sys.executable).with_name("esf-dbt")
+        env = os.environ | {"ESF_DATA_DIR": str(data_root)}
+        return subprocess.Popen([str(launcher), "--esf-standby", str(target), str(os.getpid())],
+                                cwd=DBT_PROJECT_DIR, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    except OSError:
         return None
-    for stale in (address, address + ".pid"):  # left by a standby that was killed
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(stale)
-    launcher = Path(sys.executable).with_name("esf-dbt")
-    env = os.environ | {"ESF_DATA_DIR": str(data_root)}
-    return subprocess.Popen([str(launcher), "--esf-standby", str(target), str(os.getpid())],
-                            cwd=DBT_PROJECT_DIR,
-                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
 
 
 def stop_standby(proc: subprocess.Popen | None) -> None:
-    """End a standby that was not used (e.g. the upload was rejected) and reap it, so that its
-    CPU time counts for the process that started it."""
+    """End a standby that nobody used (e.g. the upload was rejected) and reap it, so that its
+    CPU time counts for the process that started it.
+
+    A standby that is serving a build — possibly another run's on the same data folder —
+    ignores SIGTERM and is left to finish (it ends by itself when the build is done).
+    """
     if proc is None:
         return
     if proc.poll() is None:
         proc.terminate()  # an idle standby removes its socket and leaves at once
     try:
-        proc.wait(timeout=30)
+        proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        pass  # serving: it exits when its build is done (reaped by subprocess later)
 
 
 def _standby_alive(address: str) -> bool:
@@ -147,7 +178,7 @@ def _hand_over(args: list[str]) -> int | None:
     if not target or args[:1] == ["--esf-standby"]:
         return None
     address = standby_address(Path(target))
-    if not os.path.exists(address):
+    if not os.path.exists(address) or not _private_dir(address):
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -164,19 +195,33 @@ def _hand_over(args: list[str]) -> int | None:
         return None
     pid = int(first["pid"])
 
-    def forward(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
+    def forward(_signum, _frame):
+        # SIGINT is dbt's way of being interrupted; a serving standby ignores SIGTERM (it may
+        # be stopped by the run that started it while it builds for this one)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, forward)
     line = replies.readline()
     code = int(json.loads(line)["code"]) if line else 2  # the standby died mid-build
-    replies.read()  # until the standby has exited: its DuckDB database is closed by then
+    _wait_until_gone(pid)  # its DuckDB database (and file lock) goes with it at the latest
     conn.close()
     return code
+
+
+def _wait_until_gone(pid: int) -> None:
+    """Block until process ``pid`` has ended (it is not our child: a pidfd, or /proc)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        while Path(f"/proc/{pid}").exists() and b") Z" not in Path(f"/proc/{pid}/stat").read_bytes():
+            time.sleep(0.02)
+        return
+    try:
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------- the standby
@@ -189,18 +234,33 @@ def _standby(target: Path, parent: int) -> None:
     before this line runs); the standby leaves when it is no longer its parent.
     """
     address = standby_address(target)
+    if not _private_dir(address):
+        return
     with contextlib.suppress(FileNotFoundError):
         os.unlink(address)  # a stale socket of a standby that is gone (or about to go)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(address)
     server.listen(1)  # a front may connect now; it waits until the parse is done
+    mine = os.stat(address).st_ino
     Path(address + ".pid").write_text(str(os.getpid()))
+    serving = False
 
-    def leave(_signum, _frame):  # stopped while idle: no socket may stay behind
-        for path in (address, address + ".pid"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-        os._exit(0)
+    def remove_files() -> None:
+        """Remove the socket and pid file — only while they are still this standby's (a newer
+        standby for the same folder may have replaced them)."""
+        with contextlib.suppress(OSError, ValueError):
+            if int(Path(address + ".pid").read_text()) == os.getpid():
+                os.unlink(address + ".pid")
+        with contextlib.suppress(OSError):
+            if os.stat(address).st_ino == mine:
+                os.unlink(address)
+
+    def leave(_signum, _frame):
+        # stopped while idle: leave, files removed. Once serving, a build (perhaps of another
+        # run on this folder) is not killed by the end of the run that started the standby.
+        if not serving:
+            remove_files()
+            os._exit(0)
 
     signal.signal(signal.SIGTERM, leave)
     try:
@@ -208,21 +268,23 @@ def _standby(target: Path, parent: int) -> None:
         manifest = _parse(dbt_runner, target)
         conn = _wait_for_front(server, parent)
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        for path in (address, address + ".pid"):  # single use: the next front runs dbt itself
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+        remove_files()  # single use: the next front runs dbt itself
         server.close()
     if conn is None:
         os._exit(0)
     request, fds = _receive(conn)
     if manifest is None or request is None or not _same_setup(request):
-        conn.sendall(b'{"accepted": false}\n')
+        with contextlib.suppress(OSError):
+            conn.sendall(b'{"accepted": false}\n')
         os._exit(0)
+    serving = True  # from here on SIGTERM is ignored (see leave); SIGINT interrupts dbt
     conn.sendall(json.dumps({"accepted": True, "pid": os.getpid()}).encode() + b"\n")
+    sys.stdout.flush()  # nothing of this process's own may enter the front's streams
+    sys.stderr.flush()
     for fd, std in zip(fds, (0, 1, 2)):
         os.dup2(fd, std)
         os.close(fd)
+    threading.Thread(target=_interrupt_when_front_is_gone, args=(conn,), daemon=True).start()
     # dbt's log lines must reach dagster-dbt as they happen (it sets PYTHONUNBUFFERED for the
     # processes it starts; this one was started before)
     sys.stdout.reconfigure(line_buffering=True)
@@ -238,12 +300,25 @@ def _standby(target: Path, parent: int) -> None:
     except BaseException as exc:  # noqa: BLE001 — reported like dbt's CLI does, exit code 2
         print(f"esf-dbt standby: {exc!r}", file=sys.stderr)
     finally:
-        _close_duckdb()
+        try:
+            _close_duckdb()
+        except BaseException as exc:  # noqa: BLE001 — the exit below releases it in any case
+            print(f"esf-dbt standby: closing DuckDB: {exc!r}", file=sys.stderr)
+            code = code or 2
         sys.stdout.flush()
         sys.stderr.flush()
     with contextlib.suppress(OSError):
         conn.sendall(json.dumps({"code": code}).encode() + b"\n")
     os._exit(code)  # everything is on disk and closed; skip the interpreter's teardown
+
+
+def _interrupt_when_front_is_gone(conn: socket.socket) -> None:
+    """The front died (killed, or its run worker gave up): stop the build as a plain dbt
+    process would have stopped with it — SIGINT, dbt's own way of being interrupted."""
+    with contextlib.suppress(OSError):
+        while conn.recv(1, socket.MSG_PEEK):
+            time.sleep(0.2)  # (the front sends nothing after its request)
+    os.kill(os.getpid(), signal.SIGINT)
 
 
 def _parse(dbt_runner, target: Path):
@@ -304,7 +379,9 @@ def _same_setup(request: dict) -> bool:
     for key in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR"):
         if key in env and Path(env[key]).resolve() != DBT_PROJECT_DIR:
             return False
-    return "--project-dir" not in request.get("argv", []) and "--profiles-dir" not in request.get("argv", [])
+    # options that would change the parse (or which project/profile/target it is for)
+    refused = ("--project-dir", "--profiles-dir", "--profile", "--target", "-t", "--vars")
+    return not any(arg.split("=")[0] in refused for arg in request.get("argv", []))
 
 
 def _close_duckdb() -> None:

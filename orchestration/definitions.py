@@ -13,18 +13,27 @@ import gc
 
 _GC_WAS_ENABLED = gc.isenabled()
 gc.disable()
+try:
+    import dagster as dg
 
-import dagster as dg  # noqa: E402
-
-from orchestration.assets.dbt import dbt_resource, esf_dbt_models  # noqa: E402
-from orchestration.assets.delivery import delivery_check  # noqa: E402
-from orchestration.assets.intake import delivery_log, raw_assets, registry  # noqa: E402
-from orchestration.assets.publish import dashboards, indicator_exports  # noqa: E402
-from orchestration.checks import quality_checks  # noqa: E402
-from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs  # noqa: E402
-from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,  # noqa: E402
-                                     delivery_check_schedule, refresh_after_backfill)
-from orchestration.sensors import landing_sensor, refresh_after_burst  # noqa: E402
+    from orchestration.assets.dbt import dbt_resource, esf_dbt_models
+    from orchestration.assets.delivery import delivery_check
+    from orchestration.assets.intake import delivery_log, raw_assets, registry
+    from orchestration.assets.publish import dashboards, indicator_exports
+    from orchestration.checks import quality_checks
+    from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
+    from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
+                                         delivery_check_schedule, refresh_after_backfill)
+    from orchestration.sensors import landing_sensor, refresh_after_burst
+finally:
+    # everything imported so far lives as long as the process: keep it out of later
+    # collections, and hand it back at exit (left frozen it is never freed, and DuckDB's
+    # binding then reports "leaked instances" on stderr); the collector runs again even if an
+    # import failed
+    gc.freeze()
+    atexit.register(gc.unfreeze)
+    if _GC_WAS_ENABLED:
+        gc.enable()
 
 defs = dg.Definitions(
     assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards,
@@ -38,11 +47,3 @@ defs = dg.Definitions(
     # One process per run: each step subprocess would cost ~4 s to start (latency matters).
     executor=dg.in_process_executor,
 )
-
-# everything imported so far lives as long as the process: keep it out of later collections,
-# and hand it back at exit (left frozen it is never freed, and DuckDB's binding then reports
-# "leaked instances" on stderr)
-gc.freeze()
-atexit.register(gc.unfreeze)
-if _GC_WAS_ENABLED:
-    gc.enable()

@@ -136,3 +136,37 @@ def test_a_standby_leaves_when_the_process_that_started_it_is_gone(tmp_path):
     pid = int(starter.stdout.strip())
     _wait(lambda: not Path(f"/proc/{pid}").exists()
           or b"Z" in Path(f"/proc/{pid}/stat").read_bytes().split(b")")[-1][:3], seconds=60)
+
+
+def test_the_standby_socket_lives_in_a_directory_only_this_user_may_enter(tmp_path):
+    address = dbt_launcher.standby_address(dbt_launcher.dbt_target_dir(tmp_path))
+    folder = Path(address).parent
+    assert folder.name == f"esf-dbt-{os.getuid()}"
+    assert dbt_launcher._private_dir(address)
+    assert folder.stat().st_mode & 0o077 == 0
+
+
+def test_a_standby_refuses_options_that_change_the_parse(tmp_path, monkeypatch):
+    (tmp_path / "warehouse").mkdir()
+    standby = _standby_for(tmp_path, monkeypatch)
+    result, pids = _front(tmp_path, "show", "--vars", "{x: 1}", "--inline", "select 1 as one")
+    assert result.returncode == 0 and standby.pid not in pids  # dbt ran itself
+    assert standby.wait(timeout=30) == 0
+
+
+def test_a_standby_serving_a_build_is_not_stopped_by_its_starter(tmp_path, monkeypatch):
+    """stop_standby (the end of the run that started it) must not kill a build the standby
+    serves — possibly for another run on the same data folder."""
+    (tmp_path / "warehouse").mkdir()
+    standby = _standby_for(tmp_path, monkeypatch)
+    env = os.environ | {"ESF_DATA_DIR": str(tmp_path), "DBT_LOG_FORMAT": "json",
+                        "DBT_TARGET_PATH": str(dbt_launcher.dbt_target_dir(tmp_path)),
+                        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    front = subprocess.Popen([str(BIN / "esf-dbt"), "show", "--inline", "select 42 as answer"],
+                             cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    address = dbt_launcher.standby_address(dbt_launcher.dbt_target_dir(tmp_path))
+    _wait(lambda: not os.path.exists(address) or front.poll() is not None)  # taken: serving
+    dbt_launcher.stop_standby(standby)
+    out, _ = front.communicate(timeout=120)
+    assert front.returncode == 0 and "42" in out
