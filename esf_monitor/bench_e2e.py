@@ -555,7 +555,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--full-seconds", type=float,
                         help="mit --runs 0: Dauer des vollen Laufs für das Verhältnis / with --runs 0: "
                              "the full run's seconds the ratio is taken to")
-    parser.add_argument("--incremental-runs", type=int, help="inkrementelle Läufe / incremental runs (default 3)")
+    parser.add_argument("--incremental-runs", type=int, help="inkrementelle Läufe / incremental runs (default 5: the one-file run is short, its median needs more samples)")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
                         help="Profil (eigener Lauf) auch bei erreichtem Ziel / nie / profile anyway / never "
                              "(default: when a target is missed)")
@@ -583,7 +583,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         args.record = False if args.record is None else args.record
         if args.record:
             parser.error("--runs 0 wird nicht eingetragen / is never recorded")
-    args.incremental_runs = args.incremental_runs if args.incremental_runs is not None else (1 if args.quick else 3)
+    args.incremental_runs = args.incremental_runs if args.incremental_runs is not None else (1 if args.quick else 5)
     args.record = (not args.quick) if args.record is None else args.record
     return args
 
