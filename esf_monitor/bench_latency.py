@@ -329,18 +329,21 @@ def markdown_section(results: dict) -> str:
 
 ANALYSIS = (
     "the lone upload is one `upload_<type>` run, so there is one run-process start (the "
-    "*launch* column: the queue's ≤ 1 s poll plus ~4–5 s of importing the code location — "
-    "dagster, dagster-dbt with dbt-core, pandera — before the first step) and no refresh "
-    "sensor tick; the landing sensor is evaluated on every 5 s loop of the daemon (before: "
-    "every other loop, 9.2 s median). What remains in *dbt*: the dbt process start with a "
-    "partial parse (~3 s), 18 models and the marts' 57 tests (~4 s), and Dagster's event-log "
-    "writes for 23 materialisations and 71 asset checks. Before (60 s median, same command, "
-    "2026-11-22): two runs (ingest, then refresh), the sensors every 10 s, a full dbt parse on "
-    "every build (the repo's partial-parse file belonged to another data folder), "
-    "`dbt --version` and a dbt adapter opened in the run process, all 162 dbt tests as asset "
-    "checks (~3 event-log writes each), the great-expectations import (~5 s) and the Vega "
-    "bundling (~2 s) in the run. The staging/intermediate tests now run with every "
-    "`refresh_indicators` (bursts) and nightly (docs/decisions.md, \"Event latency\")."
+    "*launch* column: the queue's ≤ 1 s poll plus ~3 s of importing the code location — "
+    "dagster, dagster-dbt with dbt-core, pandera, loaded with the garbage collector paused — "
+    "before the first step) and no refresh sensor tick; the landing sensor is evaluated on "
+    "every 5 s loop of the daemon. The run's first step starts a dbt standby that imports dbt "
+    "and parses the project while the file is validated and loaded, and the dbt step hands its "
+    "build over (esf_monitor/dbt_launcher.py); Dagster's SQLite event log keeps one connection "
+    "per file; the dashboards draw chart data without altair. What remains in *dbt*: 18 models "
+    "and the marts' 57 tests and Dagster's events for 23 materialisations and 71 asset checks. "
+    "Earlier: 23.2 s median (2026-11-30 15:22 UTC, before the standby, the event-log "
+    "connections and the dashboard change; dbt 10.2 s median, launch 6.1 s); 60 s median "
+    "(2026-11-22): two runs (ingest, then refresh), the sensors every 10 s, a full dbt parse on "
+    "every build, `dbt --version` and a dbt adapter opened in the run process, all 162 dbt "
+    "tests as asset checks, the great-expectations import (~5 s) and the Vega bundling (~2 s) "
+    "in the run. The staging/intermediate tests run with every `refresh_indicators` (bursts) "
+    "and nightly (docs/decisions.md, \"Event latency\")."
 )
 
 
