@@ -260,14 +260,19 @@ def main() -> None:
     returns (DuckDB connections and log files are closed by ``with`` blocks, every Dagster event
     is committed), and the exit handlers still run (``atexit._run_exitfuncs``: logging's flush,
     Dagster's and the libraries' own clean-ups) before ``os._exit`` with the command's exit
-    code. An uncaught exception exits the normal way, with its traceback. Tests call ``app``
-    (typer's CliRunner), never this function.
+    code. An uncaught exception exits the normal way, with its traceback, and so does every
+    exit under a profiler, coverage or a debugger (they write at interpreter exit). Tests call
+    ``app`` (typer's CliRunner) or the installed script.
     """
     try:
         app()
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        # under a profiler, coverage or a debugger: exit the normal way, they write their
+        # results at interpreter exit (the benchmark's pyinstrument profile, for one)
+        sys.exit(code)
     if code is None:
         code = 0
     elif not isinstance(code, int):  # sys.exit("message"): print it like Python does

@@ -98,3 +98,15 @@ def test_a_run_through_the_console_script_leaves_everything_on_disk(data_dir):
         assert instance.get_latest_materialization_event(dg.AssetKey("dashboards")) is not None
     finally:
         instance.dispose()
+
+
+def test_the_console_script_under_a_profiler_exits_normally_so_the_profile_is_written(tmp_path):
+    """The benchmark profiles `esf-monitor` with pyinstrument, which writes its session at
+    interpreter exit: os._exit would lose it."""
+    session = tmp_path / "cli.pyisession"
+    result = subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session),
+                             str(CLI), "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from pyinstrument.session import Session
+
+    assert Session.load(str(session)).duration > 0
