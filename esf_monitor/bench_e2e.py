@@ -327,12 +327,13 @@ def dbt_parse_for(data_dir: Path) -> None:
     once here, untimed, gives the copy that same state; nothing else changes (parse neither
     touches the warehouse nor runs a model).
     """
-    dbt_project = REPO / "dbt_project"
+    from esf_monitor.dbt_launcher import DBT_PROJECT_DIR, dbt_target_dir
+
     env = os.environ | {"ESF_DATA_DIR": str(data_dir)}
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
-                    "--project-dir", str(dbt_project), "--profiles-dir", str(dbt_project),
-                    "--target-path", str(data_dir / "dagster_home" / "dbt_target")],
-                   env=env, cwd=dbt_project, check=True, stdout=subprocess.DEVNULL)
+                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                    "--target-path", str(dbt_target_dir(data_dir))],
+                   env=env, cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
 
 
 def measure(source: dict, work_dir: Path, runs: int, incremental_runs: int, profile: bool | None,

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from esf_monitor import store
+from esf_monitor.dbt_launcher import start_standby, stop_standby
 from esf_monitor.paths import DataDir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -242,18 +242,12 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     scan = scan_landing(dd)
     lone_upload = (lone_upload_run and len(scan.pending) == 1 and not force_refresh
                    and registry_changed(instance, dd) is None)
-    standby = None
-    if lone_upload:
-        # dbt imports and parses in a second process while this one loads the pipeline and the
-        # file; the run's dbt step hands its build over (esf_monitor/dbt_launcher.py)
-        from esf_monitor.dbt_launcher import start_standby
-
-        standby = start_standby(dd.root)
+    # dbt imports and parses in a second process while this one loads the pipeline and the
+    # file; the run's dbt step hands its build over (esf_monitor/dbt_launcher.py)
+    standby = start_standby(dd.root) if lone_upload else None
     try:
         return _run_pending(dd, instance, scan, lone_upload, progress, force_refresh)
     finally:
-        from esf_monitor.dbt_launcher import stop_standby
-
         stop_standby(standby)
 
 
@@ -402,10 +396,7 @@ def reprocess(dd: DataDir, month_from: str | None = None, month_to: str | None =
     if refresh and report.slots:
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", done, total)
-        log_dir = dd.root / "logs"
-        log_dir.mkdir(exist_ok=True)
-        with open(log_dir / "refresh_indicators.log", "a", encoding="utf-8") as log, \
-                contextlib.redirect_stdout(log):
+        with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("refresh_indicators").execute_in_process(
                 instance=instance, run_config=QUIET, raise_on_error=False)
         report.refreshed = True

@@ -1,19 +1,13 @@
 """The one ``Definitions`` of esf-monitor (loaded by workspace.yaml and by the CLI).
 
 Loading it imports Dagster, dagster-dbt (with much of dbt-core) and pandera: ~3 s in every run
-process (`esf-monitor run`, and each run the daemon launches). Python's cyclic garbage
-collector runs again and again during such imports, walking the ever-growing heap of module
-objects that will live as long as the process; with it paused and the result frozen
-(``gc.freeze``: later collections skip these objects), loading takes ~0.5–1 s less on this
-2-core machine (BENCHMARKS.md, section 3). Nothing changes but when collections happen.
+process (`esf-monitor run`, and each run the daemon launches), done with the garbage collector
+paused and the result frozen (esf_monitor.imports.frozen_imports: ~0.5–1 s less).
 """
 
-import atexit
-import gc
+from esf_monitor.imports import frozen_imports
 
-_GC_WAS_ENABLED = gc.isenabled()
-gc.disable()
-try:
+with frozen_imports():
     import dagster as dg
 
     from orchestration.assets.dbt import dbt_resource, esf_dbt_models
@@ -25,15 +19,6 @@ try:
     from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
                                          delivery_check_schedule, refresh_after_backfill)
     from orchestration.sensors import landing_sensor, refresh_after_burst
-finally:
-    # everything imported so far lives as long as the process: keep it out of later
-    # collections, and hand it back at exit (left frozen it is never freed, and DuckDB's
-    # binding then reports "leaked instances" on stderr); the collector runs again even if an
-    # import failed
-    gc.freeze()
-    atexit.register(gc.unfreeze)
-    if _GC_WAS_ENABLED:
-        gc.enable()
 
 defs = dg.Definitions(
     assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards,

@@ -16,12 +16,11 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from esf_monitor.dbt_launcher import DBT_PROJECT_DIR
 from esf_monitor.dbt_launcher import dbt_target_dir as launcher_target_dir
 from esf_monitor.paths import data_dir
 from orchestration.assets.intake import WAREHOUSE_POOL
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 #: what dagster-dbt starts for each build: dbt's own CLI through esf_monitor/dbt_launcher.py
 #: (a console script of this package: cheaper start and exit)
