@@ -327,12 +327,12 @@ def dbt_parse_for(data_dir: Path) -> None:
     once here, untimed, gives the copy that same state; nothing else changes (parse neither
     touches the warehouse nor runs a model).
     """
-    from esf_monitor.dbt_launcher import DBT_PROJECT_DIR, dbt_target_dir
+    from esf_monitor.paths import DBT_PROJECT_DIR, DataDir
 
     env = os.environ | {"ESF_DATA_DIR": str(data_dir)}
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
                     "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                    "--target-path", str(dbt_target_dir(data_dir))],
+                    "--target-path", str(DataDir(data_dir).dbt_target)],
                    env=env, cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
 
 

@@ -6,12 +6,10 @@ checks the pipeline runs (esf_monitor.intake.check_file).
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import warnings
@@ -251,42 +249,8 @@ def ui(port: int = 3000, host: str = "127.0.0.1"):
 
 
 def main() -> None:
-    """Console entry point ``esf-monitor``: the typer app, then exit WITHOUT interpreter teardown.
-
-    Why: a run process holds Dagster, dagster-dbt/dbt-core, pandera, polars, great-expectations
-    and altair — some 700,000 Python objects. Tearing them down one by one after the work is
-    done cost ~2 s of a 17 s one-file run (BENCHMARKS.md, section 3), time the operator waits
-    for nothing. Everything that must outlive the process is already on disk when the command
-    returns (DuckDB connections and log files are closed by ``with`` blocks, every Dagster event
-    is committed), and the exit handlers still run (``atexit._run_exitfuncs``: logging's flush,
-    Dagster's and the libraries' own clean-ups) before ``os._exit`` with the command's exit
-    code. An uncaught exception exits the normal way, with its traceback, and so does every
-    exit under a profiler, coverage or a debugger (they write at interpreter exit). Tests call
-    ``app`` (typer's CliRunner) or the installed script.
-    """
-    try:
-        app()
-        code: object = 0
-    except SystemExit as exc:
-        code = exc.code
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        # under a profiler, coverage or a debugger: exit the normal way, they write their
-        # results at interpreter exit (the benchmark's pyinstrument profile, for one)
-        sys.exit(code)
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):  # sys.exit("message"): print it like Python does
-        print(code, file=sys.stderr)
-        code = 1
-    for thread in threading.enumerate():  # as Python's own shutdown does, before the handlers
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    """Console entry point ``esf-monitor``."""
+    app()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Layout (documented in docs/data-folder.md)::
     exports/<YYYY-MM>/                              indicator exports per cut-off
     dashboards/                                     HTML dashboards
     dagster_home/                                   Dagster instance (SQLite by default)
+    dagster_home/dbt_target/                        dbt's target/ (manifest, partial parse, logs)
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+#: the dbt project (dbt_project/ of the repository)
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,11 @@ class DataDir:
     @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target/ of this data folder, kept between builds (orchestration.assets.dbt)."""
+        return self.dagster_home / "dbt_target"
 
     def ensure(self) -> "DataDir":
         for p in (self.reference, self.landing, self.archive, self.quarantine,

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Callable
 
 from esf_monitor import store
-from esf_monitor.dbt_launcher import start_standby, stop_standby
 from esf_monitor.paths import DataDir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -68,18 +67,17 @@ PG_URL_ENV = "ESF_DAGSTER_PG_URL"
 
 def instance_yaml() -> str:
     """The instance settings for this process: the repo's dagster.yaml, plus the PostgreSQL
-    storage block of dagster-postgres.yaml when ``ESF_DAGSTER_PG_URL`` is set, else the SQLite
-    event-log block of dagster-sqlite.yaml.
+    storage block of dagster-postgres.yaml when ``ESF_DAGSTER_PG_URL`` is set; otherwise
+    Dagster's own SQLite storage under dagster_home/.
 
     One base file keeps telemetry off and the "warehouse" pool limit identical in both
     variants; the PostgreSQL block names the variable, not its value, so no password lands on
-    disk. The SQLite block swaps only the event log for esf_monitor.dagster_storage's class
-    (one kept engine per shard, issue #7); Dagster refuses it next to a ``storage:`` block.
+    disk.
     """
     text = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
-    pg = bool(os.environ.get(PG_URL_ENV, "").strip())
-    extra = "dagster-postgres.yaml" if pg else "dagster-sqlite.yaml"
-    return text + "\n" + (REPO_ROOT / extra).read_text(encoding="utf-8")
+    if os.environ.get(PG_URL_ENV, "").strip():
+        text += "\n" + (REPO_ROOT / "dagster-postgres.yaml").read_text(encoding="utf-8")
+    return text
 
 
 def _pin_pg_driver() -> None:
@@ -98,8 +96,7 @@ def _pin_pg_driver() -> None:
 def prepare_instance(dd: DataDir):
     """DAGSTER_HOME under the data folder, with the project's dagster.yaml; returns the instance.
 
-    Storage is SQLite under dagster_home/ by default (event log through
-    ``PooledSqliteEventLogStorage``, same files as Dagster's default), PostgreSQL when
+    Storage is Dagster's SQLite under dagster_home/ by default, PostgreSQL when
     ``ESF_DAGSTER_PG_URL`` is set (the yaml is rewritten whenever the choice changes; history
     is not migrated).
     """
@@ -242,13 +239,7 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     scan = scan_landing(dd)
     lone_upload = (lone_upload_run and len(scan.pending) == 1 and not force_refresh
                    and registry_changed(instance, dd) is None)
-    # dbt imports and parses in a second process while this one loads the pipeline and the
-    # file; the run's dbt step hands its build over (esf_monitor/dbt_launcher.py)
-    standby = start_standby(dd.root) if lone_upload else None
-    try:
-        return _run_pending(dd, instance, scan, lone_upload, progress, force_refresh)
-    finally:
-        stop_standby(standby)
+    return _run_pending(dd, instance, scan, lone_upload, progress, force_refresh)
 
 
 def _run_pending(dd: DataDir, instance, scan: ScanResult, lone_upload: bool,

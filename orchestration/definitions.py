@@ -1,24 +1,16 @@
-"""The one ``Definitions`` of esf-monitor (loaded by workspace.yaml and by the CLI).
+"""The one ``Definitions`` of esf-monitor (loaded by workspace.yaml and by the CLI)."""
 
-Loading it imports Dagster, dagster-dbt (with much of dbt-core) and pandera: ~3 s in every run
-process (`esf-monitor run`, and each run the daemon launches), done with the garbage collector
-paused and the result frozen (esf_monitor.imports.frozen_imports: ~0.5–1 s less).
-"""
+import dagster as dg
 
-from esf_monitor.imports import frozen_imports
-
-with frozen_imports():
-    import dagster as dg
-
-    from orchestration.assets.dbt import dbt_resource, esf_dbt_models
-    from orchestration.assets.delivery import delivery_check
-    from orchestration.assets.intake import delivery_log, raw_assets, registry
-    from orchestration.assets.publish import dashboards, indicator_exports
-    from orchestration.checks import quality_checks
-    from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
-    from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
-                                         delivery_check_schedule, refresh_after_backfill)
-    from orchestration.sensors import landing_sensor, refresh_after_burst
+from orchestration.assets.dbt import dbt_resource, esf_dbt_models
+from orchestration.assets.delivery import delivery_check
+from orchestration.assets.intake import delivery_log, raw_assets, registry
+from orchestration.assets.publish import dashboards, indicator_exports
+from orchestration.checks import quality_checks
+from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
+from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
+                                     delivery_check_schedule, refresh_after_backfill)
+from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
     assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards,

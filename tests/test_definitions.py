@@ -44,20 +44,3 @@ def test_jobs_exist():
     for name in ("ingest_participants", "ingest_followup", "ingest_target_population",
                  "refresh_indicators"):
         assert defs.resolve_job_def(name) is not None
-
-
-def test_dbt_resource_skips_the_version_subprocess_and_the_adapter_dagster_dbt_would_open():
-    """EsfDbtCliResource overrides two private methods of dagster-dbt (latency, BENCHMARKS.md
-    section 4). If an upgrade renames them, the overrides would silently stop working: fail here."""
-    from importlib.metadata import version
-
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.assets.dbt import dbt_resource
-
-    assert callable(DbtCliResource._initialize_dbt_core_adapter)
-    assert "_cli_version" in vars(DbtCliResource)
-    resource = dbt_resource()
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
-    assert str(resource._cli_version) == version("dbt-core")
-

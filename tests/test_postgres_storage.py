@@ -120,17 +120,16 @@ def pg_run(pg_schema, tmp_path_factory):
 def test_unset_variable_keeps_sqlite_under_the_data_folder(data_dir, monkeypatch):
     """The control: without the variable the instance is SQLite files in dagster_home/ (so the
     "no SQLite file" check below is not vacuous)."""
-    from dagster._core.storage.runs import SqliteRunStorage
-
     from esf_monitor.runner import prepare_instance
 
     monkeypatch.delenv("ESF_DAGSTER_PG_URL", raising=False)
     dd = DataDir(data_dir)
     instance = prepare_instance(dd)
     try:
-        assert isinstance(instance.run_storage, SqliteRunStorage)
-        assert (dd.dagster_home / "dagster.yaml").read_text() == (
-            (REPO / "dagster.yaml").read_text() + "\n" + (REPO / "dagster-sqlite.yaml").read_text())
+        # Dagster's stock storage: no storage block of ours, the default SQLite classes
+        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert (dd.dagster_home / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
         assert _sqlite_files(dd.dagster_home), "SQLite storage expected under dagster_home/"
     finally:
         instance.dispose()

@@ -8,23 +8,17 @@ Sources map to the intake assets through ``meta.dagster.asset_key`` in
 
 import os
 import sys
-from functools import cached_property
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from esf_monitor.dbt_launcher import DBT_PROJECT_DIR
-from esf_monitor.dbt_launcher import dbt_target_dir as launcher_target_dir
-from esf_monitor.paths import data_dir
+from esf_monitor.paths import DBT_PROJECT_DIR, data_dir
 from orchestration.assets.intake import WAREHOUSE_POOL
 
+#: the dbt CLI of this environment (dbt-core's console script next to this Python)
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
-#: what dagster-dbt starts for each build: dbt's own CLI through esf_monitor/dbt_launcher.py
-#: (a console script of this package: cheaper start and exit)
-DBT_LAUNCHER = DBT_EXECUTABLE.with_name("esf-dbt")
 
 # dbt's profile reads ESF_DATA_DIR; make it absolute and explicit for every dbt subprocess.
 os.environ["ESF_DATA_DIR"] = str(data_dir().root)
@@ -99,33 +93,9 @@ def dbt_target_dir() -> Path:
     folder per data folder keeps dbt's partial parse valid from one build to the next. Builds
     never overlap: every dbt build is in pool ``warehouse`` (limit 1).
     """
-    return launcher_target_dir(data_dir().root)
-
-
-class EsfDbtCliResource(DbtCliResource):
-    """``DbtCliResource`` without two costs of dagster-dbt that buy esf-monitor nothing.
-
-    Before every ``dbt build`` dagster-dbt (0.29) (1) runs ``dbt --version`` in a subprocess
-    (~1.7 s CPU, to tell dbt Core from dbt Fusion) and (2) loads the dbt profile, project and
-    macros into the run process to open a DuckDB adapter (~2 s), used only for the optional
-    row-count and column metadata that esf-monitor does not request. Both sit on the
-    upload → dashboard latency (BENCHMARKS.md, section 4). The version comes from the installed
-    dbt-core package instead (the executable is this venv's ``dbt``), and no adapter is opened
-    (dagster-dbt treats a missing adapter as "no metadata"). Pinned versions
-    (requirements.lock); tests/test_pipeline_e2e.py and tests/test_dbt_incremental.py run
-    builds through it.
-    """
-
-    @cached_property
-    def _cli_version(self):
-        from packaging.version import parse
-
-        return parse(package_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
+    return data_dir().dbt_target
 
 
 def dbt_resource() -> DbtCliResource:
-    return EsfDbtCliResource(project_dir=esf_dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                             dbt_executable=str(DBT_LAUNCHER))
+    return DbtCliResource(project_dir=esf_dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(DBT_EXECUTABLE))

@@ -9,7 +9,6 @@ import dagster as dg
 import polars as pl
 
 from esf_monitor import store, warehouse
-from esf_monitor.dbt_launcher import start_standby
 from esf_monitor.ingest import ingest_slots, reload_slot
 from esf_monitor.intake import RegistryError, read_registry
 from esf_monitor.paths import data_dir
@@ -82,10 +81,6 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
     )
     def _raw_asset(context: dg.AssetExecutionContext):
         dd = data_dir()
-        if context.run.job_name.startswith("upload_"):
-            # this run goes on to dbt: dbt imports and parses in a standby process meanwhile
-            # (esf_monitor/dbt_launcher.py; a no-op when `esf-monitor run` started one already)
-            start_standby(dd.root)
         registry_frame = read_registry(dd.registry_csv)
         force = context.run.tags.get("esf/force") == "true"
         reprocess = is_reprocess_run(context.run.tags)
