@@ -11,8 +11,6 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
-
 from esf_monitor.delivery_check import previous_month
 from orchestration.assets.delivery import TIMEZONE, DeliveryCheckConfig, delivery_check
 from orchestration.assets.intake import raw_assets
@@ -66,8 +64,11 @@ def dbt_tests_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 
 RAW_KEYS = {asset.key for asset in raw_assets}
-_FINISHED = [BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED,
-             BulkActionStatus.COMPLETED, BulkActionStatus.CANCELED, BulkActionStatus.FAILED]
+#: the tag Dagster puts on every run a backfill launches (its value: the backfill's id)
+BACKFILL_TAG = "dagster/backfill"
+_ENDED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+_ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+           dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
 @dg.sensor(
@@ -81,19 +82,28 @@ _FINISHED = [BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAIL
 def refresh_after_backfill(context: dg.SensorEvaluationContext):
     """Why a sensor of its own: UI backfills run as Dagster's implicit asset job, not as the
     ``ingest_<type>`` jobs that ``refresh_after_burst`` watches — without it the re-loaded rows
-    would reach the exports only with the next upload. Waits until no backfill is running."""
+    would reach the exports only with the next upload.
+
+    Looks at the newest ended runs (public run records): the newest one that a backfill
+    launched (tag ``dagster/backfill``) and that materialised raw data names the backfill. Its
+    refresh is requested once no run of that backfill is queued or running and the backfill
+    itself is no longer requested (it may still launch runs). A backfill whose runs partly
+    failed gets its refresh too (the rows that did load must reach the exports)."""
     instance = context.instance
-    if instance.get_backfills(status=BulkActionStatus.REQUESTED, limit=1):
-        return dg.SkipReason("Backfill läuft noch / backfill still running")
-    finished = [b for b in instance.get_backfills(
-        filters=BulkActionsFilter(statuses=_FINISHED), limit=20)
-        if RAW_KEYS & set(b.asset_selection or [])]
-    newest = max(finished, key=lambda b: b.backfill_end_timestamp or b.backfill_timestamp,
-                 default=None)
+    newest = next((record.dagster_run for record in instance.get_run_records(
+        dg.RunsFilter(statuses=_ENDED), limit=100)
+        if BACKFILL_TAG in record.dagster_run.tags
+        and RAW_KEYS & set(record.dagster_run.asset_selection or ())), None)
     if newest is None:
         return dg.SkipReason("kein Backfill der Rohdaten / no backfill of raw data yet")
-    if context.cursor == newest.backfill_id:
+    backfill_id = newest.tags[BACKFILL_TAG]
+    if context.cursor == backfill_id:
         return dg.SkipReason("nichts Neues / nothing new")
+    backfill = instance.get_backfill(backfill_id)
+    if (instance.get_runs(dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}, statuses=_ACTIVE),
+                          limit=1)
+            or (backfill is not None and backfill.status.value == "REQUESTED")):
+        return dg.SkipReason("Backfill läuft noch / backfill still running")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"refresh@backfill:{newest.backfill_id}")],
-        cursor=newest.backfill_id)
+        run_requests=[dg.RunRequest(run_key=f"refresh@backfill:{backfill_id}")],
+        cursor=backfill_id)

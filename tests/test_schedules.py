@@ -7,6 +7,7 @@ Registry = the hand-calculation fixture's: HC-ALPHA runs 2023-01 … 2025-12, HC
 """
 
 import shutil
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -153,20 +154,20 @@ def test_a_month_that_is_not_a_month_fails_the_run_in_both_languages(dd):
     assert not (dd.reports / "_delivery_check").exists()
 
 
-def _backfill(backfill_id: str, status, assets: list[str], when: float):
-    from dagster._core.execution.backfill import PartitionBackfill
-
-    return PartitionBackfill(backfill_id=backfill_id, status=status, from_failure=False, tags={},
-                             backfill_timestamp=when, backfill_end_timestamp=when + 1,
-                             asset_selection=[dg.AssetKey(a) for a in assets])
+def _backfill_run(instance, backfill_id: str, status, assets: list[str]) -> None:
+    """A run as a backfill launches it: Dagster's implicit asset job, the backfill's tag."""
+    instance.add_run(dg.DagsterRun(
+        job_name="__ASSET_JOB", run_id=str(uuid.uuid4()), status=status,
+        tags={"dagster/backfill": backfill_id},
+        asset_selection=frozenset(dg.AssetKey(a) for a in assets)))
 
 
 def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
-    from dagster._core.execution.backfill import BulkActionStatus
-
     sensor = defs.get_sensor_def("refresh_after_backfill")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensor.job_name == "refresh_indicators"
+    ok, failed, running = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
+                           dg.DagsterRunStatus.STARTED)
 
     def tick(instance, cursor=None):
         with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
@@ -175,21 +176,24 @@ def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
     with dg.instance_for_test() as instance:
         assert tick(instance).run_requests == []  # no backfill yet
         # a backfill of the dashboards alone re-loads no raw data: no refresh
-        instance.add_backfill(_backfill("dash", BulkActionStatus.COMPLETED_SUCCESS,
-                                        ["dashboards"], 1000.0))
+        _backfill_run(instance, "dash", ok, ["dashboards"])
         assert tick(instance).run_requests == []
-        instance.add_backfill(_backfill("raw1", BulkActionStatus.REQUESTED,
-                                        ["raw_participants"], 2000.0))
+        # a plain run of raw data (no backfill) is refresh_after_burst's business
+        instance.add_run(dg.DagsterRun(job_name="ingest_participants", run_id=str(uuid.uuid4()),
+                                       status=ok, asset_selection=frozenset(
+                                           {dg.AssetKey("raw_participants")})))
+        assert tick(instance).run_requests == []
+        _backfill_run(instance, "raw1", ok, ["raw_participants"])
+        _backfill_run(instance, "raw1", running, ["raw_followup"])
         assert tick(instance).run_requests == []  # still running: wait for its end
 
-        instance.update_backfill(instance.get_backfill("raw1").with_status(
-            BulkActionStatus.COMPLETED_SUCCESS))
+        run = instance.get_runs(dg.RunsFilter(statuses=[running]))[0]
+        instance.report_run_failed(run)  # its last run failed: a refresh all the same
         first = tick(instance)
         assert [r.run_key for r in first.run_requests] == ["refresh@backfill:raw1"]
         assert tick(instance, first.cursor).run_requests == []  # once per backfill
         # a later backfill whose runs partly failed still gets its refresh
-        instance.add_backfill(_backfill("raw2", BulkActionStatus.COMPLETED_FAILED,
-                                        ["raw_followup", "raw_target_population"], 3000.0))
+        _backfill_run(instance, "raw2", failed, ["raw_followup", "raw_target_population"])
         assert [r.run_key for r in tick(instance, first.cursor).run_requests] == [
             "refresh@backfill:raw2"]
 
