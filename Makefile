@@ -44,8 +44,8 @@ ui: venv
 
 ## make bench: speed and memory, recorded in BENCHMARKS.md (never part of make test).
 bench: venv
-	$(BIN)/python -m esf_monitor.bench
-	$(BIN)/python -m esf_monitor.bench_latency
+	$(BIN)/python -m bench
+	$(BIN)/python -m bench.latency
 
 docs: venv
 	$(BIN)/esf-monitor dbt-docs

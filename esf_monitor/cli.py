@@ -33,7 +33,7 @@ def generate(out: Path = typer.Option(..., help="Zielordner / target data folder
              scale: float = typer.Option(1.0, help="Skalierung / scale (1 = a few thousand spells)"),
              months: int = typer.Option(24, help="Berichtsmonate / reporting months")):
     """Demo-Daten erzeugen / generate a complete demo data folder (deterministic per seed)."""
-    from esf_monitor.generator import generate as _generate
+    from esf_monitor.demo.generator import generate as _generate
 
     summary = _generate(out, seed=seed, scale=scale, months=months)
     console.print(f"[green]Demo-Daten / demo data:[/] {out}  {summary}")

@@ -24,7 +24,7 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def small_generated(tmp_path_factory) -> Path:
     """A small generated data folder (read-only template: copy before use)."""
-    from esf_monitor.generator import generate
+    from esf_monitor.demo.generator import generate
 
     out = tmp_path_factory.mktemp("generated") / "data"
     generate(out, seed=7, scale=1.5, months=8, end_month="2025-06")

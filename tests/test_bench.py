@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from esf_monitor import bench
+from bench import ingest as bench
 from esf_monitor.intake import check_file, read_registry
 from schemas import PARTICIPANT_ID_PATTERN
 from schemas.participants import KEY

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from esf_monitor import bench_e2e
+from bench import e2e as bench_e2e
 
 
 def test_source_holds_back_the_next_month_and_a_data_dir_gets_only_the_history(tmp_path, monkeypatch):

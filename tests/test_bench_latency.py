@@ -1,6 +1,6 @@
 """The latency benchmark's report (no timing here: the figures are made up, the shape is real)."""
 
-from esf_monitor import bench_latency as bl
+from bench import latency as bl
 
 
 def _sample(seconds, stages):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from esf_monitor import bench_validation as bv
+from bench import validation as bv
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ import polars as pl
 import pytest
 
 from esf_monitor.dashboard.browser import CHROMIUM, dashboard_files, inspect_pages, open_browser
-from esf_monitor.generator import generate
-from esf_monitor.testing import run_pipeline
+from esf_monitor.demo.generator import generate
+from pipeline_harness import run_pipeline
 
 pytestmark = pytest.mark.slow
 

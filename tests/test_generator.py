@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from esf_monitor.generator import generate
+from esf_monitor.demo.generator import generate
 from schemas.codes import (
     ACCESS_CHANNEL,
     CORE_FIELDS,

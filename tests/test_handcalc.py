@@ -3,7 +3,7 @@
 Two consumers of the same literal expectations:
 (a) the reference model (``tests/reference_model.py``) reading the fixture's CSVs — this proves
     the reference model that the dbt marts are later cross-checked against;
-(b) the REAL pipeline (``esf_monitor.testing.run_pipeline``) on a copy of the fixture folder —
+(b) the REAL pipeline (``pipeline_harness.run_pipeline``) on a copy of the fixture folder —
     its exports ``exports/<C>/{common_indicators,sfc_table,indicators}.csv``.
 
 ======================================================================================= THE DATA
@@ -395,7 +395,7 @@ def test_reference_model_via_intake_equals_hand_values(raw_intake, cutoff):
 @pytest.fixture(scope="module")
 def pipeline_exports(tmp_path_factory) -> Path:
     """Runs the whole pipeline once on a copy of the fixture (env restored afterwards)."""
-    from esf_monitor.testing import run_pipeline
+    from pipeline_harness import run_pipeline
 
     data_dir = tmp_path_factory.mktemp("handcalc") / "data"
     shutil.copytree(FIXTURE, data_dir)

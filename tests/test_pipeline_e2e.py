@@ -18,7 +18,7 @@ import pytest
 from esf_monitor.exports import CUTOFF_EXPORTS, export_cutoffs
 from esf_monitor.paths import DataDir
 from esf_monitor.runner import run_pending
-from esf_monitor.testing import csv_digests, run_pipeline
+from pipeline_harness import csv_digests, run_pipeline
 from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
             compute(participants, followup, target_population, projects, cutoff), exports / cutoff)
         assert differences == [], "\n".join(differences[:20])
 
-    # the demo reproduces the seeds' magnitudes (docs: calibration in esf_monitor/generator_data.py)
+    # the demo reproduces the seeds' magnitudes (docs: calibration in esf_monitor/demo/generator_data.py)
     latest = pl.read_csv(exports / cutoffs[-1] / "indicators.csv", infer_schema_length=0)
     total = latest.filter(pl.col("gender") == "total")
     sib = total.filter(pl.col("project_id").str.starts_with("SIB-")

@@ -32,7 +32,7 @@ from esf_monitor import store
 from esf_monitor.cli import app
 from esf_monitor.paths import DataDir
 from esf_monitor.runner import archived_slots, reprocess, scan_landing
-from esf_monitor.testing import run_pipeline
+from pipeline_harness import run_pipeline
 
 HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
 TP_0524 = Path("landing") / "JC-HC" / "target_population" / "2024-05.csv"

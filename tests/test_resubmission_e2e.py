@@ -16,7 +16,7 @@ import pytest
 from esf_monitor import store
 from esf_monitor.paths import DataDir
 from esf_monitor.runner import run_pending
-from esf_monitor.testing import cutoff_export_digests, run_pipeline
+from pipeline_harness import cutoff_export_digests, run_pipeline
 
 pytestmark = pytest.mark.slow
 

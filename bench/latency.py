@@ -1,4 +1,4 @@
-"""Event latency under ``make ui`` (``python -m esf_monitor.bench_latency``, part of ``make bench``).
+"""Event latency under ``make ui`` (``python -m bench.latency``, part of ``make bench``).
 
 The question: a project drops a 10,000-row ``participants`` extract into ``landing/`` while
 ``dagster dev`` (webserver + daemon) runs — how long until its dashboard is rewritten?
@@ -42,14 +42,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from esf_monitor.bench import machine, record_section, replicate
+from bench.ingest import machine, record_section, replicate
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEFAULT_WORK_DIR = REPO / "bench-data" / "latency"  # git-ignored
 DEFAULT_BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 SECTION = "latency"
-PROG = "python -m esf_monitor.bench_latency"
+PROG = "python -m bench.latency"
 TARGET_S = 30.0
 MONTH = "2025-12"
 ROWS = 10_000
@@ -82,7 +82,7 @@ def _free_port() -> int:
 
 def prepare_folder(work_dir: Path, seed: int, console: Console) -> Path:
     """A generated 12-month demo folder, processed once headlessly (a running system)."""
-    from esf_monitor.generator import generate
+    from esf_monitor.demo.generator import generate
 
     root = work_dir / "data"
     if root.exists():
@@ -103,8 +103,8 @@ def upload_versions(root: Path, samples: int) -> tuple[Path, list[bytes]]:
     valid), replicated with fresh pseudonyms to 10,000 rows; version i drops its last i rows,
     so every sample has new bytes (a new checksum) and stays a valid snapshot.
     """
-    from esf_monitor.generator import DIALECTS
-    from esf_monitor.generator import _write as write_extract
+    from esf_monitor.demo.generator import DIALECTS
+    from esf_monitor.demo.generator import _write as write_extract
     from esf_monitor.intake import check_file, read_registry
 
     registry = read_registry(root / "reference" / "projects.csv")

@@ -1,4 +1,4 @@
-"""Peer comparison (``python -m esf_monitor.bench validation``): the same rule set in
+"""Peer comparison (``python -m bench validation``): the same rule set in
 pandera-polars and in great-expectations 1.x on the same participants frame, recorded in the
 ``validation`` block of ``BENCHMARKS.md``.
 
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORK_DIR = REPO / "bench-data" / "validation"
 FULL_ROWS, QUICK_ROWS, MART_ROWS = 1_000_000, 50_000, 1_000
 BROKEN_PER_RULE = 25
-PROG = "python -m esf_monitor.bench validation"
+PROG = "python -m bench validation"
 
 #: rule id -> what it says (the same rule in both tools)
 RULES = {
@@ -55,7 +55,7 @@ RULES = {
 
 def build_frame(work_dir: Path, rows: int, seed: int = 42) -> Path:
     """The typed participants frame (Parquet, so every process reads the same bytes)."""
-    from esf_monitor.bench import _source_snapshot, replicate
+    from bench.ingest import _source_snapshot, replicate
 
     path = work_dir / f"participants_{rows}.parquet"
     if not path.exists():
@@ -298,7 +298,7 @@ def _peak_rss_mb(floor: float = 0.0) -> float:
 _WORKER = """
 import json, sys
 from pathlib import Path
-from esf_monitor import bench_validation as bv
+from bench import validation as bv
 result = getattr(bv, sys.argv[1])(Path(sys.argv[2]), sys.argv[3] == "broken")
 Path(sys.argv[4]).write_text(json.dumps(result), encoding="utf-8")
 """
@@ -308,7 +308,7 @@ def _in_fresh_process(function, parquet: Path, broken: bool) -> dict:
     """Run ``function`` in a new interpreter that has imported only this module.
 
     A plain ``python -c`` child, not multiprocessing's spawn: spawn re-imports the parent's
-    ``__main__`` (``esf_monitor.bench``, which imports the intake and so pandera), which hid
+    ``__main__`` (``bench``, which imports the intake and so pandera), which hid
     pandera's import time and memory in the worker's start instead of measuring it like GX's.
     """
     import subprocess
@@ -418,7 +418,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     from importlib.metadata import version
 
-    from esf_monitor.bench import machine
+    from bench.ingest import machine
 
     args = _arguments(argv)
     if args.from_json:
@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _render(results: dict, args: argparse.Namespace) -> dict:
-    from esf_monitor.bench import record_section
+    from bench.ingest import record_section
 
     if args.notes:
         results["notes"] = args.notes.read_text(encoding="utf-8").strip()

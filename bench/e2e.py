@@ -1,4 +1,4 @@
-"""End-to-end and incremental benchmarks (``python -m esf_monitor.bench e2e``), recorded in
+"""End-to-end and incremental benchmarks (``python -m bench e2e``), recorded in
 the ``e2e`` and ``incremental`` blocks of ``BENCHMARKS.md``.
 
 Benchmark 2, end to end: the demo generator writes ``--scale`` (default 420: about one
@@ -50,7 +50,7 @@ from pathlib import Path
 
 import psutil
 
-from esf_monitor.generator import generate
+from esf_monitor.demo.generator import generate
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORK_DIR = REPO / "bench-data" / "e2e"  # git-ignored
@@ -60,7 +60,7 @@ TARGET_SECONDS, TARGET_RSS_MB, TARGET_INCREMENTAL = 180.0, 4096.0, 0.10
 SAMPLE_SECONDS = 0.2
 PROFILE_INTERVAL = 0.02
 ESF_MONITOR = Path(sys.executable).parent / "esf-monitor"
-PROG = "python -m esf_monitor.bench e2e"
+PROG = "python -m bench e2e"
 
 #: (label, function name, path fragment): profile samples are summed per part. The OUTERMOST
 #: matching frame names the part (a GX import counts as GX), except Dagster's event-log
@@ -591,7 +591,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     """Run benchmarks 2 and 3; print them, record them in BENCHMARKS.md, return the results."""
-    from esf_monitor.bench import machine
+    from bench.ingest import machine
 
     args = _arguments(argv)
     if args.from_json:
@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _render(results: dict, args: argparse.Namespace) -> dict:
     """Print the two sections (with the reading from --notes-*), record them unless --no-record."""
-    from esf_monitor.bench import record_section
+    from bench.ingest import record_section
 
     for key, path in (("notes_e2e", args.notes_e2e), ("notes_incremental", args.notes_incremental)):
         if path:

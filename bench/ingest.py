@@ -1,4 +1,4 @@
-"""Speed and memory benchmarks (``make bench`` = ``python -m esf_monitor.bench``), recorded in
+"""Speed and memory benchmarks (``make bench`` = ``python -m bench``), recorded in
 ``BENCHMARKS.md``. Never part of ``make test``: timings belong on a quiet machine, not in CI.
 
 Benchmark 1, ingest throughput: one big ``participants`` file through the REAL intake path
@@ -58,8 +58,8 @@ from rich.console import Console
 from rich.table import Table
 
 from esf_monitor import warehouse
-from esf_monitor.generator import DIALECTS, generate
-from esf_monitor.generator import _write as write_extract  # the dialect writer of the demo data
+from esf_monitor.demo.generator import DIALECTS, generate
+from esf_monitor.demo.generator import _write as write_extract  # the dialect writer of the demo data
 from esf_monitor.intake import check_file, read_registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ VARIANTS = {
     "cp1252_semicolon": ("cp1252_semicolon", ", encoding = 'latin-1'"),
 }
 SECTION = "ingest"
-PROG = "python -m esf_monitor.bench"
+PROG = "python -m bench"
 #: Functions of the intake path whose cumulative time a profile reports, in path order.
 PHASES = (
     ("esf_monitor/intake/readers.py", "read_table", "read the file (CSV → string frame)"),
@@ -462,7 +462,7 @@ def ingest_main(argv: list[str] | None = None) -> dict:
     return results
 
 
-#: ``make bench`` runs every section in this order; ``python -m esf_monitor.bench <section>
+#: ``make bench`` runs every section in this order; ``python -m bench <section>
 #: [options]`` runs one (``--help`` after the section name lists its options).
 SECTIONS = ("ingest", "e2e", "validation")
 
@@ -485,9 +485,9 @@ def _section_main(section: str):
     if section == "ingest":
         return ingest_main
     if section == "e2e":
-        from esf_monitor.bench_e2e import main as e2e_main
+        from bench.e2e import main as e2e_main
         return e2e_main
-    from esf_monitor.bench_validation import main as validation_main
+    from bench.validation import main as validation_main
     return validation_main
 
 

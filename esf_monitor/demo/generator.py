@@ -2,7 +2,7 @@
 
 Why: the pipeline needs a complete, realistic data folder to demonstrate and to benchmark
 itself without any real personal data. Everything here is synthetic; the calibration
-(programmes, districts, shares) is in :mod:`esf_monitor.generator_data`.
+(programmes, districts, shares) is in :mod:`esf_monitor.demo.generator_data`.
 
 What ``generate(out, seed, scale, months, end_month)`` writes (extract contract v1)::
 
@@ -68,7 +68,7 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from esf_monitor.generator_data import (
+from esf_monitor.demo.generator_data import (
     JOBCENTERS,
     PROFILES,
     PROJECTS,

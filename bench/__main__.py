@@ -1,0 +1,5 @@
+"""``python -m bench [section] [options]`` (= ``make bench``, with ``python -m bench.latency``)."""
+
+from bench.ingest import main
+
+main()
