@@ -48,6 +48,24 @@ TEMPLATES: dict[str, tuple[str, str] | dict[str, tuple[str, str]]] = {
     "unknown_column": ("unbekannte Spalte – wird ignoriert.", "unknown column – it is ignored."),
     "unnamed_column": ("hat keine Überschrift, enthält aber Werte – wird ignoriert.",
                        "has no header but holds values – it is ignored."),
+    "unnamed_column_missing_header": (
+        "hat keine Überschrift, enthält aber Werte, und es fehlt die Spalte {detail} – vermutlich ist es diese. "
+        "Bitte die Überschrift in Zeile 1 ergänzen.",
+        "has no header but holds values, and the column {detail} is missing – probably it is this one. "
+        "Please add the header in row 1."),
+    "header_alias": ("wurde aus der Spalte '{detail}' gelesen (deutscher Spaltenname).",
+                     "was read from the column '{detail}' (German header name)."),
+    "limit_exceeded": ("Die Datei überschreitet eine Grenze: {detail}.", "The file exceeds a limit: {detail}."),
+    "cell_too_long": ("Wert '{value}' ist zu lang ({detail}).", "value '{value}' is too long ({detail})."),
+    "line_too_long": ("Die Zeile ist zu lang ({detail}).", "the row is too long ({detail})."),
+    "text_too_long": ("Wert '{value}' ist zu lang für ein Textfeld ({detail}).",
+                      "value '{value}' is too long for a text field ({detail})."),
+    "formula_without_value": ("Zelle {detail} enthält eine Formel ohne berechneten Wert (die Datei wurde nie in "
+                              "Excel berechnet und gespeichert). Bitte in Excel öffnen, speichern und erneut liefern "
+                              "– oder als CSV exportieren.",
+                              "cell {detail} holds a formula without a calculated value (the file was never "
+                              "calculated and saved in Excel). Please open it in Excel, save it and send it again "
+                              "– or export it as CSV."),
     "optional_column_missing": ("fehlt – wird als leer behandelt.", "is missing – treated as empty."),
     "extra_fields": ("Die Zeile hat mehr Werte als die Kopfzeile Spalten (Wert '{value}' in Spalte {detail}). "
                      "Enthält ein Wert das Trennzeichen?",
@@ -136,6 +154,13 @@ RULE_TITLES = {
     "duplicate_column": ("Spalte doppelt", "duplicated column"),
     "unknown_column": ("unbekannte Spalte", "unknown column"),
     "unnamed_column": ("Spalte ohne Überschrift", "column without header"),
+    "unnamed_column_missing_header": ("Überschrift fehlt über Werten", "header missing above values"),
+    "header_alias": ("deutscher Spaltenname", "German header name"),
+    "limit_exceeded": ("Grenze überschritten", "limit exceeded"),
+    "cell_too_long": ("Zelle zu lang", "cell too long"),
+    "line_too_long": ("Zeile zu lang", "row too long"),
+    "text_too_long": ("Text zu lang", "text too long"),
+    "formula_without_value": ("Formel ohne Wert", "formula without value"),
     "optional_column_missing": ("optionale Spalte fehlt", "optional column missing"),
     "extra_fields": ("zu viele Werte in der Zeile", "too many values in the row"),
     "missing_required": ("Pflichtangabe fehlt", "required value missing"),

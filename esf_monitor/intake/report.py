@@ -81,7 +81,7 @@ def _summary(result: IntakeResult, lang: int) -> str:
 
 
 #: Rules that mean "this is no table we can read": the fix is a new export, not an edit.
-_EXPORT_AGAIN = {"empty_file", "unreadable_file", "header_not_recognised", "no_rows"}
+_EXPORT_AGAIN = {"empty_file", "unreadable_file", "header_not_recognised", "no_rows", "limit_exceeded"}
 
 
 def _what_to_do(result: IntakeResult, de: bool) -> str:
