@@ -13,6 +13,11 @@ import re
 
 import polars as pl
 
+from esf_monitor.safe_cells import capped
+
+#: Longest detail (lists of rows or codes) in a message; values are capped at QUOTE_LIMIT.
+DETAIL_LIMIT = 1000
+
 FINDING_COLUMNS = ("severity", "row", "column", "value", "rule", "message_de", "message_en")
 _INTERNAL = {"severity": pl.String, "row": pl.Int32, "column": pl.String, "value": pl.String,
              "rule": pl.String, "detail_de": pl.String, "detail_en": pl.String}
@@ -256,6 +261,11 @@ def with_messages(findings: pl.DataFrame) -> pl.DataFrame:
     """
     scope = (pl.when(pl.col("row").is_null() & pl.col("column").is_not_null())
              .then(pl.lit("column")).otherwise(pl.lit("cell")))
+    # every quoted value is capped (issue #13: a 50 MB cell reached summary.txt, versions.jsonl
+    # and Dagster's event log); details name rows and codes, capped more generously
+    findings = findings.with_columns(capped(pl.col("value")).alias("value"),
+                                     capped(pl.col("detail_de"), DETAIL_LIMIT).alias("detail_de"),
+                                     capped(pl.col("detail_en"), DETAIL_LIMIT).alias("detail_en"))
     present = findings.select("rule", scope.alias("scope")).unique(maintain_order=True).rows()
     messages = []
     for language, (name, detail) in enumerate((("message_de", "detail_de"), ("message_en", "detail_en"))):
