@@ -24,7 +24,7 @@ from orchestration.assets.intake import registry
 from orchestration.definitions import defs
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 SLOT = "HC-ALPHA|participants|2024-07"
 PARTITIONS_DEF_NAME = {"participants": "participants_files", "followup": "followup_files",
                        "target_population": "target_population_files"}
