@@ -129,10 +129,10 @@ TEMPLATES: dict[str, tuple[str, str] | dict[str, tuple[str, str]]] = {
                              "nicht geliefert werden: Spalte löschen und neu exportieren.",
                              "apparently holds personal data ({detail}). Such data must not be "
                              "sent: delete the column and export again."),
-    "personal_data_value": ("Wert '{value}' sieht aus wie {detail}. Personenbezogene Daten dürfen nicht "
-                            "geliefert werden (Wert hier unkenntlich gemacht).",
-                            "value '{value}' looks like {detail}. Personal data must not be sent "
-                            "(value masked here)."),
+    "personal_data_value": ("der Wert sieht aus wie {detail}. Personenbezogene Daten dürfen nicht "
+                            "geliefert werden (der Wert wird hier nicht wiedergegeben).",
+                            "the value looks like {detail}. Personal data must not be sent "
+                            "(the value is not repeated here)."),
     "end_before_start": ("Enddatum {value} liegt vor dem Startdatum {detail}.",
                          "end date {value} is before the start date {detail}."),
     "provider_kind_ambiguous": ("Kennung '{value}' ist zugleich eine Projekt-ID; Absender wären nicht eindeutig.",

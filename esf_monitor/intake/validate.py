@@ -237,7 +237,7 @@ def _other_sheet_findings(raw) -> list[pl.DataFrame]:
         if cells:
             found = find_personal_values(pl.concat(cells))
             parts.append(found.join(_KINDS, on="kind", how="left").select(
-                pl.lit("error").alias("severity"), "row", "column", "value",
+                pl.lit("error").alias("severity"), "row", "column", pl.lit(None, pl.String).alias("value"),
                 pl.lit("personal_data_value").alias("rule"), "detail_de", "detail_en"))
     return parts
 
@@ -271,7 +271,7 @@ def _personal_values(clean: pl.DataFrame, typed: pl.DataFrame, failed: pl.DataFr
         return fnd.empty()
     found = find_personal_values(pl.concat(cells))
     return found.join(_KINDS, on="kind", how="left").select(
-        pl.lit("error").alias("severity"), "row", "column", "value",
+        pl.lit("error").alias("severity"), "row", "column", pl.lit(None, pl.String).alias("value"),
         pl.lit("personal_data_value").alias("rule"), "detail_de", "detail_en")
 
 
@@ -301,10 +301,12 @@ def _drop_shifted(findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def _mask_personal(findings: pl.DataFrame, personal: pl.DataFrame) -> pl.DataFrame:
-    """No finding may repeat a personal value (see :mod:`.guard`): every finding about a
-    cell the guard flagged shows the masked value instead."""
+    """No finding may repeat a personal value (see :mod:`.guard`): every finding about a cell
+    the guard flagged shows no value at all — column and rule say enough to find it (issue #13:
+    reports, logs, the delivery log and Dagster metadata never carry the value)."""
     if personal.height == 0:
         return findings
-    masks = personal.select("row", "column", pl.col("value").alias("_masked")).unique(["row", "column"])
-    return (findings.join(masks, on=["row", "column"], how="left", nulls_equal=False, maintain_order="left")
-            .with_columns(pl.coalesce("_masked", "value").alias("value")).drop("_masked"))
+    flagged = personal.select("row", "column").unique().with_columns(pl.lit(True).alias("_flagged"))
+    return (findings.join(flagged, on=["row", "column"], how="left", nulls_equal=False, maintain_order="left")
+            .with_columns(pl.when(pl.col("_flagged")).then(None).otherwise(pl.col("value")).alias("value"))
+            .drop("_flagged"))
