@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from esf_monitor.paths import DBT_PROJECT_DIR, data_dir
+from orchestration import dbt_build_plan
 from orchestration.assets.intake import WAREHOUSE_POOL
 
 #: the dbt CLI of this environment (dbt-core's console script next to this Python)
@@ -69,7 +70,9 @@ TRANSLATOR = EsfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 @dbt_assets(manifest=esf_dbt_project.manifest_path, project=esf_dbt_project,
             dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
 def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: staging views, intermediate, marts, data tests and the SFC2021 rules.
+    """`dbt build`: staging views, intermediate, marts, the data tests of every model and the
+    SFC2021 rules; the incremental models from the months orchestration/dbt_build_plan.py finds
+    changed since the last successful build (or a full refresh).
 
     dbt unit tests check the SQL, not the data: they run in the test suite
     (tests/integration/test_dbt_project.py), not on every production build.
@@ -79,8 +82,13 @@ def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         from esf_monitor import quality
 
         quality.warm_up_in_background()
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
-                       target_path=dbt_target_dir()).stream()
+    state = dbt_build_plan.current_state(data_dir().warehouse, esf_dbt_project.manifest_path)
+    plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(dbt_target_dir()), state)
+    os.environ.update(plan.env())  # builds never overlap (pool warehouse)
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *plan.dbt_args()],
+                       context=context, target_path=dbt_target_dir()).stream()
+    if context.selected_asset_keys == context.assets_def.keys:  # a subset leaves months undone
+        dbt_build_plan.save_state(dbt_target_dir(), state)
 
 
 def dbt_target_dir() -> Path:

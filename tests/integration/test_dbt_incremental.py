@@ -1,5 +1,6 @@
-"""Incremental dbt models (per cut-off, dbt_project/macros/esf_incremental.sql) give exactly
-what a full rebuild gives, and rebuild only the cut-offs a new or replaced upload can change.
+"""Incremental dbt models (delete+insert per cut-off, dbt_project/macros/esf_rebuild.sql, the
+months chosen by orchestration/dbt_build_plan.py as the asset does) give exactly what a full
+rebuild gives, and rebuild only the cut-offs a new or replaced upload can change.
 
 Uses the hand-made warehouse of tests/integration/test_dbt_project.py (cut-offs 2024-01 .. 2024-03):
 1. the March uploads held back, `dbt run` (first build = full);
@@ -8,7 +9,10 @@ Uses the hand-made warehouse of tests/integration/test_dbt_project.py (cut-offs 
    and every model equals a `--full-refresh` build of the same data;
 3. PRJ-A re-sends February without person A5: cut-offs 2024-02 and 2024-03 are rebuilt (A5
    gone from both), 2024-01 is kept — again equal to a full rebuild;
-4. nothing new: nothing is recomputed.
+4. nothing new: nothing is recomputed;
+5. a re-sent month that leaves a cut-off without any row of a model (A3's second spell in
+   January gone: int_multi_spell_participants has no January row left) removes the old rows
+   (the pre-hook; delete+insert alone deletes only the keys of the new batch).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import dbt_build_plan
 from test_dbt_project import _dbt, build_warehouse
 
 INCREMENTAL = ("intermediate.int_participant_snapshots", "intermediate.int_multi_spell_participants",
@@ -48,6 +53,16 @@ def _rebuilt_from(root: Path) -> dict[str, str | None]:
         assert len(months) <= 1, (name, months)
         found[name] = months.pop() if months else None
     return found
+
+
+def _planned_run(root: Path) -> dbt_build_plan.BuildPlan:
+    """`dbt run` as the asset esf_dbt_models runs it: plan, run, save the state on success."""
+    _dbt("parse", tmp_path=root)
+    state = dbt_build_plan.current_state(_db(root), root / "target" / "manifest.json")
+    plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(root / "target"), state)
+    _dbt("run", *plan.dbt_args(), tmp_path=root, env=plan.env())
+    dbt_build_plan.save_state(root / "target", state)
+    return plan
 
 
 def _count(root: Path, sql: str) -> int:
@@ -94,7 +109,7 @@ def held_back(tmp_path_factory):
         con.execute("delete from raw.deliveries where reporting_month = '2024-03'")
     finally:
         con.close()
-    _dbt("run", tmp_path=root)
+    assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=True, rebuild_from=None)
     return root
 
 
@@ -111,7 +126,7 @@ def test_new_month_rebuilds_only_its_cutoff_and_equals_a_full_build(held_back, t
                     "from main.hold_deliveries", [later])
     finally:
         con.close()
-    _dbt("run", tmp_path=root)
+    assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-03")
 
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-03")
     # the fixture's March snapshot: PRJ-A 7 people, PRJ-B 3 people (tests/integration/test_dbt_project.py)
@@ -138,7 +153,7 @@ def test_resubmitted_month_replaces_its_slice_and_later_cutoffs(held_back, tmp_p
                     "and extract_type = 'participants' and reporting_month = '2024-02' limit 1")
     finally:
         con.close()
-    _dbt("run", tmp_path=root)
+    assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-02")
 
     # only participants and followup feed the headline table too; its target population is unchanged
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-02")
@@ -155,6 +170,32 @@ def test_resubmitted_month_replaces_its_slice_and_later_cutoffs(held_back, tmp_p
 def test_nothing_new_rebuilds_nothing(held_back):
     root = held_back
     rows = _count(root, "select count(*) from intermediate.int_participants_at_cutoff")
-    _dbt("run", tmp_path=root)
+    assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from=None)
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "9999-99")
     assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff") == rows
+
+
+def test_resent_month_that_empties_a_cutoff_of_a_model_removes_its_old_rows(held_back, tmp_path):
+    root = held_back
+    multi_spell_january = ("select count(*) from intermediate.int_multi_spell_participants "
+                           "where reporting_month = '2024-01'")
+    assert _count(root, multi_spell_january) == 1  # A3, the January snapshot's only two-spell person
+    con = duckdb.connect(str(_db(root)))
+    try:
+        # PRJ-A re-sends January without A3's second spell (entered 2024-01-15, a mistake)
+        con.execute("update raw.participants set _loaded_at = timestamp '2024-05-03', _file_sha256 = 'v3' "
+                    "where _provider_id = 'PRJ-A' and _reporting_month = '2024-01'")
+        con.execute("delete from raw.participants where _provider_id = 'PRJ-A' and _reporting_month = '2024-01' "
+                    "and participant_id = 'A3-000003' and entry_date = date '2024-01-15'")
+        con.execute("insert into raw.deliveries select * replace (timestamp '2024-05-03' as processed_at, "
+                    "'v3' as sha256) from raw.deliveries where provider_id = 'PRJ-A' "
+                    "and extract_type = 'participants' and reporting_month = '2024-01' limit 1")
+    finally:
+        con.close()
+    assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-01")
+
+    # the new batch has no January row of the model at all: delete+insert alone would keep the old one
+    assert _count(root, multi_spell_january) == 0
+    assert _count(root, "select string_agg(reporting_month, ',' order by reporting_month) "
+                        "from intermediate.int_multi_spell_participants") == "2024-02,2024-03"
+    assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)

@@ -190,8 +190,8 @@ def build_warehouse(path: Path) -> None:
         con.close()
 
 
-def _dbt(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = os.environ | {"ESF_DATA_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+def _dbt(*args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = os.environ | {"ESF_DATA_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"} | (env or {})
     result = subprocess.run(
         [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],

@@ -1,4 +1,10 @@
-{{ config(**esf_incremental_config(['participants', 'followup'])) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='cutoff',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ esf_rebuild_delete('cutoff') }}",
+) }}
 
 {#- EU common indicators (ESF+ Reg. 2021/1057 Annex I: EECO01-EECO17 output, EECR01-EECR05
     result) per cut-off, project (and ALL) and gender (and total), complete participants only,
@@ -33,7 +39,7 @@ with
 participants as (
 
     select * from {{ ref('int_participants_at_cutoff') }}
-    where is_complete and {{ esf_cutoff_filter('cutoff', ['participants', 'followup']) }}
+    where is_complete and {{ esf_rebuild_filter('cutoff') }}
 
 ),
 
@@ -78,4 +84,4 @@ left join counts
     on counts.cutoff = scaffold.cutoff
     and counts.project_key = scaffold.project_id
     and counts.gender_key = genders.gender
-where {{ esf_cutoff_filter('scaffold.cutoff', ['participants', 'followup']) }}
+where {{ esf_rebuild_filter('scaffold.cutoff') }}

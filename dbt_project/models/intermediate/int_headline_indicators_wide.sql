@@ -1,4 +1,10 @@
-{{ config(**esf_incremental_config(['participants', 'followup', 'target_population'])) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='cutoff',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ esf_rebuild_delete('cutoff') }}",
+) }}
 
 {#- Numerators and denominators of the headline indicators (docs/indicators.md) per cut-off,
     project (and ALL) and gender (and total), one column each. All participants count,
@@ -28,7 +34,7 @@ participants as (
         *,
         case when gender in ('f', 'm', 'd') then gender end as valid_gender
     from {{ ref('int_participants_at_cutoff') }}
-    where {{ esf_cutoff_filter('cutoff', ['participants', 'followup', 'target_population']) }}
+    where {{ esf_rebuild_filter('cutoff') }}
 
 ),
 
@@ -144,4 +150,4 @@ left join aggregated
     on aggregated.cutoff = plans.cutoff
     and aggregated.project_key = plans.project_id
     and aggregated.gender_key = genders.gender
-where {{ esf_cutoff_filter('plans.cutoff', ['participants', 'followup', 'target_population']) }}
+where {{ esf_rebuild_filter('plans.cutoff') }}

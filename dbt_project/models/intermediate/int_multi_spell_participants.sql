@@ -7,14 +7,20 @@
     (16M rows at benchmark scale), once per branch of int_participants_at_cutoff that reads the
     view — also when a run rebuilds one new cut-off. A snapshot of month M only changes with an
     upload of month M, so a run groups only the snapshots of the months it rebuilds (from the
-    earliest month loaded since the last build on, esf_incremental.sql), and both readers join
+    earliest month loaded since the last build on, esf_rebuild.sql), and both readers join
     the stored rows.
 
     Two steps, cheaper than grouping every (project, month, person) at once: a person with two
     spells in one snapshot has two different entry dates (the key of stg_esf__participants
     includes entry_date), so the candidates are the people whose entry dates differ across the
     snapshots read (≈1 group per person); only their rows are then counted per snapshot. -#}
-{{ config(**esf_incremental_config(['participants'], 'reporting_month')) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='reporting_month',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ esf_rebuild_delete('reporting_month') }}",
+) }}
 
 with
 
@@ -23,7 +29,7 @@ spells as not materialized (
     -- read twice (candidates, then their rows): scanned twice, never copied
     select project_id, reporting_month, participant_id, entry_date
     from {{ ref('stg_esf__participants') }}
-    where {{ esf_cutoff_filter('reporting_month', ['participants']) }}
+    where {{ esf_rebuild_filter('reporting_month') }}
 
 ),
 

@@ -6,10 +6,16 @@
     `select distinct project_id, reporting_month` over every snapshot row of the history
     (16M rows at benchmark scale) in the spells view, again for each rebuilt cut-off. A
     snapshot changes only with an upload of its own month, so a run counts only the snapshots
-    of the months it rebuilds (esf_incremental.sql). The same holds for the incomplete rows,
+    of the months it rebuilds (esf_rebuild.sql). The same holds for the incomplete rows,
     which delivery_status used to count over the whole history on every build (≈ 1.3 s at
     benchmark scale, next to the participant table's build on a 2-core machine). -#}
-{{ config(**esf_incremental_config(['participants'], 'reporting_month')) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='reporting_month',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ esf_rebuild_delete('reporting_month') }}",
+) }}
 
 select
     project_id,
@@ -19,5 +25,5 @@ select
         where not {{ esf_core_complete('gender', 'birth_year', 'employment_status', 'isced', 'entry_date') }}
     ) as incomplete_count
 from {{ ref('stg_esf__participants') }}
-where {{ esf_cutoff_filter('reporting_month', ['participants']) }}
+where {{ esf_rebuild_filter('reporting_month') }}
 group by project_id, reporting_month

@@ -3,7 +3,13 @@
     FIRST spell; leaver iff every spell is closed at C; exit = the LAST exit; results from the
     LAST spell; followup as known at C matched on the last exit. Only projects of the registry
     that had started by C. -#}
-{{ config(**esf_incremental_config(['participants', 'followup'])) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='cutoff',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ esf_rebuild_delete('cutoff') }}",
+) }}
 {%- set first_spell_columns = [
     'gender', 'birth_year', 'employment_status', 'isced', 'single_parent', 'children_under_18',
     'disability', 'nationality', 'foreign_background', 'minority', 'homeless', 'rural',
@@ -17,7 +23,7 @@ spells as not materialized (
 
     -- used twice below (single and several spells): streamed twice, never copied whole
     select * from {{ ref('int_participant_spells_at_cutoff') }}
-    where {{ esf_cutoff_filter('cutoff', ['participants', 'followup']) }}
+    where {{ esf_rebuild_filter('cutoff') }}
 
 ),
 

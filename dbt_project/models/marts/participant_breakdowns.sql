@@ -8,7 +8,13 @@
     'women_foreign_background': 'is_woman_foreign_background',
     'parents_low_qualified': 'is_parent_low_qualified',
 } -%}
-{{ config(**esf_incremental_config(['participants', 'followup'])) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='cutoff',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ esf_rebuild_delete('cutoff') }}",
+) }}
 with
 
 participants as not materialized (
@@ -20,7 +26,7 @@ participants as not materialized (
         *,
         case when gender in ('f', 'm', 'd') then gender end as valid_gender
     from {{ ref('int_participants_at_cutoff') }}
-    where {{ esf_cutoff_filter('cutoff', ['participants', 'followup']) }}
+    where {{ esf_rebuild_filter('cutoff') }}
 
 ),
 
