@@ -8,7 +8,8 @@ transaction (pre-hook + append), and remembers what it has seen in
 dbt_state.incremental_models (post-hook, same transaction):
 
 - source_watermark: the newest raw `_loaded_at` / delivery `processed_at` of the extract types
-  the model reads. Rows loaded after it (any accepted version, also a re-processed or
+  the model reads (any delivery, accepted or rejected: a rejected file of a new month adds
+  that cut-off, docs/indicators.md cut-off rule v2). Rows loaded after it (any accepted version, also a re-processed or
   re-submitted slot) name the months to rebuild: rebuild from the smallest of them.
 - registry_sha256: the registry file's checksum. Another registry = rebuild everything (start
   dates and target groups reach every cut-off).
@@ -66,8 +67,8 @@ A build that fails leaves the state as it was, so the next build repeats the sam
     {%- for t in extract_types -%}
         {%- do parts.append("select max(_loaded_at) as ts from raw." ~ t) -%}
     {%- endfor -%}
-    {%- do parts.append("select max(processed_at) as ts from raw.deliveries where status = 'accepted' "
-                        ~ "and extract_type in " ~ esf_sql_list(extract_types)) -%}
+    {%- do parts.append("select max(processed_at) as ts from raw.deliveries "
+                        ~ "where extract_type in " ~ esf_sql_list(extract_types)) -%}
     {%- set sql -%}
         select
             cast(max(ts) as varchar) as source_watermark,
@@ -99,8 +100,8 @@ A build that fails leaves the state as it was, so the next build repeats the sam
         {%- do parts.append("select min(_reporting_month) as m from raw." ~ t
                             ~ " where _loaded_at > cast('" ~ mark ~ "' as timestamp)") -%}
     {%- endfor -%}
-    {%- do parts.append("select min(reporting_month) as m from raw.deliveries where status = 'accepted' "
-                        ~ "and extract_type in " ~ esf_sql_list(extract_types)
+    {%- do parts.append("select min(reporting_month) as m from raw.deliveries "
+                        ~ "where extract_type in " ~ esf_sql_list(extract_types)
                         ~ " and processed_at > cast('" ~ mark ~ "' as timestamp)") -%}
     {%- set first = run_query("select min(m) from (" ~ (parts | join(' union all ')) ~ ") as changed").rows[0][0] -%}
     {{- return(first if first is not none else '9999-99') -}}
