@@ -42,7 +42,8 @@ def generate(out: Path = typer.Option(..., help="Zielordner / target data folder
 @app.command()
 def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Dateien neu rechnen / rebuild even if nothing is new")):
     """Alle wartenden Dateien verarbeiten / process every file waiting under landing/ through Dagster."""
-    from esf_monitor.runner import run_pending
+    from esf_monitor.runner import EXIT_SOME_REJECTED, run_pending
+    from esf_monitor.safe_cells import visible
 
     dd = data_dir()
     # bound to the real stdout now: the runner diverts sys.stdout (dbt's log lines) while it works
@@ -71,10 +72,14 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     if len(report.ingested) > 30:
         table.add_row(f"… {accepted} Dateien / files", "[green]accepted[/]")
     for path, reason in report.scan.unroutable:
-        table.add_row(str(path), f"[yellow]quarantined: {reason}[/]")
+        table.add_row(visible(str(path)), f"[yellow]quarantined: {reason}[/]")
+    waiting = {"unsettled": "wartet / waiting (settle time)", "ambiguous": "mehrdeutig / ambiguous",
+               "unknown_provider": "wartet auf Register / waiting for the registry"}
+    for path, kind, reason in report.scan.waiting:  # left in landing/, listed every run
+        table.add_row(visible(str(path)), f"[yellow]{waiting.get(kind, kind)}: {reason}[/]")
     for key in report.failed:
         table.add_row(key, "[red]FAILED[/]")
-    if report.ingested or report.scan.unroutable or report.failed:
+    if report.ingested or report.scan.unroutable or report.scan.waiting or report.failed:
         console.print(table)
     if not report.scan.pending and not report.refreshed:
         console.print("Nichts Neues / nothing new — exports unchanged.")
@@ -85,6 +90,10 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     if not report.ok:
         console.print("[red]Fehlgeschlagen / failed:[/] " + ", ".join(report.failed))
         raise typer.Exit(1)
+    if report.some_rejected:  # not a failure: the run did its work, the uploaders must act
+        console.print("[yellow]Einige Dateien abgelehnt / some files rejected[/] "
+                      f"(exit {EXIT_SOME_REJECTED}) — Quarantäne / quarantine: {dd.quarantine}")
+        raise typer.Exit(EXIT_SOME_REJECTED)
 
 
 def _month_option(value: str | None) -> str | None:

@@ -27,6 +27,7 @@ import polars as pl
 
 from esf_monitor import store
 from esf_monitor.paths import DataDir
+from esf_monitor.safe_cells import write_safe_csv
 from schemas.codes import PROVIDER_KIND_EXTRACTS
 
 STATUS_DE = {
@@ -155,7 +156,7 @@ def write_report(dd: DataDir, check: DeliveryCheck) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     csv, txt = folder / f"{check.month}.csv", folder / f"{check.month}.txt"
     tmp = csv.with_name(f".{csv.name}.tmp")
-    check.rows.write_csv(tmp, separator=";", include_bom=True)
+    write_safe_csv(check.rows, tmp, separator=";", include_bom=True)
     os.replace(tmp, csv)
     de, en = summary(check)
     tmp = txt.with_name(f".{txt.name}.tmp")

@@ -16,6 +16,7 @@ import polars as pl
 
 from esf_monitor import warehouse
 from esf_monitor.paths import DataDir
+from esf_monitor.safe_cells import write_safe_csv
 
 #: marts exported per cut-off (spec) — file name = mart name, columns as the spec lists them
 CUTOFF_EXPORTS = {
@@ -46,14 +47,28 @@ def export_cutoffs(all_cutoffs: list[str]) -> list[str]:
     return sorted(chosen)
 
 
+#: Significant digits of a fractional export figure. DuckDB sums in parallel, so the last bits
+#: of a float can differ between two builds of the same data (issue #13: reach_rate_12m);
+#: 12 digits lie far above that noise and far below any figure's meaning.
+SIGNIFICANT_DIGITS = 12
+
+
 def _number_text(column: str) -> pl.Expr:
-    """Whole numbers without a decimal point ("12"), others as the shortest exact decimal
-    ("0.3333333333333333", "102.5"); null stays an empty cell. One rule for every number, so
-    a reach denominator (a mean population) keeps its fraction and counts stay integers."""
-    x = pl.col(column).cast(pl.Float64)
+    """Whole numbers without a decimal point ("12"), others rounded to
+    :data:`SIGNIFICANT_DIGITS` significant digits and written as the shortest decimal of that
+    ("0.333333333333", "102.5"); null stays an empty cell. One rule for every number, so
+    a reach denominator (a mean population) keeps its fraction and counts stay integers, and
+    identical data give byte-identical files."""
+    x = pl.col(column).cast(pl.Float64).round_sig_figs(SIGNIFICANT_DIGITS)
     return (pl.when(x.is_null()).then(None)
             .when(x == x.floor()).then(x.cast(pl.Int64).cast(pl.Utf8))
             .otherwise(x.cast(pl.Utf8)).alias(column))
+
+
+def _fixed_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every float column rounded to :data:`SIGNIFICANT_DIGITS` (see there)."""
+    floats = [n for n, t in frame.schema.items() if t in (pl.Float32, pl.Float64)]
+    return frame.with_columns(pl.col(n).round_sig_figs(SIGNIFICANT_DIGITS) for n in floats)
 
 
 def _format(frame: pl.DataFrame, mart: str) -> pl.DataFrame:
@@ -71,7 +86,7 @@ def _format(frame: pl.DataFrame, mart: str) -> pl.DataFrame:
 def _write_csv(frame: pl.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    frame.write_csv(tmp)
+    write_safe_csv(frame, tmp)  # no text cell may open as a formula in Excel
     os.replace(tmp, path)
     return path
 
@@ -87,7 +102,7 @@ def write_exports(dd: DataDir) -> ExportSummary:
         else:  # a dbt rebuild may return rows in any order: sort, so equal data = equal bytes
             # the cell keys are for the public release only (esf_monitor.disclosure), not exported
             frame = frame.select([c for c in frame.columns if not c.endswith("ckey")])
-            frame = frame.sort(frame.columns, nulls_last=True)
+            frame = _fixed_floats(frame).sort(frame.columns, nulls_last=True)
         files.append(_write_csv(frame, dd.exports / "all_months" / f"{mart}.csv"))
 
     months = sorted(marts["indicators"]["cutoff"].unique().to_list())

@@ -19,6 +19,7 @@ show up in ``make ui`` afterwards.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Callable
 from esf_monitor import store
 from esf_monitor.paths import DataDir
 
+_log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The CLI shows its own progress; Dagster's console logger only adds warnings and errors.
 #: (Every event is still stored in the instance and visible in `make ui`.)
@@ -45,6 +47,11 @@ class PendingFile:
 class ScanResult:
     pending: list[PendingFile] = field(default_factory=list)
     unroutable: list[tuple[Path, str]] = field(default_factory=list)
+    #: left in landing/ and reported: (path, kind, reason) for unsettled, ambiguous and
+    #: unknown-provider files (esf_monitor.intake.landing)
+    waiting: list[tuple[Path, str, str]] = field(default_factory=list)
+    #: tool debris and hidden files, ignored with a log line
+    ignored: list[Path] = field(default_factory=list)
     unchanged: int = 0
     next_cursor_ns: int = -1
 
@@ -59,6 +66,15 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def some_rejected(self) -> bool:
+        """A file was rejected (quarantined): the run did its work, the uploader has to act."""
+        return bool(self.scan.unroutable) or any(s == "rejected" for _, s in self.ingested)
+
+
+#: Exit code of ``esf-monitor run`` when it worked but some files were rejected (1 = failed).
+EXIT_SOME_REJECTED = 3
 
 
 #: Set to a PostgreSQL URL to keep Dagster's run, event-log and schedule storage there.
@@ -123,24 +139,34 @@ def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
     upload tool may preserve an OLD modification time (``cp -p``, rsync, unzip), but the
     kernel sets ctime on every create, write or rename, and nobody can set it back.
     """
-    from esf_monitor.intake import PathRejected, parse_landing_path, read_registry
+    from esf_monitor.intake import read_registry
+    from esf_monitor.intake.landing import classify_landing_path
 
     registry = read_registry(dd.registry_csv)
-    result = ScanResult(next_cursor_ns=max(since_ctime_ns, time.time_ns() - 2_000_000_000))
+    now_ns = time.time_ns()
+    result = ScanResult(next_cursor_ns=max(since_ctime_ns, now_ns - 2_000_000_000))
     if not dd.landing.is_dir():
         return result
     for path in sorted(p for p in dd.landing.rglob("*") if p.is_file() or p.is_symlink()):
-        if path.name.startswith("."):  # temp files of an upload in progress (atomic rename)
-            continue
         ctime = path.lstat().st_ctime_ns
         if ctime <= since_ctime_ns:
             continue
-        try:
-            lp = parse_landing_path(path, dd.landing, registry)
-        except PathRejected as exc:
-            store.quarantine_unroutable(dd, path, exc.reason_de, exc.reason_en)
-            result.unroutable.append((path, exc.reason_en))
+        # debris / unsettled / ambiguous / unknown provider / rejected path: intake's verdict
+        status = classify_landing_path(path, dd.landing, registry, now_ns=now_ns)
+        if status.kind == "debris":
+            _log.info("landing: %s", status.reason_en)
+            result.ignored.append(path)
             continue
+        if status.kind == "rejected":
+            store.quarantine_unroutable(dd, path, status.reason_de, status.reason_en)
+            result.unroutable.append((path, status.reason_en))
+            continue
+        if status.kind != "ok":  # stays in landing/, reported every run
+            result.waiting.append((path, status.kind, status.reason_en))
+            # the sensor looks at it again next tick (settled, resolved, provider registered)
+            result.next_cursor_ns = min(result.next_cursor_ns, ctime - 1)
+            continue
+        lp = status.slot
         sha = store.sha256_of(path, dd)
         if store.is_processed(dd, lp.provider_id, lp.extract_type, lp.month, sha):
             result.unchanged += 1
@@ -150,6 +176,19 @@ def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
     # months in order, so that the archive's version history reads chronologically
     result.pending.sort(key=lambda f: (f.key.split("|")[2], f.key))
     return result
+
+
+def settle_wait(scan: ScanResult, now_ns: int | None = None) -> float:
+    """Seconds until every unsettled file of ``scan`` has been unchanged for the settle time
+    (0 when none is unsettled); at most the settle time itself."""
+    from esf_monitor.intake.landing import settle_seconds
+
+    settle = settle_seconds()
+    changed = [p.lstat().st_ctime_ns for p, kind, _ in scan.waiting if kind == "unsettled" and p.exists()]
+    if not changed:
+        return 0.0
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    return min(settle, max(0.0, (max(changed) - now_ns) / 1e9 + settle + 0.1))
 
 
 def registry_changed(instance, dd: DataDir) -> str | None:
@@ -237,6 +276,13 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     """
     instance = prepare_instance(dd)
     scan = scan_landing(dd)
+    wait_s = settle_wait(scan)
+    if wait_s > 0:  # a file changed moments ago (still being copied?): wait once, look again
+        if progress:
+            progress(f"Warte {wait_s:.0f} s auf noch kopierte Dateien / waiting {wait_s:.0f} s for "
+                     "files still being copied", 0, 1)
+        time.sleep(wait_s)
+        scan = scan_landing(dd)
     lone_upload = (lone_upload_run and len(scan.pending) == 1 and not force_refresh
                    and registry_changed(instance, dd) is None)
     return _run_pending(dd, instance, scan, lone_upload, progress, force_refresh)

@@ -55,7 +55,7 @@ _DISK_LOCK = threading.Lock()
 
 def checksum_cache_path(dd: DataDir) -> Path:
     """``cache/`` of the data folder, not ``dagster_home/``: that holds Dagster's storage only
-    (no SQLite file at all there when it is PostgreSQL, tests/test_postgres_storage.py)."""
+    (no SQLite file at all there when it is PostgreSQL, tests/integration/test_postgres_storage.py)."""
     return dd.root / "cache" / CHECKSUM_CACHE
 
 

@@ -76,6 +76,8 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         requests = [lone.with_replaced_attrs(job_name=upload_jobs[extract_type].name)]
     for path, reason in scan.unroutable:
         context.log.warning(f"quarantined {path}: {reason}")
+    for path, kind, reason in scan.waiting:  # left in landing/ (unsettled, ambiguous, unknown provider)
+        context.log.info(f"waiting ({kind}) {path}: {reason}")
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=added,
                            cursor=str(scan.next_cursor_ns))
 

@@ -9,6 +9,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests drop a file and run at once: no settle time (contract default 10 s), also for the
+# processes they start. The settle rule itself is tested with an explicit `now` and settle time
+# (tests/unit/test_intake_landing.py).
+os.environ.setdefault("ESF_SETTLE_SECONDS", "0")
+
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/integration/ is marked ``integration`` (real runs: Dagster, dbt,
+    subprocesses, a browser): ``make test-fast`` deselects it, ``make test`` runs it."""
+    for item in items:
+        if INTEGRATION in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture

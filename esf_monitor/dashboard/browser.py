@@ -1,6 +1,6 @@
 """Open dashboards in a real headless browser and record what a reader would get.
 
-Used by the browser tests (tests/test_dashboard_browser.py) and to refresh the screenshots:
+Used by the browser tests (tests/integration/test_dashboard_browser.py) and to refresh the screenshots:
 
     .venv/bin/python -m esf_monitor.dashboard.browser [DASHBOARD_DIR] [--out SCREENSHOT_DIR]
         [--overview-png docs/dashboard-overview.png]

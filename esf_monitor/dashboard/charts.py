@@ -9,7 +9,7 @@ The values never pass through altair: it would validate them against the schema 
 values that are plain JSON already (str, int, float from `DataFrame.to_dicts`). Each chart is
 built with a named placeholder data source — once per distinct title/kind/size, cached — and a
 copy gets the rows in the placeholder's place; the result equals the altair-with-values spec,
-which `via_altair=True` still builds so the tests can compare the two (tests/test_dashboard.py).
+which `via_altair=True` still builds so the tests can compare the two (tests/unit/test_dashboard.py).
 
 Each data row keeps the code it stands for (`indicator` of a trend, `code` of a bar: gender,
 category or project id), so a reader's script — and the browser tests — can tie a drawn value

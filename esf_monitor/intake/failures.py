@@ -91,17 +91,34 @@ def _row_details(rule: str, index: pl.Series, typed: pl.DataFrame, clean: pl.Dat
     return other, other
 
 
+#: Rows named per duplicated key; the rest are counted.
+LISTED_DUPLICATE_ROWS = 5
+
+
 def _key_findings(key: list[str], index: pl.Series, clean: pl.DataFrame) -> pl.DataFrame:
-    """Duplicated keys: one finding per row, naming the key's values and all rows sharing them."""
+    """Duplicated keys: ONE finding per duplicated key value, at the row where it repeats
+    first, naming at most :data:`LISTED_DUPLICATE_ROWS` of its rows and how many there are.
+
+    Linear in the rows: a 300 MB file repeating one snapshot used to list, for every row, every
+    other row of its key (report and memory grew with the square, issue #13)."""
     rows = clean.select(pl.col("_source_row"), *(pl.col(k).cast(pl.String).fill_null("–") for k in key))[index]
     names = " / ".join(key)
-    dup = rows.with_columns(pl.concat_str([pl.col(k) for k in key], separator=" / ").alias("value")).with_columns(
-        pl.col("_source_row").cast(pl.String).str.join(", ").over("value").alias("_rows"))
-    return dup.select(
-        pl.lit("error").alias("severity"), pl.col("_source_row").alias("row"), pl.lit(key[0]).alias("column"),
+    grouped = (rows.lazy().with_columns(pl.concat_str([pl.col(k) for k in key], separator=" / ").alias("value"))
+               .group_by("value", maintain_order=True)
+               .agg(pl.col("_source_row").sort().head(LISTED_DUPLICATE_ROWS).alias("_listed"), pl.len().alias("_n"))
+               .filter(pl.col("_n") > 1)
+               .with_columns(pl.col("_listed").list.get(1).alias("row"),
+                             pl.col("_listed").cast(pl.List(pl.String)).list.join(", ").alias("_rows"))
+               .with_columns(pl.when(pl.col("_n") > LISTED_DUPLICATE_ROWS)
+                             .then(pl.format("{} … ({} Zeilen)", "_rows", "_n")).otherwise("_rows").alias("_de"),
+                             pl.when(pl.col("_n") > LISTED_DUPLICATE_ROWS)
+                             .then(pl.format("{} … ({} rows)", "_rows", "_n")).otherwise("_rows").alias("_en"))
+               .sort("row").collect())
+    return grouped.select(
+        pl.lit("error").alias("severity"), pl.col("row").cast(pl.Int32), pl.lit(key[0]).alias("column"),
         "value", pl.lit("key_unique").alias("rule"),
-        pl.format(f"{names}; Zeilen {{}}", "_rows").alias("detail_de"),
-        pl.format(f"{names}; rows {{}}", "_rows").alias("detail_en"))
+        pl.format(f"{names}; Zeilen {{}}", "_de").alias("detail_de"),
+        pl.format(f"{names}; rows {{}}", "_en").alias("detail_en"))
 
 
 def _unparsed_cells(failed: pl.DataFrame) -> pl.DataFrame:

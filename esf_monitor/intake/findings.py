@@ -13,6 +13,11 @@ import re
 
 import polars as pl
 
+from esf_monitor.safe_cells import capped
+
+#: Longest detail (lists of rows or codes) in a message; values are capped at QUOTE_LIMIT.
+DETAIL_LIMIT = 1000
+
 FINDING_COLUMNS = ("severity", "row", "column", "value", "rule", "message_de", "message_en")
 _INTERNAL = {"severity": pl.String, "row": pl.Int32, "column": pl.String, "value": pl.String,
              "rule": pl.String, "detail_de": pl.String, "detail_en": pl.String}
@@ -43,6 +48,24 @@ TEMPLATES: dict[str, tuple[str, str] | dict[str, tuple[str, str]]] = {
     "unknown_column": ("unbekannte Spalte – wird ignoriert.", "unknown column – it is ignored."),
     "unnamed_column": ("hat keine Überschrift, enthält aber Werte – wird ignoriert.",
                        "has no header but holds values – it is ignored."),
+    "unnamed_column_missing_header": (
+        "hat keine Überschrift, enthält aber Werte, und es fehlt die Spalte {detail} – vermutlich ist es diese. "
+        "Bitte die Überschrift in Zeile 1 ergänzen.",
+        "has no header but holds values, and the column {detail} is missing – probably it is this one. "
+        "Please add the header in row 1."),
+    "header_alias": ("wurde aus der Spalte '{detail}' gelesen (deutscher Spaltenname).",
+                     "was read from the column '{detail}' (German header name)."),
+    "limit_exceeded": ("Die Datei überschreitet eine Grenze: {detail}.", "The file exceeds a limit: {detail}."),
+    "cell_too_long": ("Wert '{value}' ist zu lang ({detail}).", "value '{value}' is too long ({detail})."),
+    "line_too_long": ("Die Zeile ist zu lang ({detail}).", "the row is too long ({detail})."),
+    "text_too_long": ("Wert '{value}' ist zu lang für ein Textfeld ({detail}).",
+                      "value '{value}' is too long for a text field ({detail})."),
+    "formula_without_value": ("Zelle {detail} enthält eine Formel ohne berechneten Wert (die Datei wurde nie in "
+                              "Excel berechnet und gespeichert). Bitte in Excel öffnen, speichern und erneut liefern "
+                              "– oder als CSV exportieren.",
+                              "cell {detail} holds a formula without a calculated value (the file was never "
+                              "calculated and saved in Excel). Please open it in Excel, save it and send it again "
+                              "– or export it as CSV."),
     "optional_column_missing": ("fehlt – wird als leer behandelt.", "is missing – treated as empty."),
     "extra_fields": ("Die Zeile hat mehr Werte als die Kopfzeile Spalten (Wert '{value}' in Spalte {detail}). "
                      "Enthält ein Wert das Trennzeichen?",
@@ -106,10 +129,10 @@ TEMPLATES: dict[str, tuple[str, str] | dict[str, tuple[str, str]]] = {
                              "nicht geliefert werden: Spalte löschen und neu exportieren.",
                              "apparently holds personal data ({detail}). Such data must not be "
                              "sent: delete the column and export again."),
-    "personal_data_value": ("Wert '{value}' sieht aus wie {detail}. Personenbezogene Daten dürfen nicht "
-                            "geliefert werden (Wert hier unkenntlich gemacht).",
-                            "value '{value}' looks like {detail}. Personal data must not be sent "
-                            "(value masked here)."),
+    "personal_data_value": ("der Wert sieht aus wie {detail}. Personenbezogene Daten dürfen nicht "
+                            "geliefert werden (der Wert wird hier nicht wiedergegeben).",
+                            "the value looks like {detail}. Personal data must not be sent "
+                            "(the value is not repeated here)."),
     "end_before_start": ("Enddatum {value} liegt vor dem Startdatum {detail}.",
                          "end date {value} is before the start date {detail}."),
     "provider_kind_ambiguous": ("Kennung '{value}' ist zugleich eine Projekt-ID; Absender wären nicht eindeutig.",
@@ -131,6 +154,13 @@ RULE_TITLES = {
     "duplicate_column": ("Spalte doppelt", "duplicated column"),
     "unknown_column": ("unbekannte Spalte", "unknown column"),
     "unnamed_column": ("Spalte ohne Überschrift", "column without header"),
+    "unnamed_column_missing_header": ("Überschrift fehlt über Werten", "header missing above values"),
+    "header_alias": ("deutscher Spaltenname", "German header name"),
+    "limit_exceeded": ("Grenze überschritten", "limit exceeded"),
+    "cell_too_long": ("Zelle zu lang", "cell too long"),
+    "line_too_long": ("Zeile zu lang", "row too long"),
+    "text_too_long": ("Text zu lang", "text too long"),
+    "formula_without_value": ("Formel ohne Wert", "formula without value"),
     "optional_column_missing": ("optionale Spalte fehlt", "optional column missing"),
     "extra_fields": ("zu viele Werte in der Zeile", "too many values in the row"),
     "missing_required": ("Pflichtangabe fehlt", "required value missing"),
@@ -256,6 +286,11 @@ def with_messages(findings: pl.DataFrame) -> pl.DataFrame:
     """
     scope = (pl.when(pl.col("row").is_null() & pl.col("column").is_not_null())
              .then(pl.lit("column")).otherwise(pl.lit("cell")))
+    # every quoted value is capped (issue #13: a 50 MB cell reached summary.txt, versions.jsonl
+    # and Dagster's event log); details name rows and codes, capped more generously
+    findings = findings.with_columns(capped(pl.col("value")).alias("value"),
+                                     capped(pl.col("detail_de"), DETAIL_LIMIT).alias("detail_de"),
+                                     capped(pl.col("detail_en"), DETAIL_LIMIT).alias("detail_en"))
     present = findings.select("rule", scope.alias("scope")).unique(maintain_order=True).rows()
     messages = []
     for language, (name, detail) in enumerate((("message_de", "detail_de"), ("message_en", "detail_en"))):

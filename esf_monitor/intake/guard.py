@@ -36,12 +36,15 @@ _IBAN_KIND = ("IBAN", "IBAN")
 _TAX = ("Steuernummer", "tax number")
 _SSN = ("Sozialversicherungsnummer", "social security number")
 _CUSTOMER = ("BA-Kundennummer", "BA customer number")
+_BIRTHPLACE = ("Geburtsort", "place of birth")
+_ACCOUNT = ("Kontonummer", "bank account number")
 
 #: Short header WORDS (between separators) that name personal data.
 _WORDS = {
     "name": _NAME, "namen": _NAME, "dob": _BIRTH, "plz": _ADDRESS, "tel": _PHONE_KIND,
     "telnr": _PHONE_KIND, "fon": _PHONE_KIND, "mobil": _PHONE_KIND, "mobilnr": _PHONE_KIND,
     "handynr": _PHONE_KIND, "mail": _EMAIL_KIND, "ssn": _SSN, "svnr": _SSN, "tin": _TAX,
+    "fax": _PHONE_KIND, "stnr": _TAX, "rvnr": _SSN, "blz": _ACCOUNT, "bic": _ACCOUNT,
 }
 #: Stems that name personal data wherever they occur in a header (separators removed).
 _STEMS = {
@@ -59,6 +62,17 @@ _STEMS = {
     "sozialversicherung": _SSN, "svnummer": _SSN, "rentenversicherungsnummer": _SSN,
     "socialsecurity": _SSN,
     "kundennummer": _CUSTOMER, "kundennr": _CUSTOMER, "customernumber": _CUSTOMER,
+    # abbreviations as case-management exports write them (issue #13): Kd.-Nr., KdNr, BA-Kd-Nr,
+    # GebDat, Geb.Dat., Rufnummer, Festnetz, Steuer-Nr., RV-Nummer, Vers.-Nr., Kontonummer, Wohnort, Hausnr.
+    "kdnr": _CUSTOMER, "kdnummer": _CUSTOMER, "bakunde": _CUSTOMER,
+    "gebdat": _BIRTH, "geburtsdat": _BIRTH, "geburtsort": _BIRTHPLACE, "placeofbirth": _BIRTHPLACE,
+    "rufnummer": _PHONE_KIND, "festnetz": _PHONE_KIND, "telefax": _PHONE_KIND, "mobiltel": _PHONE_KIND,
+    "steuernr": _TAX, "steueridnr": _TAX, "steuerident": _TAX,
+    "rvnummer": _SSN, "versnr": _SSN, "versicherungsnummer": _SSN, "versicherungsnr": _SSN,
+    "sozversnr": _SSN,
+    "kontonummer": _ACCOUNT, "kontonr": _ACCOUNT, "bankleitzahl": _ACCOUNT, "accountnumber": _ACCOUNT,
+    "wohnort": _ADDRESS, "wohnadresse": _ADDRESS, "hausnr": _ADDRESS, "meldeadresse": _ADDRESS,
+    "postanschrift": _ADDRESS, "emailadresse": _EMAIL_KIND, "mailadresse": _EMAIL_KIND,
 }
 #: Whole headers that are a person's name with a person word in front ("Teilnehmername").
 _PERSON_NAME = re.compile(r"^(?:teilnehmer(?:in)?|teilnehmende|tn|person|participant|kontakt|contact|"
@@ -73,9 +87,11 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def _spelled_out(name: str) -> str:
-    """Lower case with umlauts and ß spelled out: 'Straße' -> 'strasse'."""
-    return (name.lower().replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
-            .replace("ü", "ue"))
+    """NFKC, lower case with umlauts and ß spelled out: 'Straße' -> 'strasse'."""
+    import unicodedata
+
+    return (unicodedata.normalize("NFKC", name).lower().replace("ß", "ss").replace("ä", "ae")
+            .replace("ö", "oe").replace("ü", "ue"))
 
 
 def personal_column(name: str) -> tuple[str, str] | None:
@@ -97,10 +113,26 @@ def personal_column(name: str) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------- values
 
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+#: "a.b(at)web.de", "a.b [at] web.de": the spelling that slips past a plain '@' test
+_EMAIL_AT = r"(?i)[a-z0-9._%+-]+\s*[(\[{]\s*(?:at|ät)\s*[)\]}]\s*[a-z0-9-]+(?:\s*(?:\.|[(\[{]dot[)\]}])\s*[a-z0-9-]+)*\s*(?:\.|[(\[{]dot[)\]}])\s*[a-z]{2,}"
+#: Before a phone number: start, blank or an opening/listing character — not a letter, digit or
+#: '-' (``TN-0049-12345678`` is a pseudonym, not +49 1234…)
+_BEFORE = r"(?:^|[\s(:;,])"
+#: German phone number written without any separator: 0, area code, subscriber = 10–13 digits
+_PHONE_PLAIN = r"(?:^|[\s(:;,])0[1-9]\d{8,11}(?:$|[\s);,.])"
+#: BA customer number (Kundennummer der Bundesagentur für Arbeit): 3 digits, a letter, 6 digits
+_BA_CUSTOMER = r"(?:^|[^\w-])\d{3}\s?[A-Za-z]\s?\d{6}(?:$|[^\w-])"
+#: Social-security (pension insurance) number: area 2 digits, birth date DDMMYY, initial, serial
+#: 2 digits, check digit — e.g. 65 170839 J 003
+_SSN_VALUE = r"(?:^|[^\w-])\d{2}\s?(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}\s?[A-Za-z]\s?\d{3}(?:$|[^\w-])"
+#: Tax identification number (Steuer-ID): 11 digits, the first not 0 (check digit tested below);
+#: tax number (Steuernummer): 2–3 / 3–4 / 4–5 digits with slashes
+_TAX_ID = r"(?:^|[^\w-])([1-9]\d(?: ?\d{3}){3})(?:$|[^\w-])"
+_TAX_NUMBER = r"(?:^|[^\w/-])\d{2,3}/\d{3,4}/\d{4,5}(?:$|[^\w/-])"
 _SEP = r"[ /.\-]"
 _PHONE_INTL = rf"(?:\+|00)[1-9]\d{{0,2}}{_SEP}?(?:\(0\){_SEP}?)?\d{{1,5}}(?:{_SEP}?\d{{1,10}}){{1,4}}"
 _PHONE_NATIONAL = r"(?:\(0[1-9]\d{1,4}\) ?|0[1-9]\d{1,4}[ /\-])\d{2,10}(?:[ \-]\d{1,10}){0,3}"
-_PHONE = rf"(?:^|[^\w+]){_PHONE_INTL}(?:$|\W)|(?:^|[^\w.\-/]){_PHONE_NATIONAL}(?:$|[^\w.\-/])"
+_PHONE = rf"{_BEFORE}{_PHONE_INTL}(?:$|\W)|(?:^|[^\w.\-/]){_PHONE_NATIONAL}(?:$|[^\w.\-/])"
 _PHONE_EXTRACT = rf"({_PHONE_INTL}|{_PHONE_NATIONAL})"
 _IBAN_SHAPE = r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$"
 #: IBAN length per country (ISO 13616 registry): a pseudonym that merely starts like an IBAN
@@ -118,7 +150,8 @@ IBAN_LENGTHS = {
 _IBAN_TEXT = r"(?i)^[a-z]{2}\d{2}(?: ?[a-z0-9]){11,30}$"
 #: Cheap first pass: an '@', a phone-like start (+49, 0049, 0171, (030)) at a word boundary,
 #: or an IBAN-like start. Only cells passing it are looked at closely.
-_MAYBE = r"@|(?:^|[^\w])(?:\+\d|00[1-9]|\(?0[1-9]\d)|^[A-Za-z]{2}\d{2}"
+_MAYBE = (r"@|(?i:[(\[{]\s*(?:at|ät)\s*[)\]}])|(?:^|[^\w])(?:\+\d|00[1-9]|\(?0[1-9]\d)|^[A-Za-z]{2}\d{2}"
+          r"|\d{3}\s?[A-Za-z]\s?\d{6}|\d{6}\s?[A-Za-z]\s?\d{3}|[1-9]\d(?: ?\d{3}){3}|\d/\d{3,4}/\d")
 
 
 def maybe_personal(value: pl.Expr) -> pl.Expr:
@@ -156,11 +189,24 @@ def find_personal_values(cells: pl.DataFrame) -> pl.DataFrame:
              .filter(pl.col("_iban").str.slice(0, 2).replace_strict(IBAN_LENGTHS, default=None, return_dtype=pl.UInt32)
                      == pl.col("_iban").str.len_chars())
              .filter(_iban_checksum_ok(pl.col("_iban"))).drop("_iban"))
-    phones = (candidates.filter(value.str.contains(_PHONE))
-              .filter(value.str.extract(_PHONE_EXTRACT, 1).str.count_matches(r"\d").is_between(9, 15)))
+    phones = pl.concat([
+        candidates.filter(value.str.contains(_PHONE))
+        .filter(value.str.extract(_PHONE_EXTRACT, 1).str.count_matches(r"\d").is_between(9, 15)),
+        candidates.filter(value.str.contains(_PHONE_PLAIN))])
+    emails = pl.concat([emails, candidates.filter(value.str.contains(_EMAIL_AT))])
+    customers = candidates.filter(value.str.contains(_BA_CUSTOMER))
+    ssns = candidates.filter(value.str.contains(_SSN_VALUE))
+    tax_ids = candidates.filter(value.str.contains(_TAX_ID))
+    tax_ids = tax_ids.filter(pl.Series([_tax_id_ok(v) for v in tax_ids["value"].str.extract(_TAX_ID, 1)],
+                                       dtype=pl.Boolean)) if tax_ids.height else tax_ids
+    tax_numbers = candidates.filter(value.str.contains(_TAX_NUMBER))
     found = pl.concat([emails.with_columns(pl.lit("email").alias("kind")),
                        ibans.with_columns(pl.lit("iban").alias("kind")),
-                       phones.with_columns(pl.lit("phone").alias("kind"))])
+                       phones.with_columns(pl.lit("phone").alias("kind")),
+                       customers.with_columns(pl.lit("ba_customer").alias("kind")),
+                       ssns.with_columns(pl.lit("ssn").alias("kind")),
+                       tax_ids.with_columns(pl.lit("tax_id").alias("kind")),
+                       tax_numbers.with_columns(pl.lit("tax_id").alias("kind"))])
     return (found.unique(["row", "column"], keep="first", maintain_order=True).sort("row", maintain_order=True)
             .with_columns(masked(value, pl.col("kind")).alias("value")))
 
@@ -169,7 +215,27 @@ KIND_LABELS = {
     "email": ("eine E-Mail-Adresse", "an e-mail address"),
     "phone": ("eine Telefonnummer", "a phone number"),
     "iban": ("eine IBAN (Bankverbindung)", "an IBAN (bank account)"),
+    "ba_customer": ("eine BA-Kundennummer", "a BA customer number"),
+    "ssn": ("eine Sozialversicherungsnummer", "a social-security number"),
+    "tax_id": ("eine Steuer-Identifikationsnummer oder Steuernummer", "a tax id or tax number"),
 }
+
+
+def _tax_id_ok(text: str | None) -> bool:
+    """Check digit of the German tax id (ISO 7064 MOD 11,10), and its digit rule: in the first
+    ten digits one digit appears twice or three times, and some digits not at all."""
+    digits = (text or "").replace(" ", "")
+    if len(digits) != 11 or digits[0] == "0":
+        return False
+    counts = sorted((digits[:10].count(d) for d in set(digits[:10])), reverse=True)
+    if counts[0] not in (2, 3) or len(counts) == 10:
+        return False
+    product = 10
+    for d in digits[:10]:
+        total = (int(d) + product) % 10 or 10
+        product = (total * 2) % 11
+    check = (11 - product) % 10
+    return check == int(digits[10])
 
 
 def masked(value: pl.Expr, kind: pl.Expr) -> pl.Expr:

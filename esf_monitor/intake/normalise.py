@@ -34,6 +34,7 @@ import polars as pl
 
 from esf_monitor.intake.findings import column_findings, excel_column, finding_rows
 from esf_monitor.intake.guard import personal_column
+from esf_monitor.intake.headers import contract_column
 from esf_monitor.intake.readers import RawTable, normalise_header
 
 _TRUE = ("yes", "ja", "true", "1")
@@ -130,6 +131,7 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
     seen: dict[str, list[int]] = {}
     unnamed = [i for i, h in enumerate(raw.header) if not normalise_header(h)]
     filled = select(frame, *(_trimmed(f"_c{i}").is_not_null().any() for i in unnamed)).row(0) if unnamed else ()
+    unnamed_filled: list[int] = []
     for i, header in enumerate(raw.header):
         name = normalise_header(header)
         as_written = (header or "").replace("\ufeff", "").strip()  # reports quote the uploader's spelling
@@ -141,14 +143,19 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
                     findings.append(finding_rows(frame, _trimmed(f"_c{i}").is_not_null(), "error",
                                                  "extra_fields", label, f"_c{i}", detail=excel_column(i)))
                 else:
-                    findings.append(column_findings("warning", "unnamed_column", [label]))
+                    unnamed_filled.append(i)
             continue
+        column, via_alias = contract_column(header, specs)
+        if column is not None:
+            name = column
         seen.setdefault(name, []).append(i)
         if len(seen[name]) > 1:
             extra_labels[f"_c{i}"] = as_written  # still scanned by the personal-data guard
         elif name in specs:
             positions[name] = i
-        elif (kind := personal_column(name)) is not None:
+            if via_alias:
+                findings.append(column_findings("warning", "header_alias", [name], detail=as_written))
+        elif (kind := personal_column(as_written)) is not None:
             findings.append(column_findings("error", "personal_data_column", [as_written],
                                             detail_de=kind[0], detail_en=kind[1]))
         else:
@@ -160,6 +167,15 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
                                             detail=", ".join(excel_column(i) for i in where)))
 
     absent = [name for name in specs if name not in positions]
+    for i in unnamed_filled:
+        # A header cell left empty over a column holding values: while a contract column is
+        # missing it is probably that column — reading on would silently drop it (issue #13).
+        label = f"({excel_column(i)})"
+        if absent:
+            findings.append(column_findings("error", "unnamed_column_missing_header", [label],
+                                            detail=", ".join(absent)))
+        else:
+            findings.append(column_findings("warning", "unnamed_column", [label]))
     for name in absent:
         rule = ("missing_required" if specs[name].required
                 else "core_field_missing" if specs[name].core else "optional_column_missing")

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
 import polars as pl
+
+from esf_monitor.intake.headers import contract_column
+from esf_monitor.intake.limits import LimitExceeded, cell_row_column, check_file_size, inspect_xlsx
 
 SNIFF_BYTES = 64 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
@@ -63,6 +66,14 @@ class RawTable:
     #: Number of fields of the header row itself; columns beyond it only exist because some
     #: CSV row has more fields than the header.
     header_width: int = 0
+    #: XLSX: the workbook's OTHER sheets (name, all cells as strings, row 1 included), for the
+    #: personal-data guard — a second sheet with names and phone numbers must not pass
+    other_sheets: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
+    #: XLSX: formula cells of the data sheet without a cached value, as (row, cell reference),
+    #: and how many there are in all (only the first ones are listed)
+    formulas_without_value: list[tuple[int, str]] = field(default_factory=list)
+    formulas_without_value_count: int = 0
+    sheet_name: str | None = None
 
     def __post_init__(self):
         self.header_width = self.header_width or len(self.header)
@@ -95,6 +106,10 @@ def read_table(path: Path, expected_columns: Collection[str]) -> RawTable:
                          f"file cannot be opened ({type(exc).__name__})") from exc
     if size == 0:
         raise Unreadable("empty_file", "die Datei ist leer (0 Bytes)", "the file is empty (0 bytes)")
+    try:
+        check_file_size(size)
+    except LimitExceeded as exc:
+        raise Unreadable(exc.rule, exc.detail_de, exc.detail_en) from exc
     if head.startswith(ZIP_MAGIC):
         table = _read_xlsx(path)
     elif head.startswith(OLE_MAGIC):
@@ -103,7 +118,7 @@ def read_table(path: Path, expected_columns: Collection[str]) -> RawTable:
                          "legacy Excel format (.xls) – please save as .xlsx or CSV")
     else:
         table = _read_csv(path, head, size, expected_columns)
-    if not any(normalise_header(h) in expected_columns for h in table.header):
+    if not any(contract_column(h, expected_columns)[0] for h in table.header):
         raise _no_header(expected_columns)
     return table
 
@@ -149,7 +164,7 @@ def _read_csv(path: Path, head: bytes, size: int, expected_columns: Collection[s
         first_line = _decode_line(lines[1].rstrip(b"\r")) if len(lines) > 1 else ""
     else:
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    if not any(normalise_header(h.strip('"')) in expected_columns for h in first_line.split(delimiter)):
+    if not any(contract_column(h.strip('"'), expected_columns)[0] for h in first_line.split(delimiter)):
         raise _no_header(expected_columns)
 
     encoding = "UTF-8"
@@ -203,10 +218,26 @@ def _with_source_row(data: pl.DataFrame) -> pl.DataFrame:
     return data.with_row_index("_source_row", offset=2).with_columns(pl.col("_source_row").cast(pl.Int32))
 
 
+def _sheet_frame(workbook, index: int) -> pl.DataFrame:
+    frame = workbook.load_sheet(index, header_row=None, dtypes="string").to_polars()
+    return (frame.lazy().rename({c: f"_c{i}" for i, c in enumerate(frame.columns)})
+            .with_columns(pl.all().cast(pl.String).str.replace(_EXCEL_MIDNIGHT, "$1")).collect())
+
+
 def _read_xlsx(path: Path) -> RawTable:
+    """The first sheet is the data (contract); every other sheet is read too, for the guard.
+
+    :func:`~esf_monitor.intake.limits.inspect_xlsx` runs first: a zip bomb or a sheet that
+    declares a huge range is refused before calamine would reserve memory for it."""
     try:
-        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
-        frame = sheet.to_polars()
+        facts = inspect_xlsx(path)
+    except LimitExceeded as exc:
+        raise Unreadable(exc.rule, exc.detail_de, exc.detail_en) from exc
+    try:
+        workbook = fastexcel.read_excel(str(path))
+        names = list(workbook.sheet_names)
+        frame = _sheet_frame(workbook, 0)
+        others = [(names[i], _sheet_frame(workbook, i)) for i in range(1, len(names))]
     except Exception as exc:  # fastexcel/calamine raise many kinds; all mean "no workbook"
         message = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise Unreadable("unreadable_file",
@@ -214,7 +245,14 @@ def _read_xlsx(path: Path) -> RawTable:
                          f"not a readable Excel workbook (.xlsx): {message}") from exc
     if frame.height == 0:
         raise Unreadable("empty_file", "das erste Tabellenblatt ist leer", "the first sheet is empty")
-    frame = (frame.lazy().rename({c: f"_c{i}" for i, c in enumerate(frame.columns)})
-             .with_columns(pl.all().str.replace(_EXCEL_MIDNIGHT, "$1")).collect())
     header = list(frame.row(0))
-    return RawTable(header=header, frame=_with_source_row(frame.slice(1)), file_format="xlsx")
+    first_part = next((part for part, name in facts.names.items() if name == names[0]),
+                      facts.sheets[0] if facts.sheets else None)
+    formulas = [(cell_row_column(ref)[0], ref) for part, ref in facts.formulas_without_value if part == first_part]
+    return RawTable(header=header, frame=_with_source_row(frame.slice(1)), file_format="xlsx",
+                    other_sheets=[(n, f) for n, f in others if f.height],
+                    formulas_without_value=formulas,
+                    # beyond the listed ones the sheet is not known: counted as the data sheet's
+                    formulas_without_value_count=len(formulas) + facts.formulas_without_value_count
+                    - len(facts.formulas_without_value),
+                    sheet_name=names[0])

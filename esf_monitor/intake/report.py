@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from esf_monitor.intake.findings import RULE_TITLES
+from esf_monitor.safe_cells import write_safe_csv
 
 if TYPE_CHECKING:
     from esf_monitor.intake.validate import IntakeResult
@@ -80,7 +81,7 @@ def _summary(result: IntakeResult, lang: int) -> str:
 
 
 #: Rules that mean "this is no table we can read": the fix is a new export, not an edit.
-_EXPORT_AGAIN = {"empty_file", "unreadable_file", "header_not_recognised", "no_rows"}
+_EXPORT_AGAIN = {"empty_file", "unreadable_file", "header_not_recognised", "no_rows", "limit_exceeded"}
 
 
 def _what_to_do(result: IntakeResult, de: bool) -> str:
@@ -129,6 +130,7 @@ def write_report(result: IntakeResult, dest_dir: Path | str, stem: str | None = 
     stem = stem or Path(result.file_name).stem
     errors_csv = dest / f"{stem}.errors.csv"
     summary_txt = dest / f"{stem}.summary.txt"
-    result.findings.write_csv(errors_csv, separator=";", include_bom=True)
+    # uploaders open it by double-click: a quoted value like '=HYPERLINK(…)' must stay text
+    write_safe_csv(result.findings, errors_csv, separator=";", include_bom=True)
     summary_txt.write_text(f"{result.summary_de}\n\n{'-' * 72}\n\n{result.summary_en}\n", encoding="utf-8")
     return [errors_csv, summary_txt]

@@ -32,8 +32,10 @@ import schemas.followup
 import schemas.participants
 import schemas.target_population
 from esf_monitor.intake import findings as fnd
+from esf_monitor.intake import limits
+from esf_monitor.intake.findings import excel_column
 from esf_monitor.intake.failures import schema_findings
-from esf_monitor.intake.guard import KIND_LABELS, find_personal_values, maybe_personal
+from esf_monitor.intake.guard import KIND_LABELS, find_personal_values, maybe_personal, personal_column
 from esf_monitor.intake.normalise import ColumnSpec, column_specs, parse, select, shape
 from esf_monitor.intake.paths import allowed_problem
 from esf_monitor.intake.readers import Unreadable, read_table
@@ -117,6 +119,10 @@ def _schema_for(provider_id: str, extract_type: str, month: str, registry: pl.Da
     return schemas.target_population.schema_for(month)
 
 
+_KINDS = pl.DataFrame({"kind": list(KIND_LABELS), "detail_de": [v[0] for v in KIND_LABELS.values()],
+                       "detail_en": [v[1] for v in KIND_LABELS.values()]})
+
+
 def _check(path: Path, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame) -> _Outcome:
     if extract_type not in EXTRACT_TYPES:
         detail = f"unbekannter Dateityp '{extract_type}'", f"unknown extract type '{extract_type}'"
@@ -138,6 +144,8 @@ def _check(path: Path, provider_id: str, extract_type: str, month: str, registry
         parts.append(fnd.file_finding("warning", "extension_mismatch", detail, detail))
 
     shaped = shape(raw, specs)
+    parts += _size_findings(shaped.clean, specs, shaped.extra_labels, _free_text(schema, specs))
+    parts += [*_formula_findings(raw), *_other_sheet_findings(raw)]
     parsed = parse(shaped.clean, specs, list(shaped.extra_labels))
     clean, typed = parsed.clean, parsed.typed
     parts += [*shaped.findings, *parsed.findings]
@@ -153,6 +161,89 @@ def _check(path: Path, provider_id: str, extract_type: str, month: str, registry
     findings = _drop_shifted(_mask_personal(fnd.combine(parts), personal))
     return _Outcome([findings], typed.select(*COLUMNS[extract_type], "_source_row"), int(incomplete),
                     clean.height, raw.dialect)
+
+
+# --------------------------------------------------------------------------- limits (issue #13)
+
+def _free_text(schema: pa.DataFrameSchema, specs: dict[str, ColumnSpec]) -> list[str]:
+    """Contract text columns without a pattern (ids have theirs): free text, capped at
+    :data:`~esf_monitor.intake.limits.MAX_TEXT_CHARS`."""
+    return [name for name, spec in specs.items() if spec.kind == "text"
+            and not any(check.name == "str_matches" for check in schema.columns[name].checks)]
+
+
+def _size_findings(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra_labels: dict[str, str],
+                   free_text: list[str]) -> list[pl.DataFrame]:
+    """Cells over the cell limit, rows over the line limit, free text over its limit.
+
+    Byte lengths first (free: Arrow keeps the offsets); characters are only counted in a
+    column whose longest cell has more bytes than the limit has characters."""
+    columns = [*specs, *extra_labels]
+    labels = {**{name: name for name in specs}, **extra_labels}
+    longest = select(clean, *(pl.col(c).str.len_bytes().max().alias(c) for c in columns)).row(0, named=True)
+    parts = []
+    for name in columns:
+        if (longest[name] or 0) > limits.MAX_CELL_CHARS:
+            parts.append(fnd.finding_rows(clean, pl.col(name).str.len_chars() > limits.MAX_CELL_CHARS, "error",
+                                          "cell_too_long", labels[name], name,
+                                          detail_de=f"höchstens {limits.MAX_CELL_CHARS:,} Zeichen".replace(",", "."),
+                                          detail_en=f"at most {limits.MAX_CELL_CHARS:,} characters"))
+        elif name in free_text and (longest[name] or 0) > limits.MAX_TEXT_CHARS:
+            parts.append(fnd.finding_rows(clean, pl.col(name).str.len_chars() > limits.MAX_TEXT_CHARS, "error",
+                                          "text_too_long", name, name,
+                                          detail_de=f"höchstens {limits.MAX_TEXT_CHARS} Zeichen",
+                                          detail_en=f"at most {limits.MAX_TEXT_CHARS} characters"))
+    if sum(v or 0 for v in longest.values()) > limits.MAX_LINE_BYTES:
+        line = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in columns)
+        parts.append(fnd.finding_rows(clean, line > limits.MAX_LINE_BYTES, "error", "line_too_long", None, None,
+                                      detail_de=f"höchstens {limits.MAX_LINE_BYTES // 1024**2} MB je Zeile",
+                                      detail_en=f"at most {limits.MAX_LINE_BYTES // 1024**2} MB per row"))
+    return parts
+
+
+def _formula_findings(raw) -> list[pl.DataFrame]:
+    """XLSX formula cells without a cached value: an error naming each cell (issue #13)."""
+    if not raw.formulas_without_value_count:
+        return []
+    sheet = raw.sheet_name or ""
+    rows = [row for row, _ in raw.formulas_without_value]
+    found = pl.DataFrame({"row": rows, "detail": [f"{ref} ('{sheet}')" for _, ref in raw.formulas_without_value]},
+                         schema={"row": pl.Int32, "detail": pl.String}).select(
+        pl.lit("error").alias("severity"), "row", pl.lit(None, pl.String).alias("column"),
+        pl.lit(None, pl.String).alias("value"), pl.lit("formula_without_value").alias("rule"),
+        pl.col("detail").alias("detail_de"), pl.col("detail").alias("detail_en"))
+    more = raw.formulas_without_value_count - len(rows)
+    if more > 0:
+        found = pl.concat([found, fnd.file_finding("error", "formula_without_value",
+                                                   f"… und {more} weitere", f"… and {more} more")])
+    return [found]
+
+
+def _other_sheet_findings(raw) -> list[pl.DataFrame]:
+    """Every further XLSX sheet is checked for personal data too: header names (row 1) and
+    values by pattern. Reported as column ``'<sheet>'!<header>`` — the values are never quoted."""
+    parts = []
+    for sheet, frame in raw.other_sheets:
+        header = [str(h) if h is not None else "" for h in frame.row(0)]
+        body = _with_rows(frame)
+        for i, name in enumerate(header):
+            if name.strip() and (kind := personal_column(name)) is not None:
+                parts.append(fnd.column_findings("error", "personal_data_column", [f"'{sheet}'!{name.strip()}"],
+                                                 detail_de=kind[0], detail_en=kind[1]))
+        cells = [pl.DataFrame({"row": body["_source_row"].filter(mask), "column": f"'{sheet}'!{excel_column(i)}",
+                               "value": body[c].filter(mask)})
+                 for i, c in enumerate(frame.columns)
+                 if (mask := select(body, maybe_personal(pl.col(c)).fill_null(False)).to_series()).any()]
+        if cells:
+            found = find_personal_values(pl.concat(cells))
+            parts.append(found.join(_KINDS, on="kind", how="left").select(
+                pl.lit("error").alias("severity"), "row", "column", pl.lit(None, pl.String).alias("value"),
+                pl.lit("personal_data_value").alias("rule"), "detail_de", "detail_en"))
+    return parts
+
+
+def _with_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_row_index("_source_row", offset=1).with_columns(pl.col("_source_row").cast(pl.Int32))
 
 
 # --------------------------------------------------------------------------- guard and warnings
@@ -179,10 +270,8 @@ def _personal_values(clean: pl.DataFrame, typed: pl.DataFrame, failed: pl.DataFr
     if not cells:
         return fnd.empty()
     found = find_personal_values(pl.concat(cells))
-    kinds = pl.DataFrame({"kind": list(KIND_LABELS), "detail_de": [v[0] for v in KIND_LABELS.values()],
-                          "detail_en": [v[1] for v in KIND_LABELS.values()]})
-    return found.join(kinds, on="kind", how="left").select(
-        pl.lit("error").alias("severity"), "row", "column", "value",
+    return found.join(_KINDS, on="kind", how="left").select(
+        pl.lit("error").alias("severity"), "row", "column", pl.lit(None, pl.String).alias("value"),
         pl.lit("personal_data_value").alias("rule"), "detail_de", "detail_en")
 
 
@@ -212,10 +301,12 @@ def _drop_shifted(findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def _mask_personal(findings: pl.DataFrame, personal: pl.DataFrame) -> pl.DataFrame:
-    """No finding may repeat a personal value (see :mod:`.guard`): every finding about a
-    cell the guard flagged shows the masked value instead."""
+    """No finding may repeat a personal value (see :mod:`.guard`): every finding about a cell
+    the guard flagged shows no value at all — column and rule say enough to find it (issue #13:
+    reports, logs, the delivery log and Dagster metadata never carry the value)."""
     if personal.height == 0:
         return findings
-    masks = personal.select("row", "column", pl.col("value").alias("_masked")).unique(["row", "column"])
-    return (findings.join(masks, on=["row", "column"], how="left", nulls_equal=False, maintain_order="left")
-            .with_columns(pl.coalesce("_masked", "value").alias("value")).drop("_masked"))
+    flagged = personal.select("row", "column").unique().with_columns(pl.lit(True).alias("_flagged"))
+    return (findings.join(flagged, on=["row", "column"], how="left", nulls_equal=False, maintain_order="left")
+            .with_columns(pl.when(pl.col("_flagged")).then(None).otherwise(pl.col("value")).alias("value"))
+            .drop("_flagged"))

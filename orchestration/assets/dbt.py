@@ -72,7 +72,7 @@ def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: staging views, intermediate, marts, data tests and the SFC2021 rules.
 
     dbt unit tests check the SQL, not the data: they run in the test suite
-    (tests/test_dbt_project.py), not on every production build.
+    (tests/integration/test_dbt_project.py), not on every production build.
     """
     if context.selected_asset_keys:
         # the run goes on to the great-expectations checks: import GX while dbt works

@@ -49,7 +49,7 @@ import pytest
 from esf_monitor.warehouse import ensure_schema
 from schemas import codes
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 

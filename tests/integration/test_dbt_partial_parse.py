@@ -14,7 +14,7 @@ from pathlib import Path
 from esf_monitor.paths import data_dir as current_data_dir
 from esf_monitor.runner import run_pending
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 
 
 def _invocations(log: Path) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ import pytest
 
 from esf_monitor.paths import DataDir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MONTH = "2025-06"
 DEADLINE_S = 420
 LOCK_ERRORS = ("Could not set lock", "Conflicting lock", "lock on file")

@@ -3,7 +3,7 @@
 Two data folders: a generated one (all export dialects, several thousand rows, two SFC
 cut-offs) cross-checked figure by figure against the independent Python re-computation of the
 spec (tests/reference_model.py), and the small hand-computed fixture for the dbt docs.
-Re-submission, rejection and malformed paths: tests/test_resubmission_e2e.py (own module, so
+Re-submission, rejection and malformed paths: tests/integration/test_resubmission_e2e.py (own module, so
 the two long scenarios run on different test workers).
 """
 
@@ -23,7 +23,7 @@ from reference_model import compare_exports, compute, load_raw_from_data_folder,
 
 pytestmark = pytest.mark.slow
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 EECO_EECR = 22  # EECO01–EECO17 + EECR01–EECR05
 GENDERS = 4  # f, m, d, total
 

@@ -20,7 +20,7 @@ from pipeline_harness import cutoff_export_digests, run_pipeline
 
 pytestmark = pytest.mark.slow
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 
 
 def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):

@@ -24,8 +24,8 @@ import yaml
 from esf_monitor import store
 from esf_monitor.paths import DataDir
 
-REPO = Path(__file__).resolve().parents[1]
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+REPO = Path(__file__).resolve().parents[2]
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 DEFAULT_PG_URL = "postgresql://esf:esf@127.0.0.1:5432/esf_dagster_test"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -16,7 +16,7 @@ from esf_monitor.intake import check_file, read_registry
 from schemas import PARTICIPANT_ID_PATTERN
 from schemas.participants import KEY
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ROWS = 2_000
 
 
@@ -71,6 +71,7 @@ def test_quick_runs_are_small_and_not_recorded():
         bench._arguments(["--variants", "utf16_tab"])
 
 
+@pytest.mark.integration  # runs the benchmark program itself (a few seconds)
 def test_main_runs_end_to_end_and_records_its_section(tmp_path):
     md = tmp_path / "BENCHMARKS.md"
     shutil.copy(REPO / "BENCHMARKS.md", md)

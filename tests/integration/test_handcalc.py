@@ -134,7 +134,7 @@ from reference_model import (
 )
 from schemas.codes import COLUMNS
 
-FIXTURE = Path(__file__).parent / "fixtures" / "handcalc"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "handcalc"
 CUTOFFS = ("2024-06", "2024-07")
 A, B, ALL = "HC-ALPHA", "HC-BETA", "ALL"
 #: (specific_objective, category_of_region) of each project: one project per SFC group here

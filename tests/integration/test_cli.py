@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from esf_monitor.cli import app
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 runner = CliRunner()
 
 

@@ -22,7 +22,7 @@ from esf_monitor.intake import read_registry
 from esf_monitor.paths import DataDir
 from orchestration.definitions import defs
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 BERLIN = ZoneInfo("Europe/Berlin")
 CHECK_KEY = dg.AssetCheckKey(dg.AssetKey("delivery_check"), "all_providers_delivered")
 

@@ -20,7 +20,7 @@ from esf_monitor.runner import run_pending
 
 pytestmark = pytest.mark.slow
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 LONE = Path("HC-ALPHA") / "participants" / "2024-07.csv"
 KEY = "HC-ALPHA|participants|2024-07"
 

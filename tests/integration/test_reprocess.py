@@ -17,7 +17,7 @@ HC-ALPHA at 2024-06: 2 ÷ mean(101, 104) = 2/102.5 before, 2 ÷ mean(105, 104) =
 at 2024-05 (all_months only) the denominator goes from 101 to 105;
 at 2024-07: 2 ÷ mean(105, 104, 108) = 2/(317/3). Programme (ALL): 2024-06 (2 + 2) ÷ (104.5 +
 50.5) = 4/155; 2024-07 (2 + 1) ÷ (317/3 + 155/3) = 9/472 (HC-BETA's figures are unchanged:
-tests/test_handcalc.py).
+tests/integration/test_handcalc.py).
 """
 
 import shutil
@@ -34,7 +34,7 @@ from esf_monitor.paths import DataDir
 from esf_monitor.runner import archived_slots, reprocess, scan_landing
 from pipeline_harness import run_pipeline
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 TP_0524 = Path("landing") / "JC-HC" / "target_population" / "2024-05.csv"
 TABLES = ("participants", "followup", "target_population")
 

@@ -32,7 +32,7 @@ import pytest
 
 from esf_monitor.paths import DataDir
 
-HANDCALC = Path(__file__).parent / "fixtures" / "handcalc"
+HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 CLI = Path(sys.executable).parent / "esf-monitor"
 TIMEOUT_S = 600
 #: columns that hold the time of loading/processing, not data

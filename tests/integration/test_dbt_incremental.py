@@ -1,7 +1,7 @@
 """Incremental dbt models (per cut-off, dbt_project/macros/esf_incremental.sql) give exactly
 what a full rebuild gives, and rebuild only the cut-offs a new or replaced upload can change.
 
-Uses the hand-made warehouse of tests/test_dbt_project.py (cut-offs 2024-01 .. 2024-03):
+Uses the hand-made warehouse of tests/integration/test_dbt_project.py (cut-offs 2024-01 .. 2024-03):
 1. the March uploads held back, `dbt run` (first build = full);
 2. March arrives (loaded later): the incremental run recomputes cut-off 2024-03 only (the
    SQL dbt ran says so; the snapshot list and the multi-spell set regroup March only) —
@@ -114,7 +114,7 @@ def test_new_month_rebuilds_only_its_cutoff_and_equals_a_full_build(held_back, t
     _dbt("run", tmp_path=root)
 
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-03")
-    # the fixture's March snapshot: PRJ-A 7 people, PRJ-B 3 people (tests/test_dbt_project.py)
+    # the fixture's March snapshot: PRJ-A 7 people, PRJ-B 3 people (tests/integration/test_dbt_project.py)
     assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-03'") == 10
     # A3 (two spells since January) is listed for March too; the months before were kept
     assert _count(root, "select string_agg(reporting_month, ',' order by reporting_month) "

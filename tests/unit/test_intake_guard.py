@@ -93,3 +93,36 @@ def test_iban_needs_the_country_length_as_well_as_the_check_sum():
     assert right_length == "DE89370400440532013000"
     found = find_personal_values(_cells([right_length, short_pseudonym]))
     assert found.select("row", "kind").rows() == [(2, "iban")]
+
+
+# ------------------------------------------------------------------ issue #13, class 4
+
+@pytest.mark.parametrize("header, kind", [
+    ("Kd.-Nr.", "BA customer number"), ("KdNr", "BA customer number"), ("BA-Kd-Nr", "BA customer number"),
+    ("GebDat", "birth date"), ("Geb.Dat.", "birth date"), ("Geburtsort", "place of birth"),
+    ("Rufnummer", "phone number"), ("Festnetz", "phone number"), ("Steuer-Nr.", "tax number"),
+    ("RV-Nummer", "social security number"), ("Vers.-Nr.", "social security number"),
+    ("Kontonummer", "bank account number"), ("Wohnort", "address"), ("Hausnr.", "address"),
+    ("STRASSE", "address"), ("Straße ", "address"), ("E-Mail-Adresse", "e-mail"),
+])
+def test_german_abbreviations_of_personal_headers(header, kind):
+    assert personal_column(header)[1] == kind
+
+
+@pytest.mark.parametrize("value, kind", [
+    ("01711234567", "phone"), ("Rückruf 030123456789", "phone"), ("a.b(at)web.de", "email"),
+    ("max [at] example.org", "email"), ("Mail: m.m (at) t-online.de", "email"),
+    ("962D123456", "ba_customer"), ("Kd 962 D 123456", "ba_customer"),
+    ("65 170839 J 003", "ssn"), ("65170839J003", "ssn"),
+    ("86095742719", "tax_id"), ("21/815/08150", "tax_id"),
+])
+def test_values_recognised_by_pattern(value, kind):
+    assert find_personal_values(_cells([value]))["kind"].to_list() == [kind]
+
+
+@pytest.mark.parametrize("value", [
+    "HH-2024-0001", "MYK-ANDERNACH", "P2024000123", "TN-0049-12345678", "12345678901", "2024/06/30",
+    "TN-962D123456-X", "1234567890",
+])
+def test_pseudonyms_that_look_alike_pass(value):
+    assert find_personal_values(_cells([value])).height == 0
