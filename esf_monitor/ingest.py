@@ -50,14 +50,23 @@ class NoSourceFile(Exception):
     """Neither the landing folder nor the archive holds a file for the slot."""
 
 
+class AmbiguousSlot(Exception):
+    """Two candidate files for one slot: none is read until one is removed."""
+
+
 def landing_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -> Path | None:
-    """The slot's current upload (``.csv`` or ``.xlsx``, any case); the newest if both exist."""
+    """The slot's current upload (``.csv`` or ``.xlsx``, any case); raises :class:`AmbiguousSlot`
+    when there are two (``2025-06.csv`` and ``2025-06.CSV`` or ``.xlsx``)."""
     folder = dd.landing / provider_id / extract_type
     if not folder.is_dir():
         return None
-    candidates = [p for p in folder.iterdir()
-                  if p.is_file() and p.stem == month and p.suffix.lower() in (".csv", ".xlsx")]
-    return max(candidates, key=lambda p: p.stat().st_mtime_ns) if candidates else None
+    from esf_monitor.intake.landing import slot_candidates
+
+    candidates = slot_candidates(folder, month)
+    if len(candidates) > 1:  # never guess (it would flip between runs): the scan reports it
+        names = ", ".join(p.name for p in candidates)
+        raise AmbiguousSlot(f"mehrdeutig / ambiguous: {provider_id}|{extract_type}|{month}: {names}")
+    return candidates[0] if candidates else None
 
 
 def source_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -> Path:
@@ -127,8 +136,7 @@ def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
     if received.unchanged_record is not None:
         return IngestOutcome(received.unchanged_record, None, unchanged=True)
     provider_id, extract_type, month = received.provider_id, received.extract_type, received.month
-    src, sha, result = received.src, received.sha, received.result
-    upload = received.received
+    sha, result, upload = received.sha, received.result, received.received
     errors = result.findings.filter(pl.col("severity") == "error").height
     warnings = result.findings.filter(pl.col("severity") == "warning").height
     record = store.VersionRecord(

@@ -11,11 +11,19 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from fixtures.intake.builders import (
+    MONTH,
+    PROJECT,
+    expected_frame,
+    rows,
+    write_csv,
+    write_registry,
+    write_xlsx,
+)
 from polars.testing import assert_frame_equal
 
 from esf_monitor.intake import check_file, limits, read_registry
 from esf_monitor.intake.headers import contract_column, normalised
-from fixtures.intake.builders import MONTH, PROJECT, expected_frame, rows, write_csv, write_registry, write_xlsx
 
 P = "participants"
 

@@ -10,11 +10,11 @@ import os
 import time
 
 import pytest
+from fixtures.intake.builders import MONTH, PROJECT, rows, write_csv, write_registry
 
 from esf_monitor import ingest, store
 from esf_monitor.intake import read_registry
 from esf_monitor.paths import DataDir
-from fixtures.intake.builders import MONTH, PROJECT, rows, write_csv, write_registry
 
 
 @pytest.fixture
@@ -123,3 +123,10 @@ def test_the_restricted_quarantine_is_deleted_after_its_retention_period(dd, cap
     assert f"retention period over, deleted: quarantine_restricted/{PROJECT}/participants/{MONTH}/x.csv" in caplog.text
     monkeypatch.setenv(store.RETENTION_ENV, "7")
     assert store.purge_restricted(dd, now=now) == [fresh]
+
+
+def test_an_ambiguous_slot_is_never_guessed(dd):
+    landing_file(dd, b"participant_id\n")
+    (dd.landing / PROJECT / "participants" / f"{MONTH}.xlsx").write_bytes(b"PK")
+    with pytest.raises(ingest.AmbiguousSlot, match=f"{PROJECT}\\|participants\\|{MONTH}: {MONTH}.csv, {MONTH}.xlsx"):
+        ingest.landing_file(dd, PROJECT, "participants", MONTH)
