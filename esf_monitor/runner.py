@@ -144,6 +144,7 @@ def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
 
     registry = read_registry(dd.registry_csv)
     store.purge_restricted(dd)  # personal-data rejections past their retention period
+    store.clean_incoming(dd)  # copies left by a killed receive
     now_ns = time.time_ns()
     result = ScanResult(next_cursor_ns=max(since_ctime_ns, now_ns - 2_000_000_000))
     if not dd.landing.is_dir():

@@ -437,6 +437,19 @@ def purge_restricted(dd: DataDir, now: float | None = None, days: float | None =
     return deleted
 
 
+def clean_incoming(dd: DataDir, now: float | None = None, older_than_s: float = 3600) -> list[Path]:
+    """Delete copies left in ``incoming/`` by a receive that was killed (older than an hour:
+    a receive in progress in another process is never touched)."""
+    folder = dd.root / INCOMING
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    stale = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < now - older_than_s]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def _atomic_copy(src: Path, dest: Path) -> None:
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.copyfile(src, tmp)

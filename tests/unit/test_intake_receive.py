@@ -130,3 +130,15 @@ def test_an_ambiguous_slot_is_never_guessed(dd):
     (dd.landing / PROJECT / "participants" / f"{MONTH}.xlsx").write_bytes(b"PK")
     with pytest.raises(ingest.AmbiguousSlot, match=f"{PROJECT}\\|participants\\|{MONTH}: {MONTH}.csv, {MONTH}.xlsx"):
         ingest.landing_file(dd, PROJECT, "participants", MONTH)
+
+
+def test_copies_left_by_a_killed_receive_are_cleaned_after_an_hour(dd):
+    folder = dd.root / store.INCOMING
+    folder.mkdir()
+    left, busy = folder / ".1-2-3.csv", folder / ".4-5-6.csv"
+    left.write_bytes(b"x")
+    busy.write_bytes(b"y")
+    now = time.time()
+    os.utime(left, (now - 3700, now - 3700))
+    assert store.clean_incoming(dd, now=now) == [left]
+    assert busy.exists() and not left.exists()
