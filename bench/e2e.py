@@ -71,7 +71,7 @@ PROFILE_BUCKETS = (
     ("intake: pandera schema built per file", "schema_for", "schemas/"),
     ("intake: read + validate (check_file)", "check_file", "esf_monitor/intake/validate.py"),
     ("intake: load into DuckDB (replace_partition)", "replace_partition", "esf_monitor/warehouse.py"),
-    ("intake: archive copy", "archive_copy", "esf_monitor/store.py"),
+    ("intake: receive (one copy + checksum)", "receive_upload", "esf_monitor/store.py"),
     ("checksums of landing files", "sha256_of", "esf_monitor/store.py"),
     ("dbt build (waiting for the dbt process)", "esf_dbt_models", "orchestration/assets/dbt.py"),
     ("great-expectations checks (incl. import)", "quality_checks", "orchestration/checks.py"),
