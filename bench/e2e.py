@@ -71,7 +71,7 @@ PROFILE_BUCKETS = (
     ("intake: pandera schema built per file", "schema_for", "schemas/"),
     ("intake: read + validate (check_file)", "check_file", "esf_monitor/intake/validate.py"),
     ("intake: load into DuckDB (replace_partition)", "replace_partition", "esf_monitor/warehouse.py"),
-    ("intake: archive copy", "archive_copy", "esf_monitor/store.py"),
+    ("intake: receive (one copy + checksum)", "receive_upload", "esf_monitor/store.py"),
     ("checksums of landing files", "sha256_of", "esf_monitor/store.py"),
     ("dbt build (waiting for the dbt process)", "esf_dbt_models", "orchestration/assets/dbt.py"),
     ("great-expectations checks (incl. import)", "quality_checks", "orchestration/checks.py"),
@@ -356,6 +356,10 @@ def measure(source: dict, work_dir: Path, runs: int, incremental_runs: int, prof
         _check_outputs(data_dir, END_MONTH, started)
         run["breakdown"] = dagster_breakdown(data_dir, started)
         run["dbt_slowest"] = dbt_slowest(data_dir)
+        if i == 0:  # the public release: its cost and its information loss (issue #12)
+            from bench.publication import information_loss, release_cost
+            run["publication"] = {"cost": release_cost(run["breakdown"].get("steps", {})),
+                                  "loss": information_loss(data_dir)}
         full.append(run)
         if i > 0:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -494,6 +498,10 @@ def markdown_e2e(results: dict) -> str:
     if full["runs"][0]["dbt_slowest"]:
         lines += ["", "Slowest dbt nodes (dbt's log): "
                   + ", ".join(f"`{n}` {s:.1f} s" for n, s in full["runs"][0]["dbt_slowest"])]
+    if full["runs"][0].get("publication"):
+        from bench.publication import markdown as publication_markdown
+        pub = full["runs"][0]["publication"]
+        lines += publication_markdown(pub["cost"], pub["loss"])
     profile = r.get("profile")
     missed = not (full["target_time_met"] and full["target_memory_met"])
     lines += ["", "### Profile" + (" (target missed)" if missed else "")]

@@ -1,6 +1,7 @@
 """Write the indicator exports from the dbt marts (docs/indicators.md, "Export …" sections).
 
-Exact figures, fixed column order, deterministic row order and number formatting, so that
+Exact figures (the data team, the SFC2021 transmission; the public release is
+esf_monitor.disclosure.release, exports/public/), fixed column order, deterministic row order and number formatting, so that
 re-running an export for a cut-off gives byte-identical files unless the data changed.
 Each file is written to a temp name and renamed: a reader never sees half a file.
 """
@@ -99,6 +100,8 @@ def write_exports(dd: DataDir) -> ExportSummary:
         if mart in CUTOFF_EXPORTS:
             frame = _format(frame.select(CUTOFF_EXPORTS[mart]), mart)
         else:  # a dbt rebuild may return rows in any order: sort, so equal data = equal bytes
+            # the cell keys are for the public release only (esf_monitor.disclosure), not exported
+            frame = frame.select([c for c in frame.columns if not c.endswith("ckey")])
             frame = _fixed_floats(frame).sort(frame.columns, nulls_last=True)
         files.append(_write_csv(frame, dd.exports / "all_months" / f"{mart}.csv"))
 

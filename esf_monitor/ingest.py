@@ -1,8 +1,13 @@
 """Ingest ONE upload slot (provider × extract type × month): the body of the raw_* Dagster assets.
 
 Order matters for "nothing is lost":
-1. the received bytes are archived first (before anything can fail);
-2. the file is read and validated (pandera) — never raising for bad content;
+1. the upload is read ONCE into ``incoming/`` (no symlink followed, fstat on the opened
+   descriptor, checksum from the bytes copied — ``store.receive_upload``); only that copy is
+   validated, archived, quarantined or loaded, so a file changed or swapped after the scan can
+   never mix with another checksum (issue #13, class 2);
+2. the copy is read and validated (pandera) — never raising for bad content — and moved into
+   the archive; a file rejected for PERSONAL DATA goes to the restricted quarantine instead and
+   never into the archive (``store.quarantine_restricted``, retention period);
 3. accepted → its rows replace the slot's rows in one DuckDB transaction;
    rejected → a byte-for-byte copy plus the report go to quarantine, the warehouse is untouched;
 4. only then the version is recorded in ``versions.jsonl``. A crash before step 4 leaves the
@@ -11,6 +16,8 @@ Order matters for "nothing is lost":
 
 from __future__ import annotations
 
+import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +29,17 @@ from esf_monitor import store, warehouse
 from esf_monitor.intake import check_file, write_report
 from esf_monitor.paths import DataDir
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class IngestOutcome:
     record: store.VersionRecord
     findings: pl.DataFrame | None
     unchanged: bool = False
+    #: the upload changed or was swapped while being read: nothing recorded, the next scan
+    #: sees it again
+    deferred: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -38,14 +50,23 @@ class NoSourceFile(Exception):
     """Neither the landing folder nor the archive holds a file for the slot."""
 
 
+class AmbiguousSlot(Exception):
+    """Two candidate files for one slot: none is read until one is removed."""
+
+
 def landing_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -> Path | None:
-    """The slot's current upload (``.csv`` or ``.xlsx``, any case); the newest if both exist."""
+    """The slot's current upload (``.csv`` or ``.xlsx``, any case); raises :class:`AmbiguousSlot`
+    when there are two (``2025-06.csv`` and ``2025-06.CSV`` or ``.xlsx``)."""
     folder = dd.landing / provider_id / extract_type
     if not folder.is_dir():
         return None
-    candidates = [p for p in folder.iterdir()
-                  if p.is_file() and p.stem == month and p.suffix.lower() in (".csv", ".xlsx")]
-    return max(candidates, key=lambda p: p.stat().st_mtime_ns) if candidates else None
+    from esf_monitor.intake.landing import slot_candidates
+
+    candidates = slot_candidates(folder, month)
+    if len(candidates) > 1:  # never guess (it would flip between runs): the scan reports it
+        names = ", ".join(p.name for p in candidates)
+        raise AmbiguousSlot(f"mehrdeutig / ambiguous: {provider_id}|{extract_type}|{month}: {names}")
+    return candidates[0] if candidates else None
 
 
 def source_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -> Path:
@@ -71,6 +92,9 @@ class _Received:
     unchanged_record: store.VersionRecord | None = None
     archived: Path | None = None
     result: object = None  # esf_monitor.intake.validate.IntakeResult
+    received: store.Received | None = None
+    restricted: Path | None = None  # personal data: the restricted quarantine copy
+    deferred: bool = False
 
 
 def _receive(dd: DataDir, provider_id: str, extract_type: str, month: str,
@@ -80,28 +104,46 @@ def _receive(dd: DataDir, provider_id: str, extract_type: str, month: str,
     Touches neither the warehouse nor ``versions.jsonl``, so it may run ahead of the previous
     slot's load (:func:`ingest_slots`)."""
     src = source_file(dd, provider_id, extract_type, month)
-    sha = store.sha256_of(src, dd)  # the scan (sensor or esf-monitor run) hashed it already
+    try:
+        received = store.receive_upload(dd, src)
+    except store.UploadChanged as exc:
+        log.warning("upload not taken this time / Datei diesmal nicht übernommen: %s", exc)
+        return _Received(provider_id, extract_type, month, src, "", deferred=True)
+    sha = received.sha256
     if not force and store.is_processed(dd, provider_id, extract_type, month, sha):
+        received.staged.unlink(missing_ok=True)
         return _Received(provider_id, extract_type, month, src, sha,
                          unchanged_record=store.read_versions(dd, provider_id, extract_type, month)[-1])
-    archived = store.archive_copy(dd, src, provider_id, extract_type, month, sha)
-    result = check_file(src, provider_id, extract_type, month, registry)
-    return _Received(provider_id, extract_type, month, src, sha, archived=archived, result=result)
+    try:
+        result = check_file(received.staged, provider_id, extract_type, month, registry, file_name=received.name)
+        if not result.ok and result.personal_data:
+            restricted = store.quarantine_restricted(dd, received, provider_id, extract_type, month)
+            return _Received(provider_id, extract_type, month, src, sha, result=result, received=received,
+                             restricted=restricted)
+        archived = store.archive_received(dd, received, provider_id, extract_type, month)
+    except BaseException:
+        received.staged.unlink(missing_ok=True)
+        raise
+    return _Received(provider_id, extract_type, month, src, sha, archived=archived, result=result,
+                     received=received)
 
 
 def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
     """Steps 3–4 of :func:`ingest_slot`: load (or quarantine), then record the version."""
+    if received.deferred:
+        return IngestOutcome(store.VersionRecord(received.provider_id, received.extract_type, received.month,
+                                                 "", received.src.name, "", status="deferred"), None, deferred=True)
     if received.unchanged_record is not None:
         return IngestOutcome(received.unchanged_record, None, unchanged=True)
     provider_id, extract_type, month = received.provider_id, received.extract_type, received.month
-    src, sha, result = received.src, received.sha, received.result
+    sha, result, upload = received.sha, received.result, received.received
     errors = result.findings.filter(pl.col("severity") == "error").height
     warnings = result.findings.filter(pl.col("severity") == "warning").height
     record = store.VersionRecord(
         provider_id=provider_id, extract_type=extract_type, reporting_month=month, sha256=sha,
-        file_name=src.name, arrived_at=store.arrived_at(src), error_count=errors,
+        file_name=upload.name, arrived_at=store.utc_iso(upload.mtime), error_count=errors,
         warning_count=warnings, incomplete_count=int(result.incomplete_count or 0),
-        archive_path=str(received.archived), summary_de=result.summary_de,
+        archive_path=str(received.archived) if received.archived else "", summary_de=result.summary_de,
         summary_en=result.summary_en)
 
     if result.ok:
@@ -116,8 +158,15 @@ def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
         if warnings:  # the uploader should still see the warnings (e.g. incomplete core data)
             report_dir = store.partition_dir(dd.reports, provider_id, extract_type, month)
             write_report(result, report_dir, f"{sha[:12]}")
+    elif received.restricted is not None:  # personal data: restricted quarantine, never the archive
+        write_report(result, received.restricted.parent, received.restricted.name)
+        for report in received.restricted.parent.glob(f"{received.restricted.name}.*"):
+            os.chmod(report, 0o600)
+        record.status = "rejected"
+        record.quarantine_path = str(received.restricted)
     else:
-        copy = store.quarantine_copy(dd, src, provider_id, extract_type, month, sha)
+        copy = store.quarantine_copy(dd, received.archived, provider_id, extract_type, month, sha,
+                                     name=upload.name, arrived=upload.mtime)
         write_report(result, copy.parent, copy.name)
         record.status = "rejected"
         record.quarantine_path = str(copy)

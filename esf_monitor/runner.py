@@ -143,6 +143,8 @@ def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
     from esf_monitor.intake.landing import classify_landing_path
 
     registry = read_registry(dd.registry_csv)
+    store.purge_restricted(dd)  # personal-data rejections past their retention period
+    store.clean_incoming(dd)  # copies left by a killed receive
     now_ns = time.time_ns()
     result = ScanResult(next_cursor_ns=max(since_ctime_ns, now_ns - 2_000_000_000))
     if not dd.landing.is_dir():
@@ -238,6 +240,13 @@ def _refresh_log(dd: DataDir):
     return open(log_dir / "refresh_indicators.log", "a", encoding="utf-8")
 
 
+def _status(dd: DataDir, key: str) -> str:
+    """The slot's newest recorded status; 'deferred' when nothing was recorded (the upload
+    changed while being read and waits for the next scan)."""
+    versions = store.read_versions(dd, *store.split_partition_key(key))
+    return versions[-1].status if versions else "deferred"
+
+
 def _run_lone_upload(instance, dd: DataDir, pending: PendingFile, owner: dict, report: RunReport,
                      progress: Callable[[str, int, int], None] | None) -> bool:
     """One ``upload_<type>`` run for the one pending slot (slot → … → dashboards).
@@ -259,8 +268,7 @@ def _run_lone_upload(instance, dd: DataDir, pending: PendingFile, owner: dict, r
     if not result.is_node_success(f"raw_{extract_type}"):
         report.failed.append(pending.key)
         return False
-    report.ingested.append(
-        (pending.key, store.read_versions(dd, *store.split_partition_key(pending.key))[-1].status))
+    report.ingested.append((pending.key, _status(dd, pending.key)))
     report.refreshed = True
     if not result.success:
         report.failed.append(job.name)
@@ -327,8 +335,7 @@ def _run_pending(dd: DataDir, instance, scan: ScanResult, lone_upload: bool,
             if not result.success:
                 report.failed.extend(block)
                 continue
-            report.ingested.extend(
-                (k, store.read_versions(dd, *store.split_partition_key(k))[-1].status) for k in block)
+            report.ingested.extend((k, _status(dd, k)) for k in block)
 
     if scan.pending or force_refresh or _needs_refresh(instance, dd):
         if progress:

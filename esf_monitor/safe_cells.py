@@ -54,7 +54,7 @@ def write_safe_csv(frame: pl.DataFrame, path, **options) -> None:
 def capped(value: pl.Expr, limit: int = QUOTE_LIMIT) -> pl.Expr:
     """A String expression cut to ``limit`` characters, with a marker saying how much is left out."""
     length = value.str.len_chars()
-    marker = pl.format(f"… (+{{}} Zeichen / characters)", (length - limit).cast(pl.String))
+    marker = pl.format("… (+{} Zeichen / characters)", (length - limit).cast(pl.String))
     return pl.when(length > limit).then(value.str.slice(0, limit) + marker).otherwise(value)
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -162,6 +163,11 @@ def _utc_iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def utc_iso(ts: float) -> str:
+    """A POSIX timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC), as versions.jsonl writes times."""
+    return _utc_iso(ts)
+
+
 def _now_iso() -> str:
     return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -240,12 +246,13 @@ def append_version(dd: DataDir, record: VersionRecord) -> None:
 
 
 def quarantine_copy(dd: DataDir, src: Path, provider_id: str, extract_type: str, month: str,
-                    sha256: str) -> Path:
-    """Keep a rejected file untouched in quarantine; returns the copy's path (report goes beside it)."""
+                    sha256: str, name: str | None = None, arrived: float | None = None) -> Path:
+    """Keep a rejected file untouched in quarantine; returns the copy's path (report goes beside it).
+    ``name``/``arrived``: the upload's file name and mtime when ``src`` is its archived copy."""
     folder = partition_dir(dd.quarantine, provider_id, extract_type, month)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromtimestamp(src.stat().st_mtime, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    dest = folder / f"{stamp}_{sha256[:12]}_{src.name}"
+    stamp = _stamp(src.stat().st_mtime if arrived is None else arrived)
+    dest = folder / f"{stamp}_{sha256[:12]}_{name or src.name}"
     if not dest.exists():
         _atomic_copy(src, dest)
     return dest
@@ -269,6 +276,178 @@ def quarantine_unroutable(dd: DataDir, src: Path, reason_de: str, reason_en: str
     dest.with_name(dest.name + ".reason.txt").write_text(
         f"Datei abgelehnt / File rejected: {rel}\n\n{reason_de}\n\n{reason_en}\n", encoding="utf-8")
     return dest
+
+
+# --- receiving an upload exactly once (issue #13, class 2) ---------------------------------------
+
+#: Where an upload's bytes are copied to before anything else reads them (same file system as
+#: archive/ and quarantine/, so the copy is then renamed into place).
+INCOMING = "incoming"
+
+
+class UploadChanged(Exception):
+    """The upload changed, vanished or is no regular file while it was being copied; the scan
+    sees it again (and waits for its settle time)."""
+
+
+@dataclass
+class Received:
+    """One upload's bytes, copied once from landing/ (``staged``), checksum of exactly them."""
+
+    staged: Path
+    sha256: str
+    size: int
+    mtime: float  # the landing file's mtime = arrival (fstat of the opened descriptor)
+    name: str
+    suffix: str
+
+
+def _open_below(root: Path, relative: Path) -> int:
+    """Open ``root/relative`` for reading without following ANY symlink below ``root``:
+    each folder with ``O_DIRECTORY | O_NOFOLLOW`` relative to the previous one, the file with
+    ``O_NOFOLLOW`` (and ``O_NONBLOCK``: a FIFO put there must not hang the run)."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in relative.parts[:-1]:
+            nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        return os.open(relative.parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def receive_upload(dd: DataDir, src: Path) -> Received:
+    """Copy the upload at ``src`` (below ``landing/``, or an archived file) ONCE into
+    ``incoming/``, hashing the bytes as they are copied; everything after (validation, archive,
+    quarantine, load) uses only this copy.
+
+    The file is opened without following links (a symlink swapped in after the scan is refused
+    with ``ELOOP``), checked with ``fstat`` on the opened descriptor (a regular file), and its
+    size and mtime are compared before and after the copy (a file still being written is not
+    taken). Raises :class:`UploadChanged`."""
+    src = Path(src)
+    try:
+        relative = src.relative_to(dd.landing)
+        fd = _open_below(dd.landing, relative)
+    except ValueError:  # not below landing/ (re-processing an archived version)
+        try:
+            fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            raise UploadChanged(f"{src}: {exc.strerror}") from exc
+    except OSError as exc:  # ELOOP: a symlink; ENOENT: gone
+        raise UploadChanged(f"{src}: {exc.strerror}") from exc
+    folder = dd.root / INCOMING
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f".{os.getpid()}-{threading.get_ident()}-{time.time_ns()}{src.suffix.lower()}"
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise UploadChanged(f"{src}: no regular file")
+        h = hashlib.sha256()
+        with os.fdopen(fd, "rb", closefd=False) as fh, open(staged, "xb") as out:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                out.write(chunk)
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or \
+                staged.stat().st_size != before.st_size:
+            raise UploadChanged(f"{src}: changed while being read")
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(fd)
+    return Received(staged, h.hexdigest(), before.st_size, before.st_mtime, src.name, src.suffix.lower())
+
+
+def _stamp(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def archive_received(dd: DataDir, received: Received, provider_id: str, extract_type: str,
+                     month: str) -> Path:
+    """Move the received copy into the archive (idempotent per checksum)."""
+    folder = partition_dir(dd.archive, provider_id, extract_type, month)
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = sorted(folder.glob(f"*_{received.sha256[:12]}{received.suffix}"))
+    if existing:
+        received.staged.unlink(missing_ok=True)
+        return existing[0]
+    dest = folder / f"{_stamp(received.mtime)}_{received.sha256[:12]}{received.suffix}"
+    os.replace(received.staged, dest)
+    return dest
+
+
+#: Restricted quarantine: files rejected for personal data (docs/data-folder.md).
+RESTRICTED = "quarantine_restricted"
+RETENTION_ENV = "ESF_RESTRICTED_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30
+
+
+def retention_days() -> float:
+    raw = os.environ.get(RETENTION_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_RETENTION_DAYS
+    except ValueError:
+        return DEFAULT_RETENTION_DAYS
+
+
+def restricted_dir(dd: DataDir) -> Path:
+    return dd.root / RESTRICTED
+
+
+def quarantine_restricted(dd: DataDir, received: Received, provider_id: str, extract_type: str,
+                          month: str) -> Path:
+    """Move a file rejected for PERSONAL DATA into the restricted quarantine — never into the
+    archive: folders 0700, file 0600, deleted after the retention period (:func:`purge_restricted`).
+    The file's mtime is set to now: the retention counts from the rejection."""
+    root = restricted_dir(dd)
+    folder = partition_dir(root, provider_id, extract_type, month)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in (folder, *folder.relative_to(root).parents):  # the folder and each one up to root
+        os.chmod(root / path if path != folder else folder, 0o700)
+    dest = folder / f"{_stamp(received.mtime)}_{received.sha256[:12]}_{received.name}"
+    os.chmod(received.staged, 0o600)
+    os.replace(received.staged, dest)
+    os.utime(dest)
+    return dest
+
+
+def purge_restricted(dd: DataDir, now: float | None = None, days: float | None = None,
+                     log=None) -> list[Path]:
+    """Delete every file of the restricted quarantine older than the retention period (default
+    30 days, ``ESF_RESTRICTED_RETENTION_DAYS``), with a log line each; returns what was deleted.
+    Age = the file's mtime (set when it was quarantined); its report goes with it."""
+    import logging
+
+    log = log or logging.getLogger(__name__)
+    now = time.time() if now is None else now
+    limit = now - (retention_days() if days is None else days) * 86400
+    deleted = []
+    root = restricted_dir(dd)
+    if not root.is_dir():
+        return deleted
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        if path.stat().st_mtime < limit:
+            path.unlink()
+            deleted.append(path)
+            log.info("Aufbewahrungsfrist abgelaufen, gelöscht / retention period over, deleted: %s",
+                     path.relative_to(dd.root))
+    return deleted
+
+
+def clean_incoming(dd: DataDir, now: float | None = None, older_than_s: float = 3600) -> list[Path]:
+    """Delete copies left in ``incoming/`` by a receive that was killed (older than an hour:
+    a receive in progress in another process is never touched)."""
+    folder = dd.root / INCOMING
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    stale = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < now - older_than_s]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def _atomic_copy(src: Path, dest: Path) -> None:

@@ -77,14 +77,14 @@ def project_fingerprint(manifest: Mapping[str, Any]) -> str:
 
 def source_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Registry checksum and, per reporting month, the newest load stamp (raw `_loaded_at`,
-    accepted deliveries' `processed_at`) in the warehouse now."""
+    deliveries' `processed_at`, accepted or rejected) in the warehouse now."""
     present = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
     parts = [f"select _reporting_month as m, max(_loaded_at) as ts from raw.{t} group by 1"
              for t in RAW_TABLES if t in present]
     if "deliveries" in present:
-        parts.append("select reporting_month, max(processed_at) from raw.deliveries "
-                     "where status = 'accepted' group by 1")
+        # any delivery, also a rejected one: it adds its month's cut-off (cut-off rule v2)
+        parts.append("select reporting_month, max(processed_at) from raw.deliveries group by 1")
     months: dict[str, str] = {}
     if parts:
         rows = con.execute(f"select m, cast(max(ts) as varchar) from ({' union all '.join(parts)}) "

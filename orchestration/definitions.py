@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.assets.dbt import dbt_resource, esf_dbt_models
 from orchestration.assets.delivery import delivery_check
 from orchestration.assets.intake import delivery_log, raw_assets, registry
-from orchestration.assets.publish import dashboards, indicator_exports
+from orchestration.assets.publish import PUBLISH_ASSETS, disclosure_audit
 from orchestration.checks import quality_checks
 from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
 from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
@@ -13,9 +13,9 @@ from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
-    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, indicator_exports, dashboards,
+    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, *PUBLISH_ASSETS,
             delivery_check],
-    asset_checks=[quality_checks],
+    asset_checks=[quality_checks, disclosure_audit],
     jobs=[*ingest_jobs.values(), *upload_jobs.values(), refresh_job, dbt_tests_job,
           delivery_check_job],
     schedules=[delivery_check_schedule, dbt_tests_schedule],

@@ -18,13 +18,13 @@ import dagster as dg
 
 from orchestration.assets.dbt import esf_dbt_models
 from orchestration.assets.intake import delivery_log, raw_assets, registry
-from orchestration.assets.publish import dashboards, indicator_exports
+from orchestration.assets.publish import PUBLISH_ASSETS
 from orchestration.partitions import FILE_PARTITIONS
 
 #: dbt marts (dbt folder ``models/marts``): the published figures
 MART_KEYS = [spec.key for spec in esf_dbt_models.specs if spec.group_name == "marts"]
 
-DOWNSTREAM = (dg.AssetSelection.assets(registry, delivery_log, indicator_exports, dashboards)
+DOWNSTREAM = (dg.AssetSelection.assets(registry, delivery_log, *PUBLISH_ASSETS)
               | dg.AssetSelection.assets(esf_dbt_models))
 
 

@@ -1,7 +1,7 @@
-"""Vega-Lite chart specs (altair) from already suppressed frames.
+"""Vega-Lite chart specs (altair) from the frames of the pages (exact or the public release).
 
 Rows whose value is hidden (null) are dropped here, so a chart's inline data — and hence its
-tooltips — never holds a suppressed figure. Data go inline (`"data": {"values": […]}`), never by
+tooltips — never holds a figure the page does not show. Data go inline (`"data": {"values": […]}`), never by
 URL, and the `$schema` URL is removed: the specs reference nothing outside the page.
 
 The values never pass through altair: it would validate them against the schema when the
@@ -30,7 +30,8 @@ from esf_monitor.dashboard.labels import bi
 WIDTH = 520
 #: axis / tooltip formats per kind of figure (German separators come from the page's d3 locale)
 FORMATS = {"count": ",.0f", "rate": ".0%", "days": ",.0f"}
-TOOLTIP_FORMATS = {"count": ",.0f", "rate": ".1%", "days": ",.1f"}
+#: whole percent and whole days: the public pages carry no more (docs/indicators.md "Publication")
+TOOLTIP_FORMATS = {"count": ",.0f", "rate": ".0%", "days": ",.0f"}
 MONTH = bi("Monat", "Month")
 VALUE = bi("Wert", "Value")
 

@@ -127,10 +127,20 @@ EXTRACT_TYPES = {"participants": ("Teilnehmende", "participants"),
                  "target_population": ("Zielgruppenbestand", "target population")}
 
 NO_DATA = bi("noch keine Daten", "no data yet")
-NO_CHART = bi("kein Diagramm – alle Werte unterdrückt (*) oder keine Daten",
-             "no chart – every value suppressed (*) or no data")
-HIDDEN_NOTE = bi("* = unterdrückt (1 oder 2 Fälle oder daraus berechenbar)",
-                 "* = suppressed (1 or 2 cases, or derivable from them)")
+NO_CHART = bi("kein Diagramm – keine Daten", "no chart – no data")
+#: on every public page (docs/indicators.md "Publication", v2)
+METHOD_NOTE = (
+    "Zur Wahrung der statistischen Geheimhaltung sind die Werte mit dem Cell-Key-Verfahren leicht "
+    "verändert; Summen können daher von der Summe der Einzelwerte abweichen. Abweichung höchstens ±2, "
+    "Varianz 1 (ab 5 Fällen); veröffentlicht wird nie 1 oder 2. Quoten in ganzen Prozent aus den "
+    "veränderten Zählern und Nennern, Verweildauern in ganzen Tagen, nur ab 10 (sonst „–“). / "
+    "To protect statistical confidentiality, values are slightly perturbed by the cell key method; "
+    "totals may therefore differ from the sum of their parts. Deviation at most ±2, variance 1 (from "
+    "5 cases on); 1 or 2 is never published. Rates in whole percent from the perturbed numerators and "
+    "denominators, durations in whole days, only from 10 on (else “–”).")
+#: on every internal page
+INTERNAL_NOTE = bi("intern — exakte Werte, nicht zur Veröffentlichung",
+                   "internal — exact figures, not for publication")
 
 #: export file → dbt model that produces it (the export writes the mart unchanged)
 MODELS = {
@@ -162,25 +172,26 @@ def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
-def fmt_value(value: float | int | None, kind: str, suppressed: bool = False) -> str:
-    """A figure as shown: '*' when suppressed, '–' when there is nothing to compute (e.g. no leavers)."""
-    if suppressed:
-        return "*"
+def fmt_value(value: float | int | None, kind: str, public: bool = False) -> str:
+    """A figure as shown; '–' when there is nothing to show (no denominator, or a public rate or
+    duration under 10). Public: rates in whole percent, durations in whole days."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if kind == "rate":
-        return f"{fmt_number(value * 100, 1)}\u00a0%"
+        return f"{fmt_number(value * 100, 0 if public else 1)}\u00a0%"
     if kind == "days":
-        return fmt_number(value, 1 if value != int(value) else 0)
+        return fmt_number(value, 1 if value != int(value) and not public else 0)
     return fmt_number(value)
 
 
-def data_value(value: float | int | None, suppressed: bool = False) -> str:
-    """Machine-readable value for `data-value` (tests, scrapers): exact export value, '*' or ''."""
-    if suppressed:
-        return "*"
+def data_value(value: float | int | None, kind: str = "count", public: bool = False) -> str:
+    """Machine-readable value for `data-value` (tests, scrapers, the disclosure audit): the
+    exact export value (internal), or the published one (public: counts, whole percent for
+    rates, whole days); '' when nothing is shown."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if public:
+        return str(round(value * 100) if kind == "rate" else round(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(value) if isinstance(value, float) else str(value)

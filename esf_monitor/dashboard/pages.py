@@ -1,6 +1,6 @@
 """What each page shows: overview (managing authority), SFC2021 tables, one page per project, index.
 
-Every builder takes the already suppressed `DashboardData`; a project page reads only rows
+Every builder takes the `DashboardData` of its audience (exact, or the public release); a project page reads only rows
 of its own project (and no programme totals, which would let one infer other projects).
 """
 
@@ -15,7 +15,6 @@ from esf_monitor.dashboard.labels import (
     NO_DATA, bi, category, data_value, fmt_value, indicator_kind, indicator_label, source,
 )
 from esf_monitor.dashboard.render import Block, Cell, Kpi, Page, Section, nav
-from esf_monitor.dashboard.suppression import SUPPRESSED
 
 HEADLINE = ("participants_cumulative", "participants_active", "entries_month", "leavers_month",
             "integration_rate_12m", "integration_rate_cumulative", "integration_rate_6m",
@@ -34,31 +33,32 @@ BREAKDOWN_DIMENSIONS = [d for d in DIMENSIONS if d != "gender"]
 
 
 class Figures:
-    """Lookup of a suppressed indicator value by (cutoff, unit, indicator, gender)."""
+    """Lookup of an indicator value by (cutoff, unit, indicator, gender)."""
 
-    def __init__(self, indicators: pl.DataFrame, months: list[str] | None = None):
-        self._cells = {(c, p, i, g): (v, s) for c, p, i, g, v, s in indicators.select(
-            "cutoff", "project_id", "indicator", "gender", "value", SUPPRESSED).iter_rows()}
+    def __init__(self, indicators: pl.DataFrame, months: list[str] | None = None, public: bool = False):
+        self._cells = {(c, p, i, g): v for c, p, i, g, v in indicators.select(
+            "cutoff", "project_id", "indicator", "gender", "value").iter_rows()}
         self._months = months or []
+        self.public = public
 
     def cell(self, cutoff: str, unit: str, indicator: str, gender: str = "total", **attrs: str) -> Cell:
-        value, hidden = self._cells.get((cutoff, unit, indicator, gender), (None, False))
-        return figure_cell(value, hidden, indicator_kind(indicator), title=source("indicators", indicator),
-                           indicator=indicator, gender=gender, cutoff=cutoff, **attrs)
+        value = self._cells.get((cutoff, unit, indicator, gender))
+        return figure_cell(value, indicator_kind(indicator), source("indicators", indicator), self.public,
+                           indicator=indicator, gender=gender, cutoff=cutoff, project=unit, **attrs)
 
     def kpi(self, cutoff: str, unit: str, indicator: str) -> Kpi:
-        """A headline card; it names the previous month's figure (as suppressed) for the trend."""
+        """A headline card; it names the previous month's figure for the trend."""
         kind = indicator_kind(indicator)
-        value, hidden = self._cells.get((cutoff, unit, indicator, "total"), (None, False))
+        value = self._cells.get((cutoff, unit, indicator, "total"))
         before = self.previous_month(cutoff)
         previous = None
         if before:
-            prev_value, prev_hidden = self._cells.get((before, unit, indicator, "total"), (None, False))
-            previous = figure_cell(prev_value, prev_hidden, kind, title=f"{bi('Vormonat', 'previous month')} {before}",
-                                   indicator=indicator, gender="total", cutoff=before)
-        return Kpi(indicator_label(indicator), fmt_value(value, kind, hidden),
-                   {"indicator": indicator, "gender": "total", "cutoff": cutoff, "kind": kind,
-                    "value": data_value(value, hidden)},
+            previous = figure_cell(self._cells.get((before, unit, indicator, "total")), kind,
+                                   f"{bi('Vormonat', 'previous month')} {before}", self.public,
+                                   indicator=indicator, gender="total", cutoff=before, project=unit)
+        return Kpi(indicator_label(indicator), fmt_value(value, kind, self.public),
+                   {"indicator": indicator, "gender": "total", "cutoff": cutoff, "project": unit,
+                    "kind": kind, "value": data_value(value, kind, self.public)},
                    source("indicators", indicator), previous)
 
     def previous_month(self, cutoff: str) -> str | None:
@@ -66,9 +66,10 @@ class Figures:
         return self._months[i - 1] if i > 0 else None
 
 
-def figure_cell(value, hidden: bool, kind: str, title: str = "", **attrs: str) -> Cell:
-    """A published figure: shown text plus data-value (exact or '*') and data-kind (count | rate | days)."""
-    return Cell(fmt_value(value, kind, hidden), {**attrs, "kind": kind, "value": data_value(value, hidden)},
+def figure_cell(value, kind: str, title: str = "", public: bool = False, **attrs: str) -> Cell:
+    """A figure: shown text plus data-value (exact, or published on public pages) and data-kind
+    (count | rate | days)."""
+    return Cell(fmt_value(value, kind, public), {**attrs, "kind": kind, "value": data_value(value, kind, public)},
                 cls="num", title=title)
 
 
@@ -160,11 +161,12 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
             for g in GENDERS:
                 r = cells.get((cat, g))
                 # the mart lists only categories that occur: no row = nobody = 0
-                row.append(figure_cell(r["participants"] if r else 0, bool(r and r[SUPPRESSED]), "count", src_p,
-                                       dimension=dim, category=cat, gender=g, cutoff=cutoff, measure="participants"))
+                row.append(figure_cell(r["participants"] if r else 0, "count", src_p, data.public,
+                                       dimension=dim, category=cat, gender=g, cutoff=cutoff, project=unit,
+                                       measure="participants"))
             r = cells.get((cat, "total"))
-            row.append(figure_cell(r and r["integration_rate"], bool(r and r["rate_suppressed"]), "rate", src_r,
-                                   dimension=dim, category=cat, gender="total", cutoff=cutoff,
+            row.append(figure_cell(r and r["integration_rate"], "rate", src_r, data.public,
+                                   dimension=dim, category=cat, gender="total", cutoff=cutoff, project=unit,
                                    measure="integration_rate"))
             table_rows.append(row)
         dim_label = bi(*DIMENSIONS[dim])
@@ -186,6 +188,8 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
 
 
 def quality_block(data: DashboardData, figures: Figures, cutoff: str, projects: list[str]) -> Block:
+    """Internal pages: rows delivered and incomplete core data per project; public pages only
+    the two published rates (a file's row count counts persons' spells: not published)."""
     files = data.deliveries.filter((pl.col("extract_type") == "participants")
                                    & (pl.col("reporting_month") == cutoff))
     by_provider = {r["provider_id"]: r for r in files.iter_rows(named=True)}
@@ -193,25 +197,27 @@ def quality_block(data: DashboardData, figures: Figures, cutoff: str, projects: 
     rows = []
     for pid in projects:
         f = by_provider.get(pid, {})
-        rows.append([
-            Cell(pid),
-            figure_cell(f.get("row_count"), bool(f.get("row_count_suppressed")), "count", src_d,
-                        project=pid, measure="row_count", month=cutoff),
-            figure_cell(f.get("incomplete_count"), bool(f.get("incomplete_suppressed")), "count", src_d,
-                        project=pid, measure="incomplete_count", month=cutoff),
-            figure_cell(f.get("incomplete_share"), bool(f.get("share_suppressed")), "rate", src_d,
-                        project=pid, measure="incomplete_share", month=cutoff),
-            figures.cell(cutoff, pid, "status_unknown_share", project=pid),
-            figures.cell(cutoff, pid, "followup_coverage", project=pid),
-        ])
-    header = [Cell(bi("Projekt", "Project")),
-              Cell(bi("Zeilen der Lieferung", "Rows delivered"), title=src_d),
-              Cell(bi("davon Kerndaten unvollständig", "of which core data incomplete"), title=src_d),
-              Cell(bi("Anteil unvollständig", "Share incomplete"), title=src_d),
-              Cell(indicator_label("status_unknown_share"), title=source("indicators", "status_unknown_share")),
-              Cell(indicator_label("followup_coverage"), title=source("indicators", "followup_coverage"))]
+        row = [Cell(pid)]
+        if not data.public:
+            row += [
+                figure_cell(f.get("row_count"), "count", src_d, project=pid, measure="row_count", month=cutoff),
+                figure_cell(f.get("incomplete_count"), "count", src_d, project=pid, measure="incomplete_count",
+                            month=cutoff),
+                figure_cell(f.get("incomplete_share"), "rate", src_d, project=pid, measure="incomplete_share",
+                            month=cutoff),
+            ]
+        row += [figures.cell(cutoff, pid, "status_unknown_share"), figures.cell(cutoff, pid, "followup_coverage")]
+        rows.append(row)
+    header = [Cell(bi("Projekt", "Project"))]
+    if not data.public:
+        header += [Cell(bi("Zeilen der Lieferung", "Rows delivered"), title=src_d),
+                   Cell(bi("davon Kerndaten unvollständig", "of which core data incomplete"), title=src_d),
+                   Cell(bi("Anteil unvollständig", "Share incomplete"), title=src_d)]
+    header += [Cell(indicator_label("status_unknown_share"), title=source("indicators", "status_unknown_share")),
+               Cell(indicator_label("followup_coverage"), title=source("indicators", "followup_coverage"))]
     return Block(kind="table", title=bi("Datenqualität", "Data quality"), header=header, rows=rows,
-                 source=f"{src_d}; {source('indicators', 'status_unknown_share, followup_coverage')}")
+                 source=f"{src_d}; {source('indicators', 'status_unknown_share, followup_coverage')}"
+                 if not data.public else source("indicators", "status_unknown_share, followup_coverage"))
 
 
 def delivery_blocks(data: DashboardData, providers: list[str] | None = None) -> list[Block]:
@@ -267,7 +273,7 @@ def after_latest(trend: Section | None, cutoff: str, data: DashboardData) -> lis
 def overview_page(data: DashboardData) -> Page:
     page = Page(bi("ESF+ Monitoring – Übersicht", "ESF+ monitoring – overview"),
                 f"{bi('Stand', 'As of')}: {data.latest or NO_DATA}", nav(""), [])
-    figures = Figures(data.indicators, data.months)
+    figures = Figures(data.indicators, data.months, data.public)
     projects = data.registry["project_id"].to_list()
     if not data.months:
         page.sections.append(Section(bi("Kennzahlen", "Indicators"), "indicators",
@@ -294,10 +300,10 @@ def overview_page(data: DashboardData) -> Page:
 
 def comparison_table(data: DashboardData, figures: Figures, cutoff: str) -> Block:
     names = dict(data.registry.select("project_id", "project_name").iter_rows())
-    rows = [[Cell(f"{pid} — {names[pid]}")] + [figures.cell(cutoff, pid, code, project=pid) for code in COMPARISON]
+    rows = [[Cell(f"{pid} — {names[pid]}")] + [figures.cell(cutoff, pid, code) for code in COMPARISON]
             for pid in names]
     rows.append([Cell(bi("Programm gesamt", "Programme total"), cls="total")]
-                + [figures.cell(cutoff, PROGRAMME, code, project=PROGRAMME) for code in COMPARISON])
+                + [figures.cell(cutoff, PROGRAMME, code) for code in COMPARISON])
     header = [Cell(bi("Projekt", "Project"))] + [Cell(indicator_label(c), title=source("indicators", c))
                                                   for c in COMPARISON]
     return Block(kind="table", title=bi("Projektvergleich", "Project comparison"), header=header, rows=rows,
@@ -324,7 +330,7 @@ def project_page(data: DashboardData, project_id: str) -> Page:
     reg = data.registry.filter(pl.col("project_id") == project_id).row(0, named=True)
     page = Page(f"{project_id} — {reg['project_name']}",
                 f"{bi('Stand', 'As of')}: {data.latest or NO_DATA}", nav("../"), [], root="../")
-    figures = Figures(data.indicators.filter(pl.col("project_id") == project_id), data.months)
+    figures = Figures(data.indicators.filter(pl.col("project_id") == project_id), data.months, data.public)
     facts = [
         (bi("Programm", "Programme"), reg["programme"]),
         (bi("Spezifisches Ziel", "Specific objective"), reg["specific_objective"]),
@@ -366,20 +372,19 @@ def german_date(value) -> str:
 def common_table(data: DashboardData, cutoff: str, project_id: str) -> Block:
     rows = data.common.filter((pl.col("cutoff") == cutoff) & (pl.col("project_id") == project_id))
     return eu_table(rows, tuple(COMMON_INDICATORS), bi("EU-gemeinsame Indikatoren", "EU common indicators"),
-                    "common_indicators", cutoff)
+                    "common_indicators", cutoff, public=data.public, project=project_id)
 
 
 def eu_table(rows: pl.DataFrame, codes: tuple[str, ...], title: str, mart: str, cutoff: str,
-             checks: dict[str, Cell] | None = None, **attrs: str) -> Block:
+             checks: dict[str, Cell] | None = None, public: bool = False, **attrs: str) -> Block:
     """EECO/EECR rows × gender; attrs (e.g. the SFC group) go onto every figure as data-*."""
-    cells = {(i, g): (v, s) for i, g, v, s in rows.select("indicator", "gender", "value", SUPPRESSED).iter_rows()}
+    cells = {(i, g): v for i, g, v in rows.select("indicator", "gender", "value").iter_rows()}
     body = []
     for code in codes:
         row = [Cell(f"{code} {bi(*COMMON_INDICATORS[code])}", title=source(mart, f"indicator = {code}"))]
         for g in GENDERS:
-            value, hidden = cells.get((code, g), (None, False))
-            row.append(figure_cell(value, hidden, "count", source(mart, f"value (indicator = {code})"),
-                                   indicator=code, gender=g, cutoff=cutoff, **attrs))
+            row.append(figure_cell(cells.get((code, g)), "count", source(mart, f"value (indicator = {code})"),
+                                   public, indicator=code, gender=g, cutoff=cutoff, **attrs))
         if checks is not None:
             row.append(checks.get(code, Cell("")))
         body.append(row)
@@ -414,16 +419,18 @@ def sfc_page(data: DashboardData) -> Page:
             group_checks = checks.filter((pl.col("specific_objective") == so)
                                          & (pl.col("category_of_region") == region))
             label = f"{so} · {category(region)}"
-            check_cells = rule_cells(group_checks)
+            # public: perturbed cells need not add up, so no rule column (the method note says so)
+            check_cells = rule_cells(group_checks) if not data.public else None
             group = {"specific-objective": so, "region": region}
             codes = tuple(COMMON_INDICATORS)
             blocks.append(eu_table(part, tuple(c for c in codes if c.startswith("EECO")),
                                    f"{bi('Tabelle 6 – Outputs', 'Table 6 – outputs')}: {label}",
-                                   "sfc_table", cutoff, check_cells, **group))
+                                   "sfc_table", cutoff, check_cells, data.public, **group))
             blocks.append(eu_table(part, tuple(c for c in codes if c.startswith("EECR")),
                                    f"{bi('Tabelle 10 – Ergebnisse', 'Table 10 – results')}: {label}",
-                                   "sfc_table", cutoff, check_cells, **group))
-            blocks.append(rules_table(group_checks, label))
+                                   "sfc_table", cutoff, check_cells, data.public, **group))
+            if not data.public:
+                blocks.append(rules_table(group_checks, label))
         page.sections.append(Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}", blocks=blocks))
     return page
 

@@ -22,7 +22,7 @@ import jinja2
 import vl_convert as vlc
 from markupsafe import Markup, escape
 
-from esf_monitor.dashboard.labels import HIDDEN_NOTE, NO_CHART, bi
+from esf_monitor.dashboard.labels import NO_CHART, bi
 
 
 @dataclass
@@ -72,6 +72,8 @@ class Page:
     nav: list[Cell]
     sections: list[Section]
     root: str = ""                 # relative path to the dashboard folder ("../" for projects/)
+    notice: str = ""               # method note (public) or "intern — exakte Werte …" (internal)
+    notice_cls: str = "note"       # "method" | "internal"
     _chart_count: int = 0
 
     def chart(self, chart_spec: dict | None, title: str, source: str) -> Block:
@@ -165,6 +167,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neu
 header { background: var(--soft); border-bottom: 3px solid var(--accent); padding: 12px 24px; }
 header h1 { margin: 4px 0; font-size: 1.5em; color: var(--accent); }
 header .subtitle { margin: 0; color: var(--muted); }
+.internal { border: 2px solid #b00020; color: #b00020; font-weight: bold; padding: .3em .6em; }
+.method { border-left: 4px solid var(--muted); padding: .3em .6em; font-size: .9em; }
 nav a { margin-right: 14px; color: var(--accent); }
 main { padding: 8px 24px 24px; max-width: 1280px; }
 footer { padding: 8px 24px 24px; border-top: 1px solid var(--line); }
@@ -267,6 +271,7 @@ TEMPLATE = """<!DOCTYPE html>
 <nav>{% for c in page.nav %}<a href="{{ c.href }}">{{ c.text }}</a>{% endfor %}</nav>
 <h1>{{ page.title }}</h1>
 <p class="subtitle">{{ page.subtitle }}</p>
+{% if page.notice %}<p class="{{ page.notice_cls }}" id="page-notice">{{ page.notice }}</p>{% endif %}
 </header>
 <main>
 {% if page.has_charts %}<noscript><p class="nodata">Diagramme benötigen JavaScript (in dieser Datei enthalten) / charts need JavaScript (contained in this file).</p></noscript>{% endif %}
@@ -278,7 +283,7 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 {% endfor %}
 </main>
-<footer><p class="note">{{ hidden_note }}</p></footer>
+<footer>{% if page.notice %}<p class="{{ page.notice_cls }}">{{ page.notice }}</p>{% endif %}</footer>
 {% if page.has_charts %}
 <script type="application/json" id="vega-options">{{ options|safe }}</script>
 <script>{{ bundle|safe }}</script>
@@ -342,7 +347,7 @@ def _template() -> jinja2.Template:
 
 def render(page: Page) -> str:
     return _template().render(
-        page=page, css=Markup(CSS), hidden_note=HIDDEN_NOTE,
+        page=page, css=Markup(CSS),
         bundle=vega_bundle() if page.has_charts else "", embed_js=EMBED_JS,
         options=embed_options(),
     )

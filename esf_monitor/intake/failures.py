@@ -13,11 +13,13 @@ key column the file lacks — are dropped, so that one mistake is reported once.
 
 from __future__ import annotations
 
+import copy
+
 import pandera.polars as pa
 import polars as pl
 
 from esf_monitor.intake import findings as fnd
-from schemas import PARTICIPANT_ID_PATTERN, PROJECT_ID_PATTERN
+from schemas import PARTICIPANT_ID_PATTERN, PROJECT_ID_PATTERN, not_duplicated
 from schemas.codes import EXIT_REASON
 
 #: pandera's built-in check names -> our rule ids. Custom checks are named by rule id already.
@@ -143,15 +145,30 @@ def _not_consequential(rule: str, index: pl.Series, clean: pl.DataFrame, failed:
 
 def schema_findings(schema: pa.DataFrameSchema, typed: pl.DataFrame, clean: pl.DataFrame,
                      failed: pl.DataFrame, absent: set[str]) -> pl.DataFrame:
-    """Validate with pandera (lazy: all failures) and translate its failure cases."""
+    """Validate with pandera (lazy: all failures) and translate its failure cases.
+
+    The key checks (dataframe checks ``key_unique``) are evaluated here directly, with the
+    same function, and left out of pandera's run: pandera builds a Python row per failure case
+    of a dataframe check, which for a 300 MB file repeating one snapshot (millions of duplicated
+    rows) cost gigabytes (issue #13). The findings are the same."""
+    parts = []
+    key_checks = [c for c in schema.checks if c.name == "key_unique" and (c.statistics or {}).get("key")]
+    if key_checks:
+        for check in key_checks:
+            key = list(check.statistics["key"])
+            if absent.isdisjoint(key):  # without a key column every row "repeats" the empty key
+                keep = not_duplicated(typed.lazy(), key).collect().to_series()
+                if not keep.all():
+                    parts.append(_key_findings(key, (~keep).arg_true(), clean))
+        schema = copy.copy(schema)
+        schema.checks = [c for c in schema.checks if c not in key_checks]
     try:
         schema.validate(typed, lazy=True)
-        return fnd.empty()
+        return fnd.combine(parts)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.with_columns(
             pl.col("index").cast(pl.Int64),
             pl.col("check").replace_strict(BUILTIN_RULES, default=None).alias("_builtin"))
-    parts = []
     keyed = cases.filter(pl.col("_builtin") == "key_unique")
     for (column, number), group in keyed.group_by("column", "check_number", maintain_order=True):
         key = [column] if column in schema.columns else schema.checks[number].statistics["key"]

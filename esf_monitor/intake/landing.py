@@ -39,7 +39,12 @@ from pathlib import Path
 
 import polars as pl
 
-from esf_monitor.intake.paths import LandingPath, PathRejected, ProviderUnknown, parse_landing_path
+from esf_monitor.intake.paths import (
+    LandingPath,
+    PathRejected,
+    ProviderUnknown,
+    parse_landing_path,
+)
 from esf_monitor.safe_cells import visible
 
 #: Contract default; ``ESF_SETTLE_SECONDS`` overrides (0 = read at once, for tests and tools

@@ -28,8 +28,8 @@ columns without a pattern)                    reached a dashboard
 from __future__ import annotations
 
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 #: have no follow-up due in a month, whereas an empty participants snapshot (it is cumulative)
 #: or target-population stock means a broken export.
 EMPTY_ALLOWED = {"followup"}
+PERSONAL_RULES = ("personal_data_column", "personal_data_value")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -75,6 +76,11 @@ class IntakeResult:
         return self.findings.filter(pl.col("severity") == "error").height
 
     @property
+    def personal_data(self) -> bool:
+        """Rejected (also) for personal data: such a file goes to the restricted quarantine."""
+        return self.findings.filter(pl.col("rule").is_in(list(PERSONAL_RULES))).height > 0
+
+    @property
     def warning_count(self) -> int:
         return self.findings.filter(pl.col("severity") == "warning").height
 
@@ -89,18 +95,20 @@ class _Outcome:
 
 
 def check_file(path: Path | str, provider_id: str, extract_type: str, month: str,
-               registry: pl.DataFrame) -> IntakeResult:
-    """Validate one file completely; never raises for bad content (see module docstring)."""
+               registry: pl.DataFrame, file_name: str | None = None) -> IntakeResult:
+    """Validate one file completely; never raises for bad content (see module docstring).
+
+    ``file_name``: the upload's name when ``path`` is the intake's own copy of it."""
     path = Path(path)
     try:
-        outcome = _check(path, provider_id, extract_type, month, registry)
+        outcome = _check(path, provider_id, extract_type, month, registry, Path(file_name or path.name).suffix)
     except Exception as exc:  # a bug must not lose a file: it is rejected and kept for the data team
         log.exception("intake check failed for %s", path)
         outcome = _Outcome([fnd.file_finding("error", "internal_error", type(exc).__name__, type(exc).__name__)])
     findings = fnd.with_messages(fnd.combine(outcome.parts))
     ok = findings.filter(pl.col("severity") == "error").height == 0
     result = IntakeResult(ok=ok, data=outcome.data if ok else None, findings=findings, summary_de="",
-                          summary_en="", incomplete_count=outcome.incomplete, file_name=path.name,
+                          summary_en="", incomplete_count=outcome.incomplete, file_name=file_name or path.name,
                           provider_id=provider_id, extract_type=extract_type, month=month,
                           row_count=outcome.rows, dialect=outcome.dialect)
     result.summary_de, result.summary_en = summaries(result)
@@ -123,7 +131,8 @@ _KINDS = pl.DataFrame({"kind": list(KIND_LABELS), "detail_de": [v[0] for v in KI
                        "detail_en": [v[1] for v in KIND_LABELS.values()]})
 
 
-def _check(path: Path, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame) -> _Outcome:
+def _check(path: Path, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame,
+           suffix: str = "") -> _Outcome:
     if extract_type not in EXTRACT_TYPES:
         detail = f"unbekannter Dateityp '{extract_type}'", f"unknown extract type '{extract_type}'"
         return _Outcome([fnd.file_finding("error", "extract_type_not_allowed", *detail)])
@@ -139,8 +148,8 @@ def _check(path: Path, provider_id: str, extract_type: str, month: str, registry
         raw = read_table(path, specs.keys())
     except Unreadable as exc:
         return _Outcome([*parts, fnd.file_finding("error", exc.rule, exc.detail_de, exc.detail_en)])
-    if path.suffix.lower() in (".csv", ".xlsx") and path.suffix.lower() != f".{raw.file_format}":
-        detail = f"{raw.file_format.upper()} / {path.suffix}"
+    if suffix.lower() in (".csv", ".xlsx") and suffix.lower() != f".{raw.file_format}":
+        detail = f"{raw.file_format.upper()} / {suffix}"
         parts.append(fnd.file_finding("warning", "extension_mismatch", detail, detail))
 
     shaped = shape(raw, specs)

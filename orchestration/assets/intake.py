@@ -97,6 +97,11 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
                 # the next slot is read and validated while this one is loaded (history loads)
                 steps = ingest_slots(dd, extract_type, keys, registry_frame, force=force, con=con)
             for key, outcome in steps:
+                if outcome is not None and outcome.deferred:  # changed while being read: next scan
+                    context.log.warning(f"{key}: Datei änderte sich beim Lesen, nicht übernommen / "
+                                        "file changed while being read, not taken this time")
+                    skipped.append(key)
+                    continue
                 if not reprocess and outcome.unchanged:
                     # the current file was processed already: a materialisation asked for
                     # by hand (UI) re-loads the slot's accepted version from the archive

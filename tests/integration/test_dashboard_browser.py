@@ -65,7 +65,7 @@ def browser():
 @pytest.fixture(scope="module")
 def reports(published, browser) -> dict[str, object]:
     """Every dashboard opened once; key = path below dashboards/."""
-    root = published / "dashboards"
+    root = published / "dashboards" / "internal"
     shots = Path(os.environ.get("ESF_SCREENSHOT_DIR") or root / "screenshots")
     recorded = inspect_pages(dashboard_files(root), root, shots, browser)
     print(f"\nscreenshots: {shots}")
@@ -170,7 +170,7 @@ def _raw(path: Path) -> _Figures:
 # ---------------------------------------------------------------- loading: offline, no errors
 
 def test_every_dashboard_loads_offline_without_console_errors(published, reports, registry):
-    root = published / "dashboards"
+    root = published / "dashboards" / "internal"
     files = dashboard_files(root)
     assert len(files) == 3 + registry.height and set(reports) == {p.relative_to(root).as_posix() for p in files}
     for key, report in reports.items():
@@ -210,14 +210,10 @@ def test_the_recorder_catches_requests_and_console_errors(tmp_path, browser):
 # ---------------------------------------------------------------- figures equal the exports
 
 def _expected(row: dict | None, kind: str) -> tuple[str, float | None]:
-    """("*", None) when the rule hides the figure, ("–", None) when nothing to compute, else ("=", value)."""
+    """("–", None) when nothing to compute, else ("=", value): the internal pages are exact."""
     if row is None:
         return "–", None
-    value, num, den = row["value"], row["numerator"], row["denominator"]
-    if kind == "count":
-        return ("*", None) if _small(value) else ("=", value)
-    if _small(num) or _small(den):
-        return "*", None
+    value = row["value"]
     return ("–", None) if value is None or math.isnan(value) else ("=", value)
 
 
@@ -228,14 +224,6 @@ def _check_figure(text: str, attrs: dict, unit: str, lookup: dict, hidden_totals
     row = lookup.get((cutoff, unit, code, attrs.get("data-gender", "total")))
     how, value = _expected(row, kind)
     where = (unit, cutoff, code, attrs.get("data-gender"), text, row)
-    if how == "*":
-        assert text == "*" and attrs["data-value"] == "*", where
-        return "*"
-    if text == "*":
-        # not small itself: hidden only as a secondary cell of a count line, or target
-        # achievement whose participant count is hidden (the plan figure would give it back)
-        assert kind == "count" or (code == "target_achievement" and (cutoff, unit) in hidden_totals), where
-        return "secondary"
     if how == "–":
         assert text == "–", where
         return "–"
@@ -272,7 +260,7 @@ def test_headline_figures_on_the_page_equal_the_exports(reports, exports, regist
             how = _check_figure(card["text"], card["attrs"], _unit(key), lookup, hidden_totals)
             outcome[how] = outcome.get(how, 0) + 1
     assert pages_with_cards == 1 + registry.height  # overview + every project (all have data)
-    assert outcome["="] > 0.8 * sum(outcome.values()), outcome
+    assert outcome["="] > 0.8 * sum(outcome.values()) and "*" not in outcome, outcome
     programme = [f for f in reports["overview.html"].figures if "kpi" in (f["attrs"].get("class") or "")]
     assert all(f["text"] not in ("*", "–") for f in programme
                if f["attrs"]["data-indicator"] in COUNT_INDICATORS)
@@ -307,10 +295,7 @@ def test_eu_common_indicators_and_sfc_tables_equal_the_exports(reports, exports)
                                   a["data-indicator"], a["data-gender"])], "sfc"
             else:
                 row, table = common[(a["data-cutoff"], _unit(key), a["data-indicator"], a["data-gender"])], "common"
-            if _small(row["value"]):
-                assert f["text"] == "*" == a["data-value"], (key, a)
-            elif f["text"] != "*":
-                assert _shown_number(f["text"], "count") == row["value"], (key, a, row)
+            assert _shown_number(f["text"], "count") == row["value"], (key, a, row)
             checked[table] += 1
     # SFC: every exported cell of the shown cut-offs is on the page (22 codes × 4 genders per group)
     assert checked["sfc"] == exports["sfc"].height
@@ -332,138 +317,30 @@ def _value_title(spec: dict) -> str:
     return next(t["title"] for t in spec["encoding"]["tooltip"] if t["field"] == "value")
 
 
-def test_no_count_of_one_or_two_is_visible_or_embedded_anywhere(reports, exports):
-    """Counts of 1 or 2 appear nowhere a reader can get at them: not in the rendered text, not
-    in any figure's data-value, not in the data a chart drew, not in a tooltip, not in the
-    chart specs embedded in the HTML. Rates and durations with a numerator or base of 1 or 2
-    are hidden in tables, chart data and tooltips alike (checked against the exports).
-
-    Not a statistical count, so out of scope: axis tick labels, months, ISCED levels, and the
-    number of file versions in a delivery cell's title."""
-    rates = _lookup(exports["all_indicators"], ["cutoff", "project_id", "indicator", "gender"])
-    categories = _lookup(exports["breakdowns"], ["cutoff", "project_id", "dimension", "category", "gender"])
-    deliveries = _lookup(exports["deliveries"].filter(pl.col("extract_type") == "participants"),
-                         ["provider_id", "reporting_month"])
-    counts_seen = rates_seen = chart_values = tooltips = 0
+def test_internal_pages_show_small_counts_exactly_and_say_so(reports, exports):
+    """v2: no `*` on the internal pages — a count of 1 or 2 of the exports is on the page as it
+    is, and every page says it is internal (the protected release is dashboards/public/)."""
+    lookup = _lookup(exports["all_indicators"], ["cutoff", "project_id", "indicator", "gender"])
+    small = 0
     for key, report in reports.items():
-        unit = _unit(key)
-        raw = _raw(report.path)
-        # rendered text: no text line is a bare 1 or 2 (figures are in their own cells)
-        bare = [line for line in report.text.splitlines() if line.strip() in SMALL]
-        assert bare == [], key
-        # every figure in the DOM and in the file's attributes
-        for attrs, text in [(f["attrs"], f["text"]) for f in report.figures] + [(a, None) for a in raw.attrs]:
-            kind = attrs.get("data-kind")
-            if kind == "count":
-                counts_seen += 1
-                assert attrs["data-value"] not in SMALL and text not in SMALL, (key, attrs)
-            elif kind in ("rate", "days"):
-                rates_seen += 1
-                a = attrs
-                if a.get("data-measure") == "integration_rate":
-                    row = categories[(a["data-cutoff"], unit, a["data-dimension"], a["data-category"], "total")]
-                    small = _small(row["leavers"]) or _small(row["integrated_leavers"])
-                elif a.get("data-measure") == "incomplete_share":
-                    row = deliveries.get((a["data-project"], a["data-month"]))
-                    small = row is not None and (_small(row["row_count"]) or _small(row["incomplete_count"]))
-                else:
-                    row = rates.get((a["data-cutoff"], a.get("data-project", unit), a["data-indicator"],
-                                     a.get("data-gender", "total")))
-                    small = row is not None and (_small(row["numerator"]) or _small(row["denominator"]))
-                if small:
-                    assert a["data-value"] == "*" and text in (None, "*"), (key, a)
-        # charts: the drawn data, every mark's tooltip, and the spec embedded in the file
-        for chart in report.charts:
-            spec = raw.specs[chart["id"]]
-            rows = [m["datum"] for m in chart["marks"]] + [r for d in chart["datasets"].values() for r in d]
-            rows += spec["data"]["values"]
-            for row in rows:
-                chart_values += 1
-                if chart["kind"] == "count":
-                    assert row["value"] not in (1, 2), (key, chart["title"], row)
-                elif "indicator" in row:
-                    source = rates[(row.get("cutoff"), row.get("code", unit) if unit == "ALL" else unit,
-                                    row["indicator"], "total")]
-                    assert not (_small(source["numerator"]) or _small(source["denominator"])), (key, row)
-            title = _value_title(spec)
-            for mark in chart["marks"]:
-                tooltips += 1
-                assert mark["tooltip"] and title in mark["tooltip"], (key, chart["title"])
-                if chart["kind"] == "count":
-                    assert mark["tooltip"][title] not in SMALL, (key, chart["title"], mark["tooltip"])
-    assert counts_seen > 5000 and rates_seen > 2000 and chart_values > 5000 and tooltips > 1500
-
-
-def test_no_hidden_count_can_be_worked_out_from_shown_figures(reports, registry):
-    """Secondary suppression on real data, read from every page together: in no line of cells
-    adding up to a shown total (f + m + d = total; projects = programme; categories of a
-    breakdown = participants; EECO02 + EECO04 + EECO05 = EECO01) is exactly one cell hidden.
-    A figure shown on two pages shows the same there."""
-    cells: dict[tuple, str] = {}
-
-    def put(key, value):
-        assert cells.setdefault(key, value) == value, (key, cells[key], value)
-
-    for key, report in reports.items():
+        assert "intern — exakte Werte, nicht zur Veröffentlichung" in report.text, key
         for f in report.figures:
             a = f["attrs"]
-            if a.get("data-kind") != "count":
-                continue
-            unit = a.get("data-project", _unit(key))
-            if a.get("data-indicator") in COUNT_INDICATORS:
-                put(("ind", a["data-cutoff"], a["data-indicator"], unit, a["data-gender"]), f["text"])
-            elif a.get("data-measure") == "participants":
-                put(("cat", a["data-cutoff"], unit, a["data-dimension"], a["data-category"], a["data-gender"]),
-                    f["text"])
-            elif a.get("data-indicator", "").startswith("EECO"):
-                group = (a.get("data-specific-objective"), a.get("data-region")) if key == "sfc.html" else unit
-                put(("eu", a["data-cutoff"], group, a["data-indicator"], a["data-gender"]), f["text"])
-    genders = ("f", "m", "d", "total")
-    units = registry["project_id"].to_list() + ["ALL"]
-    lines = []
-    ind = {k for k in cells if k[0] == "ind"}
-    for cutoff, code in {(k[1], k[2]) for k in ind}:
-        lines += [[("ind", cutoff, code, u, g) for g in genders] for u in units]
-        lines += [[("ind", cutoff, code, u, g) for u in units] for g in genders]
-    cats = {k for k in cells if k[0] == "cat" and k[3] != "target_group"}  # target groups overlap
-    for cutoff, unit, dim, g in {(k[1], k[2], k[3], k[5]) for k in cats}:
-        lines.append([k for k in cats if k[1:4] == (cutoff, unit, dim) and k[5] == g]
-                     + [("ind", cutoff, "participants_cumulative", unit, g)])
-    eu = {k for k in cells if k[0] == "eu"}
-    for cutoff, group, g in {(k[1], k[2], k[4]) for k in eu}:
-        lines.append([("eu", cutoff, group, c, g) for c in ("EECO01", "EECO02", "EECO04", "EECO05")])
-        lines.append([("eu", cutoff, group, "EECO01", x) for x in genders] if g == "total" else [])
-    checked = hidden_lines = 0
-    for line in lines:
-        if not line or not all(k in cells for k in line):
-            continue
-        checked += 1
-        stars = sum(cells[k] == "*" for k in line)
-        hidden_lines += stars > 0
-        assert stars != 1, [(k, cells[k]) for k in line]
-    assert checked > 500 and hidden_lines > 100, (checked, hidden_lines)
-
-
-def test_small_counts_exist_in_the_exports_and_are_hidden_on_the_pages(reports, exports):
-    """The test above proves something only if the data hold small cells: they do, and the
-    pages show `*` where the exports have them."""
-    latest = exports["cutoffs"][-1]
-    small = exports["indicators"].filter((pl.col("cutoff") == latest) & pl.col("indicator").is_in(COUNT_INDICATORS)
-                                         & pl.col("value").is_in([1.0, 2.0]))
-    assert small.height >= 5
-    for row in small.iter_rows(named=True):
-        key = "overview.html" if row["project_id"] == "ALL" else f"projects/{row['project_id']}.html"
-        cells = [f for f in reports[key].figures if f["attrs"].get("data-indicator") == row["indicator"]
-                 and f["attrs"].get("data-cutoff") == latest and f["attrs"].get("data-gender") == row["gender"]
-                 and f["attrs"].get("data-project", _unit(key)) == row["project_id"]]
-        assert cells and {c["text"] for c in cells} == {"*"}, row
+            assert f["text"] != "*" and a.get("data-value") != "*", (key, a)
+            if a.get("data-kind") == "count" and a.get("data-indicator") in COUNT_INDICATORS:
+                row = lookup.get((a["data-cutoff"], a.get("data-project", _unit(key)), a["data-indicator"],
+                                  a.get("data-gender", "total")))
+                if row is not None and _small(row["value"]):
+                    assert _shown_number(f["text"], "count") == row["value"], (key, a)
+                    small += 1
+    assert small > 0
 
 
 def test_a_tooltip_shows_what_the_recording_says(published, browser):
     """The tooltips checked above are read from Vega's scenegraph; hovering a mark shows the same text."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        page.goto((published / "dashboards" / "overview.html").resolve().as_uri())
+        page.goto((published / "dashboards" / "internal" / "overview.html").resolve().as_uri())
         page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
         target = page.evaluate("""() => {
           // the first bar of the first bar chart: a rect mark has a box to point at
@@ -519,7 +396,7 @@ def test_overview_prints_on_a4(published, browser):
     page = browser.new_page(viewport={"width": a4_width, "height": 1000})
     try:
         page.emulate_media(media="print")
-        page.goto((published / "dashboards" / "overview.html").resolve().as_uri())
+        page.goto((published / "dashboards" / "internal" / "overview.html").resolve().as_uri())
         page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
         nav_shown = page.evaluate("getComputedStyle(document.querySelector('nav')).display")
         too_wide = page.evaluate(f"""() => Array.from(document.querySelectorAll('.chart svg, table'))

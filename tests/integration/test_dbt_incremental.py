@@ -80,6 +80,8 @@ def _differences(root: Path, tmp_path: Path) -> dict[str, int]:
     shutil.rmtree(full, ignore_errors=True)
     _db(full).parent.mkdir(parents=True)
     shutil.copy(_db(root), _db(full))
+    # the same data folder secret, so the same record keys (a new folder would get its own)
+    shutil.copytree(root / "secrets", full / "secrets")
     _dbt("run", "--full-refresh", tmp_path=full)
     con = duckdb.connect(str(_db(root)), read_only=True)
     try:
@@ -173,6 +175,27 @@ def test_nothing_new_rebuilds_nothing(held_back):
     assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from=None)
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "9999-99")
     assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff") == rows
+
+
+def test_rejected_file_of_a_new_month_adds_that_cutoff(held_back, tmp_path):
+    """Cut-off rule v2 (docs/indicators.md): the cut-offs run to the latest month of ANY
+    delivery. PRJ-A's April file is rejected (no rows loaded): cut-off 2024-04 exists all the
+    same, with the figures as known — the March snapshots (PRJ-A 7 people, PRJ-B 3) — and the
+    incremental build adds exactly that cut-off, equal to a full rebuild."""
+    root = held_back
+    con = duckdb.connect(str(_db(root)))
+    try:
+        con.execute("insert into raw.deliveries select * replace (timestamp '2024-05-03' as processed_at, "
+                    "'2024-04' as reporting_month, 'rejected' as status, 'v-rej' as sha256) "
+                    "from raw.deliveries where provider_id = 'PRJ-A' and extract_type = 'participants' "
+                    "and reporting_month = '2024-03' limit 1")
+    finally:
+        con.close()
+    assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-04")
+    assert _count(root, "select max(cutoff) from intermediate.int_cutoffs") == "2024-04"
+    assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-04")
+    assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-04'") == 10
+    assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)
 
 
 def test_resent_month_that_empties_a_cutoff_of_a_model_removes_its_old_rows(held_back, tmp_path):

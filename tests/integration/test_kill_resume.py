@@ -162,7 +162,10 @@ def scenario(tmp_path_factory):
 
 
 def csv_files(dd: DataDir) -> dict[str, bytes]:
-    return {str(p.relative_to(dd.exports)): p.read_bytes() for p in sorted(dd.exports.rglob("*.csv"))}
+    """The exact exports. exports/public/ is left out: two data folders have two secrets, so
+    their public releases differ by design (docs/indicators.md "Publication")."""
+    return {str(p.relative_to(dd.exports)): p.read_bytes() for p in sorted(dd.exports.rglob("*.csv"))
+            if p.relative_to(dd.exports).parts[0] != "public"}
 
 
 def test_the_kills_hit_runs_in_the_middle(scenario):

@@ -62,8 +62,10 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
     assert 4_000 * 1.5 <= float(wup["denominator"][0]) <= 5_200 * 1.5
     assert 0 < float(wup["value"][0]) < 1
 
-    assert (data_dir / "dashboards" / "overview.html").exists()
-    assert len(list((data_dir / "dashboards" / "projects").glob("*.html"))) == projects.height
+    for audience in ("internal", "public"):  # exact pages and the audited public release
+        assert (data_dir / "dashboards" / audience / "overview.html").exists()
+        assert len(list((data_dir / "dashboards" / audience / "projects").glob("*.html"))) == projects.height
+    assert (data_dir / "exports" / "public" / "all_months" / "indicators.csv").exists()
 
     # running again with nothing new changes nothing
     before = csv_digests(exports)

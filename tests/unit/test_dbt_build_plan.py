@@ -86,11 +86,12 @@ def test_source_state_reads_load_stamps_per_month_and_the_registry():
     con.execute("insert into raw.followup values ('2024-02', '2024-03-09 10:00')")
     con.execute("create table raw.deliveries (reporting_month varchar, processed_at timestamp, status varchar)")
     con.execute("insert into raw.deliveries values ('2024-03', '2024-04-01 10:00', 'accepted'), "
-                "('2024-01', '2024-06-01 10:00', 'rejected')")
+                "('2024-04', '2024-05-01 10:00', 'rejected')")  # a rejected file adds its cut-off
     con.execute("create table raw.projects (_file_sha256 varchar)")
     con.execute("insert into raw.projects values ('reg1')")
     assert source_state(con) == {"registry_sha256": "reg1", "months": {
-        "2024-01": "2024-02-05 10:00:00", "2024-02": "2024-03-09 10:00:00", "2024-03": "2024-04-01 10:00:00"}}
+        "2024-01": "2024-02-05 10:00:00", "2024-02": "2024-03-09 10:00:00", "2024-03": "2024-04-01 10:00:00",
+        "2024-04": "2024-05-01 10:00:00"}}
 
 
 def test_state_round_trip(tmp_path):

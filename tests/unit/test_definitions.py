@@ -13,7 +13,8 @@ def test_definitions_load_with_every_layer():
     keys = {k.to_user_string() for k in _repo().asset_graph.get_all_asset_keys()}
     for expected in ("registry", "raw_participants", "raw_followup", "raw_target_population",
                      "delivery_log", "stg_esf__participants", "common_indicators", "sfc_table",
-                     "indicators", "delivery_status", "indicator_exports", "dashboards"):
+                     "indicators", "delivery_status", "indicator_exports", "dashboards",
+                     "public_release_candidate", "public_release", "int_record_keys"):
         assert expected in keys, expected
 
 

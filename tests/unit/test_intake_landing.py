@@ -8,12 +8,16 @@ import os
 from pathlib import Path
 
 import pytest
+from fixtures.intake.builders import REGISTRY_ROWS, write_registry
 
 from esf_monitor.intake import read_registry
-from esf_monitor.intake.landing import (DEFAULT_SETTLE_SECONDS, classify_landing_path, is_debris,
-                                        settle_seconds)
+from esf_monitor.intake.landing import (
+    DEFAULT_SETTLE_SECONDS,
+    classify_landing_path,
+    is_debris,
+    settle_seconds,
+)
 from esf_monitor.intake.paths import PathRejected, ProviderUnknown, parse_landing_path
-from fixtures.intake.builders import REGISTRY_ROWS, write_registry
 
 SECOND = 1_000_000_000
 

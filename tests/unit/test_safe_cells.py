@@ -10,7 +10,13 @@ import pytest
 from esf_monitor import exports
 from esf_monitor.intake import findings as fnd
 from esf_monitor.intake.report import write_report
-from esf_monitor.safe_cells import QUOTE_LIMIT, cap_text, neutralise_formulas, visible, write_safe_csv
+from esf_monitor.safe_cells import (
+    QUOTE_LIMIT,
+    cap_text,
+    neutralise_formulas,
+    visible,
+    write_safe_csv,
+)
 
 
 @pytest.mark.parametrize("value, written", [
@@ -32,6 +38,7 @@ def test_formula_cells_get_a_quote_numbers_do_not(value, written):
 
 def test_the_errors_csv_neutralises_formulas(tmp_path):
     from fixtures.intake.builders import MONTH, PROJECT, rows, write_csv, write_registry
+
     from esf_monitor.intake import check_file, read_registry
 
     registry = read_registry(write_registry(tmp_path / "projects.csv"))
@@ -92,7 +99,7 @@ def test_floats_that_differ_in_the_last_bits_export_identically(tmp_path):
     b = sum([1 / 102.5, 1 / 102.5])  # the same figure summed in another order
     c = 0.1 + 0.2
     assert c != 0.3  # the noise the export must not show
-    rows = lambda x, y: pl.DataFrame({"cutoff": ["2025-06"] * 2, "project_id": ["A", "B"],  # noqa: E731
+    rows = lambda x, y: pl.DataFrame({"cutoff": ["2025-06"] * 2, "project_id": ["A", "B"],
                                       "indicator": ["reach_rate_12m"] * 2, "gender": ["total"] * 2,
                                       "numerator": [2.0, 3.0], "denominator": [102.5, 10.0], "value": [x, y]})
     first = exports._write_csv(exports._format(rows(a, 0.3), "indicators"), tmp_path / "1.csv").read_bytes()

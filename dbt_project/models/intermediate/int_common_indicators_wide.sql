@@ -8,7 +8,9 @@
 
 {#- EU common indicators (ESF+ Reg. 2021/1057 Annex I: EECO01-EECO17 output, EECR01-EECR05
     result) per cut-off, project (and ALL) and gender (and total), complete participants only,
-    one column per indicator. Every started registry project gets its rows, zeros included. -#}
+    one column per indicator. Every started registry project gets its rows, zeros included.
+    Each indicator has its cell key `<code>_ckey` beside it: the sum of the record keys of the
+    persons counted, mod 256 (docs/indicators.md "Publication"). -#}
 {%- set employment_results = esf_sql_list(esf_employment_result_statuses()) -%}
 {%- set indicators = {
     'eeco01': "true",
@@ -50,7 +52,8 @@ counts as (
         case when grouping(project_id) = 1 then 'ALL' else project_id end as project_key,
         case when grouping(gender) = 1 then 'total' else gender end as gender_key,
         {%- for code, condition in indicators.items() %}
-        count(*) filter (where {{ condition }}) as {{ code }}{{ "," if not loop.last }}
+        count(*) filter (where {{ condition }}) as {{ code }},
+        coalesce(sum(record_key) filter (where {{ condition }}), 0) % 256 as {{ code }}_ckey{{ "," if not loop.last }}
         {%- endfor %}
     from participants
     group by grouping sets ((cutoff, project_id, gender), (cutoff, project_id), (cutoff, gender), (cutoff))
@@ -76,7 +79,8 @@ select
     scaffold.project_id,
     genders.gender,
     {%- for code in indicators %}
-    coalesce(counts.{{ code }}, 0) as {{ code }}{{ "," if not loop.last }}
+    coalesce(counts.{{ code }}, 0) as {{ code }},
+    cast(coalesce(counts.{{ code }}_ckey, 0) as integer) as {{ code }}_ckey{{ "," if not loop.last }}
     {%- endfor %}
 from scaffold
 cross join genders

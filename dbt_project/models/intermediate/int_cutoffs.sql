@@ -1,14 +1,16 @@
-{#- Every month from the first to the last reporting month of any accepted file: the
-    dashboards show monthly trends, SFC2021 takes June and December. -#}
+{#- Every month from the first reporting month of any accepted file to the last reporting
+    month of any DELIVERY, accepted or rejected (docs/indicators.md, cut-off rule v2): a
+    rejected December file does not make the December export disappear; its figures are
+    written as known, and the delivery report shows who is missing or rejected. The dashboards
+    show monthly trends, SFC2021 takes June and December. -#}
 with
 
 accepted_months as (
 
     select
-        min(reporting_month) as first_month,
+        min(reporting_month) filter (where status = 'accepted') as first_month,
         max(reporting_month) as last_month
     from {{ ref('stg_esf__deliveries') }}
-    where status = 'accepted'
 
 ),
 

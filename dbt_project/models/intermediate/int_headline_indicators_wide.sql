@@ -9,7 +9,9 @@
 {#- Numerators and denominators of the headline indicators (docs/indicators.md) per cut-off,
     project (and ALL) and gender (and total), one column each. All participants count,
     complete or not; a participant without a valid gender only counts in total. Every started
-    registry project gets its rows, zeros included. -#}
+    registry project gets its rows, zeros included. Each count has its cell key `<count>_ckey`
+    beside it: the sum of the record keys of the persons counted, mod 256 (cell key method of
+    the public release, docs/indicators.md "Publication"). -#}
 {%- set counts = {
     'participants_cumulative': "true",
     'participants_active': "not is_leaver",
@@ -58,6 +60,7 @@ aggregated as (
         case when grouping(valid_gender) = 1 then 'total' else valid_gender end as gender_key,
         {%- for name, condition in counts.items() %}
         count(*) filter (where {{ condition }}) as {{ name }},
+        coalesce(sum(record_key) filter (where {{ condition }}), 0) % 256 as {{ name }}_ckey,
         {%- endfor %}
         quantile_cont(duration_days, 0.5) filter (where left_in_12m) as duration_median_days,
         avg(duration_days) filter (where left_in_12m) as duration_mean_days
@@ -139,6 +142,7 @@ select
     genders.gender,
     {%- for name in counts %}
     coalesce(aggregated.{{ name }}, 0) as {{ name }},
+    cast(coalesce(aggregated.{{ name }}_ckey, 0) as integer) as {{ name }}_ckey,
     {%- endfor %}
     aggregated.duration_median_days,
     aggregated.duration_mean_days,

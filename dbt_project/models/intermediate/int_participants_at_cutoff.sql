@@ -146,13 +146,18 @@ classified as (
         participants.last_exit_date - participants.first_entry_date + 1 as duration_days,
 
         followup.participant_id is not null as has_followup,
-        followup.status_6m as followup_status_6m
+        followup.status_6m as followup_status_6m,
+        -- cell key method of the public release: summed per published count, mod 256
+        record_keys.record_key
     from participants
     inner join projects
         on projects.cutoff = participants.cutoff
         and projects.project_id = participants.project_id
     inner join cutoffs
         on cutoffs.cutoff = participants.cutoff
+    left join {{ ref('int_record_keys') }} as record_keys
+        on record_keys.project_id = participants.project_id
+        and record_keys.participant_id = participants.participant_id
     left join followup
         on followup.project_id = participants.project_id
         and followup.participant_id = participants.participant_id

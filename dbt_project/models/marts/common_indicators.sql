@@ -1,5 +1,6 @@
 {#- One row per cut-off, project (and ALL), EU common indicator and gender: the long form
-    of int_common_indicators_wide that exports/<C>/common_indicators.csv is written from. -#}
+    of int_common_indicators_wide that exports/<C>/common_indicators.csv is written from, with
+    the cell key of each count (ckey, docs/indicators.md "Publication"; not exported). -#}
 with
 
 wide as (
@@ -8,18 +9,32 @@ wide as (
 
 ),
 
-long as (
+counts as (
 
-    unpivot wide
+    unpivot (select columns('^(cutoff|project_id|gender|ee(co|cr)[0-9]{2})$') from wide)
     on columns('^ee(co|cr)[0-9]{2}$')
     into name indicator value value
+
+),
+
+cell_keys as (
+
+    unpivot (select columns('^(cutoff|project_id|gender|ee(co|cr)[0-9]{2}_ckey)$') from wide)
+    on columns('_ckey$')
+    into name indicator value ckey
 
 )
 
 select
-    cutoff,
-    project_id,
-    upper(indicator) as indicator,
-    gender,
-    cast(value as bigint) as value
-from long
+    counts.cutoff,
+    counts.project_id,
+    upper(counts.indicator) as indicator,
+    counts.gender,
+    cast(counts.value as bigint) as value,
+    cast(cell_keys.ckey as integer) as ckey
+from counts
+inner join cell_keys
+    on cell_keys.cutoff = counts.cutoff
+    and cell_keys.project_id = counts.project_id
+    and cell_keys.gender = counts.gender
+    and cell_keys.indicator = counts.indicator || '_ckey'

@@ -2,7 +2,10 @@
     project (and ALL), indicator and gender. Counts: numerator = value, no denominator.
     Rates: value = numerator / denominator, empty when the denominator is 0 or unknown.
     Durations: no numerator, denominator = leavers the median/mean is taken over.
-    target_achievement and reach_rate_12m exist for gender total only. -#}
+    target_achievement and reach_rate_12m exist for gender total only. numerator_ckey /
+    denominator_ckey: the cell keys of numerator and denominator where they count persons
+    (docs/indicators.md "Publication"; not exported): null for the registry plan and the
+    target population, which are not counts of participants. -#}
 {%- set counts = ['participants_cumulative', 'participants_active', 'entries_month', 'leavers_month'] -%}
 {%- set rates = [
     ('target_achievement', 'participants_cumulative', 'planned_participants'),
@@ -33,7 +36,9 @@ long as (
         cutoff, project_id, '{{ name }}' as indicator, gender,
         cast({{ name }} as double) as numerator,
         cast(null as double) as denominator,
-        cast({{ name }} as double) as value
+        cast({{ name }} as double) as value,
+        {{ name }}_ckey as numerator_ckey,
+        cast(null as integer) as denominator_ckey
     from wide
     union all
     {%- endfor %}
@@ -42,7 +47,9 @@ long as (
         cutoff, project_id, '{{ name }}' as indicator, gender,
         cast({{ numerator }} as double) as numerator,
         cast({{ denominator }} as double) as denominator,
-        case when {{ denominator }} <> 0 then cast({{ numerator }} as double) / {{ denominator }} end as value
+        case when {{ denominator }} <> 0 then cast({{ numerator }} as double) / {{ denominator }} end as value,
+        {{ numerator }}_ckey as numerator_ckey,
+        {{ denominator ~ '_ckey' if denominator not in ('planned_participants', 'reach_denominator') else 'cast(null as integer)' }} as denominator_ckey
     from wide
     {%- if name in total_only %}
     where gender = 'total'
@@ -54,7 +61,9 @@ long as (
         cutoff, project_id, '{{ name }}' as indicator, gender,
         cast(null as double) as numerator,
         cast(leavers_12m as double) as denominator,
-        cast({{ column }} as double) as value
+        cast({{ column }} as double) as value,
+        cast(null as integer) as numerator_ckey,
+        leavers_12m_ckey as denominator_ckey
     from wide
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
@@ -68,5 +77,7 @@ select
     gender,
     numerator,
     denominator,
-    cast(value as double) as value
+    cast(value as double) as value,
+    numerator_ckey,
+    denominator_ckey
 from long

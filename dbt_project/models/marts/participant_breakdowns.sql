@@ -1,6 +1,8 @@
 {#- Participants (cumulative at C), leavers and integrated leavers broken down by one
     dimension at a time, per cut-off, project (and ALL) and gender (and total), for the
-    dashboards. Only categories that occur are listed (no zero rows). -#}
+    dashboards. Only categories that occur are listed (no zero rows). Each count has its cell
+    key `<count>_ckey` (sum of the persons' record keys mod 256, docs/indicators.md
+    "Publication"; not exported). -#}
 {%- set dimensions = ['age_group', 'isced_level', 'access_channel', 'district', 'employment_status'] -%}
 {%- set target_groups = {
     'elb_total': 'true',
@@ -41,7 +43,10 @@ per_project as (
         coalesce(cast({{ dimension }} as varchar), 'unknown') as category,
         count(*) as participants,
         count(*) filter (where is_leaver) as leavers,
-        count(*) filter (where is_integrated) as integrated_leavers
+        count(*) filter (where is_integrated) as integrated_leavers,
+        sum(record_key) as participants_keys,
+        coalesce(sum(record_key) filter (where is_leaver), 0) as leavers_keys,
+        coalesce(sum(record_key) filter (where is_integrated), 0) as integrated_leavers_keys
     from participants
     group by cutoff, project_id, valid_gender, {{ dimension }}
     union all
@@ -55,7 +60,10 @@ per_project as (
         '{{ code }}' as category,
         count(*) as participants,
         count(*) filter (where is_leaver) as leavers,
-        count(*) filter (where is_integrated) as integrated_leavers
+        count(*) filter (where is_integrated) as integrated_leavers,
+        sum(record_key) as participants_keys,
+        coalesce(sum(record_key) filter (where is_leaver), 0) as leavers_keys,
+        coalesce(sum(record_key) filter (where is_integrated), 0) as integrated_leavers_keys
     from participants
     where {{ member }}
     group by cutoff, project_id, valid_gender
@@ -72,7 +80,10 @@ select
     case when grouping(valid_gender) = 1 then 'total' else valid_gender end as gender,
     cast(sum(participants) as bigint) as participants,
     cast(sum(leavers) as bigint) as leavers,
-    cast(sum(integrated_leavers) as bigint) as integrated_leavers
+    cast(sum(integrated_leavers) as bigint) as integrated_leavers,
+    cast(sum(participants_keys) % 256 as integer) as participants_ckey,
+    cast(sum(leavers_keys) % 256 as integer) as leavers_ckey,
+    cast(sum(integrated_leavers_keys) % 256 as integer) as integrated_leavers_ckey
 from per_project
 group by grouping sets (
     (cutoff, project_id, valid_gender, dimension, category),

@@ -1,6 +1,8 @@
 {#- The common indicators per SFC2021 breakdown (specific objective x category of region):
     the sums of the project rows of common_indicators, for every combination that occurs among
-    the projects started by the cut-off. -#}
+    the projects started by the cut-off. ckey = cell key of the sum: the persons of different
+    projects are different participants, so the sum of the projects' cell keys mod 256 is the
+    sum of all their record keys mod 256 (docs/indicators.md "Publication"). -#}
 with
 
 common_indicators as (
@@ -23,7 +25,8 @@ select
     projects.category_of_region,
     common_indicators.indicator,
     common_indicators.gender,
-    cast(sum(common_indicators.value) as bigint) as value
+    cast(sum(common_indicators.value) as bigint) as value,
+    cast(sum(common_indicators.ckey) % 256 as integer) as ckey
 from common_indicators
 inner join projects
     on projects.cutoff = common_indicators.cutoff
