@@ -8,7 +8,7 @@ export ESF_DATA_DIR ?= $(CURDIR)/data
 # Filters pip's noise about this machine's optional local mirrors (harmless, not ours).
 PIP_QUIET := sed "/is ignored: it is neither a file nor a directory/d"
 
-.PHONY: venv demo run test test-fast test-deps ui bench clean-data docs
+.PHONY: venv demo run test test-fast test-deps ui bench clean-data docs lint lint-sql
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ test: venv test-deps
 ## make test-fast: the unit tests only (no Dagster run, no dbt, no browser), well under a minute.
 test-fast: venv
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not integration" tests/unit
+
+## make lint: ruff (lint + format check) and sqlfluff over the dbt models (.sqlfluff). sqlfluff's
+## dbt templater opens the profile, whose DuckDB path reads ESF_DATA_DIR: a throwaway empty
+## warehouse folder, so a fresh clone without a data folder lints too.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory lint-sql
+
+## make lint-sql: sqlfluff only.
+lint-sql: venv
+	lintdir=$$(mktemp -d) && mkdir -p "$$lintdir/warehouse" && rc=0 && \
+	  { ESF_DATA_DIR="$$lintdir" $(BIN)/sqlfluff lint dbt_project/models || rc=$$?; } && \
+	  rm -rf "$$lintdir" && exit $$rc
 
 ## Debian packages the tests need (headless chromium, PostgreSQL), installed when missing.
 test-deps:
