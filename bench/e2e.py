@@ -327,7 +327,8 @@ def dbt_parse_for(data_dir: Path) -> None:
     once here, untimed, gives the copy that same state; nothing else changes (parse neither
     touches the warehouse nor runs a model).
     """
-    from esf_monitor.paths import DBT_PROJECT_DIR, DataDir
+    from esf_monitor.paths import DataDir
+    from orchestration.resources import DBT_PROJECT_DIR
 
     env = os.environ | {"ESF_DATA_DIR": str(data_dir)}
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",

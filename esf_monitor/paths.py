@@ -20,10 +20,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: the dbt project (dbt_project/ of the repository)
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-
-
 @dataclass(frozen=True)
 class DataDir:
     root: Path

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from esf_monitor import quality, warehouse
+from esf_monitor import quality
 from esf_monitor.exports import _relation
-from esf_monitor.paths import data_dir
+from esf_monitor.paths import DataDir
 from orchestration.assets.intake import WAREHOUSE_POOL
+from orchestration.resources import DataFolder, Warehouse
 
 
 def _spec(check: quality.QualityCheck) -> dg.AssetCheckSpec:
@@ -27,13 +28,13 @@ def _spec(check: quality.QualityCheck) -> dg.AssetCheckSpec:
                              additional_deps=[dg.AssetKey(k) for k in check.also_reads])
 
 
-def data_docs_dir() -> Path:
-    return data_dir().root / "quality" / "data_docs"
+def data_docs_dir(dd: DataDir) -> Path:
+    return dd.root / "quality" / "data_docs"
 
 
-def read_marts():
+def read_marts(warehouse: Warehouse):
     """The marts and the registry as pandas frames; the DuckDB connection is held briefly."""
-    with warehouse.connect(data_dir().warehouse, read_only=True) as con:
+    with warehouse.connect(read_only=True) as con:
         frames = {m: con.execute(f"select * from {_relation(con, m)}").df() for m in quality.MARTS}
         registry = con.execute("select project_id, start_date from raw.projects").df()
     return frames, registry
@@ -48,10 +49,10 @@ def read_marts():
     compute_kind="great_expectations",
     pool=WAREHOUSE_POOL,
 )
-def quality_checks(context: dg.AssetCheckExecutionContext):
-    frames, registry = read_marts()
+def quality_checks(data_folder: DataFolder, warehouse: Warehouse):
+    frames, registry = read_marts(warehouse)
     outcomes = quality.validate_marts(frames, registry)
-    index = quality.build_data_docs(outcomes, data_docs_dir())
+    index = quality.build_data_docs(outcomes, data_docs_dir(data_folder.dd))
     for outcome in outcomes:
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(outcome.asset),

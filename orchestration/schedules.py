@@ -14,6 +14,7 @@ import dagster as dg
 from esf_monitor.delivery_check import previous_month
 from orchestration.assets.delivery import TIMEZONE, DeliveryCheckConfig, delivery_check
 from orchestration.assets.intake import raw_assets
+from orchestration import planning
 from orchestration.jobs import dbt_tests_job
 
 delivery_check_job = dg.define_asset_job(
@@ -67,8 +68,7 @@ RAW_KEYS = {asset.key for asset in raw_assets}
 #: the tag Dagster puts on every run a backfill launches (its value: the backfill's id)
 BACKFILL_TAG = "dagster/backfill"
 _ENDED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
-_ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-           dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+_ACTIVE = planning.ACTIVE_STATUSES
 
 
 @dg.sensor(

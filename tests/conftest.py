@@ -17,6 +17,21 @@ os.environ.setdefault("ESF_SETTLE_SECONDS", "0")
 INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 
+def pytest_sessionstart(session):
+    """dbt's manifest, which ``orchestration.definitions`` reads at import, prepared once
+    (``dbt parse`` only when a dbt file changed) — by the controller before xdist starts its
+    workers, so two workers never parse at once."""
+    if hasattr(session.config, "workerinput"):
+        return
+    import tempfile
+
+    from esf_monitor.paths import DataDir
+    from orchestration.resources import prepare_dbt_project
+
+    with tempfile.TemporaryDirectory() as root:
+        prepare_dbt_project(DataDir(Path(root)))
+
+
 def pytest_collection_modifyitems(config, items):
     """Everything under tests/integration/ is marked ``integration`` (real runs: Dagster, dbt,
     subprocesses, a browser): ``make test-fast`` deselects it, ``make test`` runs it."""

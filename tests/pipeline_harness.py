@@ -15,7 +15,7 @@ def run_pipeline(data_dir: Path, refresh: bool = False) -> Path:
     Sets ``ESF_DATA_DIR`` for the process (the one variable that decides paths) and raises
     if any asset failed. Returns the exports folder.
     """
-    from esf_monitor.runner import run_pending
+    from orchestration.driver import run_pending
 
     os.environ["ESF_DATA_DIR"] = str(Path(data_dir).resolve())
     dd = DataDir(Path(data_dir).resolve())

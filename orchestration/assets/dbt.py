@@ -7,44 +7,14 @@ Sources map to the intake assets through ``meta.dagster.asset_key`` in
 
 
 import os
-import sys
-from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from esf_monitor.paths import DBT_PROJECT_DIR, data_dir
 from orchestration import dbt_build_plan
 from orchestration.assets.intake import WAREHOUSE_POOL
-
-#: the dbt CLI of this environment (dbt-core's console script next to this Python)
-DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
-
-# dbt's profile reads ESF_DATA_DIR; make it absolute and explicit for every dbt subprocess.
-os.environ["ESF_DATA_DIR"] = str(data_dir().root)
-# DagsterDbtProjectPreparer calls plain `dbt`: the venv's bin must be on PATH.
-if str(DBT_EXECUTABLE.parent) not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = f"{DBT_EXECUTABLE.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-
-esf_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def _manifest_is_stale() -> bool:
-    manifest = esf_dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for sub in ("models", "macros", "tests", "seeds", "snapshots"):
-        folder = DBT_PROJECT_DIR / sub
-        if folder.is_dir():
-            sources.extend(p for p in folder.rglob("*") if p.is_file())
-    return any(p.stat().st_mtime > built for p in sources if p.exists())
-
-
-if _manifest_is_stale():
-    esf_dbt_project.preparer.prepare(esf_dbt_project)
+from orchestration.resources import DataFolder, esf_dbt_project
 
 
 class EsfDbtTranslator(DagsterDbtTranslator):
@@ -69,7 +39,7 @@ TRANSLATOR = EsfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 
 @dbt_assets(manifest=esf_dbt_project.manifest_path, project=esf_dbt_project,
             dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
-def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_folder: DataFolder):
     """`dbt build`: staging views, intermediate, marts, the data tests of every model and the
     SFC2021 rules; the incremental models from the months orchestration/dbt_build_plan.py finds
     changed since the last successful build (or a full refresh).
@@ -82,28 +52,21 @@ def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         from esf_monitor import quality
 
         quality.warm_up_in_background()
-    state = dbt_build_plan.current_state(data_dir().warehouse, esf_dbt_project.manifest_path)
-    plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(dbt_target_dir()), state)
+    dd = data_folder.dd
+    target = dd.dbt_target
+    state = dbt_build_plan.current_state(dd.warehouse, esf_dbt_project.manifest_path)
+    plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(target), state)
     os.environ.update(plan.env())  # builds never overlap (pool warehouse)
     yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *plan.dbt_args()],
-                       context=context, target_path=dbt_target_dir()).stream()
+                       context=context, target_path=target).stream()
     if context.selected_asset_keys == context.assets_def.keys:  # a subset leaves months undone
-        dbt_build_plan.save_state(dbt_target_dir(), state)
+        dbt_build_plan.save_state(target, state)
 
 
-def dbt_target_dir() -> Path:
-    """dbt's target/ of this data folder: ``$ESF_DATA_DIR/dagster_home/dbt_target``, kept between runs.
-
-    Why not dagster-dbt's default (a fresh ``target/<run>`` per build, seeded with the repo's
-    ``dbt_project/target/partial_parse.msgpack``): that file was parsed for whichever data folder
-    prepared the manifest last (tests, another ``ESF_DATA_DIR``), and dbt throws it away when
-    the profile differs ("profile has changed") — a full parse on every build, ~3 s CPU. One
-    folder per data folder keeps dbt's partial parse valid from one build to the next. Builds
-    never overlap: every dbt build is in pool ``warehouse`` (limit 1).
-    """
-    return data_dir().dbt_target
-
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=esf_dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=str(DBT_EXECUTABLE))
+# dbt's target/ is the data folder's ``dagster_home/dbt_target``, kept between runs, not
+# dagster-dbt's default (a fresh ``target/<run>`` per build, seeded with the project's
+# ``target/partial_parse.msgpack``): that file was parsed for whichever data folder prepared
+# the manifest last (tests, another ``ESF_DATA_DIR``), and dbt throws it away when the profile
+# differs ("profile has changed") — a full parse on every build. One folder per data folder
+# keeps dbt's partial parse valid from one build to the next. Builds never overlap: every dbt
+# build is in pool ``warehouse`` (limit 1).

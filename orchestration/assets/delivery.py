@@ -13,7 +13,7 @@ from pydantic import Field
 
 from esf_monitor import delivery_check as dc
 from esf_monitor.intake import read_registry
-from esf_monitor.paths import data_dir
+from orchestration.resources import DataFolder
 
 TIMEZONE = "Europe/Berlin"
 
@@ -34,11 +34,11 @@ class DeliveryCheckConfig(dg.Config):
     "month): reports/_delivery_check/<YYYY-MM>.csv and .txt (German, then English). Config "
     "`month` = YYYY-MM to check another month.",
 )
-def delivery_check(context: dg.AssetExecutionContext, config: DeliveryCheckConfig):
+def delivery_check(config: DeliveryCheckConfig, data_folder: DataFolder):
     month = config.month or dc.previous_month(datetime.now(ZoneInfo(TIMEZONE)))
     if not dc.is_month(month):
         raise dg.Failure(f"'{month}' ist kein Monat JJJJ-MM / is not a month YYYY-MM")
-    dd = data_dir()
+    dd = data_folder.dd
     check = dc.check_month(dd, read_registry(dd.registry_csv), month)
     csv, txt = dc.write_report(dd, check)
     de, en = dc.summary(check)

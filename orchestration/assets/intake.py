@@ -8,11 +8,12 @@ dagster.yaml): DuckDB allows one writing process.
 import dagster as dg
 import polars as pl
 
-from esf_monitor import store, warehouse
+from esf_monitor import store
+from esf_monitor import warehouse as raw_tables
 from esf_monitor.ingest import ingest_slots, reload_slot
 from esf_monitor.intake import RegistryError, read_registry
-from esf_monitor.paths import data_dir
 from orchestration.partitions import FILE_PARTITIONS
+from orchestration.resources import DataFolder, Warehouse
 from schemas.codes import EXTRACT_TYPES
 
 WAREHOUSE_POOL = "warehouse"
@@ -25,15 +26,15 @@ WAREHOUSE_POOL = "warehouse"
     description="Projektregister reference/projects.csv → raw.projects / project registry "
     "(managing authority). Validated with schemas.registry; an invalid registry fails the run.",
 )
-def registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    dd = data_dir()
+def registry(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    dd = data_folder.dd
     try:
         frame = read_registry(dd.registry_csv)
     except RegistryError as exc:
         raise dg.Failure(description=str(exc)) from exc
     sha = store.sha256_of(dd.registry_csv, dd)  # registry_changed() hashed it already
-    with warehouse.connect(dd.warehouse) as con:
-        warehouse.replace_registry(con, frame, sha)
+    with warehouse.connect() as con:
+        raw_tables.replace_registry(con, frame, sha)
     return dg.MaterializeResult(metadata={"projects": frame.height, "sha256": sha})
 
 
@@ -79,8 +80,8 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         description=f"`{extract_type}` uploads → raw.{extract_type}. One partition per upload slot "
         f"`<provider>|{extract_type}|<YYYY-MM>`; a newer accepted version replaces the slot's rows.",
     )
-    def _raw_asset(context: dg.AssetExecutionContext):
-        dd = data_dir()
+    def _raw_asset(context: dg.AssetExecutionContext, data_folder: DataFolder, warehouse: Warehouse):
+        dd = data_folder.dd
         registry_frame = read_registry(dd.registry_csv)
         force = context.run.tags.get("esf/force") == "true"
         reprocess = is_reprocess_run(context.run.tags)
@@ -89,7 +90,7 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         for key in keys:
             if store.split_partition_key(key)[1] != extract_type:
                 raise dg.Failure(f"partition {key} is not a {extract_type} slot")
-        with warehouse.connect(dd.warehouse) as con:
+        with warehouse.connect() as con:
             if reprocess:
                 steps = ((key, reload_slot(dd, *store.split_partition_key(key), registry_frame,
                                            con=con)) for key in keys)
@@ -166,10 +167,10 @@ raw_assets = [build_raw_asset(t) for t in EXTRACT_TYPES]
     description="Lieferprotokoll / delivery log: every file version received (accepted or "
     "rejected) from archive/**/versions.jsonl → raw.deliveries.",
 )
-def delivery_log(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    dd = data_dir()
+def delivery_log(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    dd = data_folder.dd
     records = [vars(v) for v in store.all_versions(dd)]
-    with warehouse.connect(dd.warehouse) as con:
-        warehouse.replace_deliveries(con, records)
+    with warehouse.connect() as con:
+        raw_tables.replace_deliveries(con, records)
     rejected = sum(r["status"] == "rejected" for r in records)
     return dg.MaterializeResult(metadata={"versions": len(records), "rejected": rejected})

@@ -16,12 +16,13 @@ import shutil
 
 import dagster as dg
 
-from esf_monitor import exports, warehouse
+from esf_monitor import exports
 from esf_monitor.disclosure import audit as disclosure
 from esf_monitor.disclosure.release import build_release, write_release
 from esf_monitor.intake import read_registry
-from esf_monitor.paths import data_dir
+from esf_monitor.paths import DataDir
 from orchestration.assets.intake import WAREHOUSE_POOL
+from orchestration.resources import DataFolder, Warehouse
 
 MART_KEYS = [dg.AssetKey(m) for m in exports.MARTS]
 
@@ -35,12 +36,12 @@ MART_KEYS = [dg.AssetKey(m) for m in exports.MARTS]
     "and December cut-off and the latest month (docs/indicators.md), plus exports/all_months/ "
     "(every month, for the dashboards). Source: dbt marts of the same names.",
 )
-def indicator_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    summary = exports.write_exports(data_dir())
+def indicator_exports(data_folder: DataFolder) -> dg.MaterializeResult:
+    summary = exports.write_exports(data_folder.dd)
     return dg.MaterializeResult(metadata={
         "cutoffs": ", ".join(summary.cutoffs),
         "latest": summary.latest or "-",
-        "folder": dg.MetadataValue.path(str(data_dir().exports)),
+        "folder": dg.MetadataValue.path(str(data_folder.dd.exports)),
     })
 
 
@@ -52,10 +53,10 @@ def indicator_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     "dashboards/internal/, German first, offline, built from the export files only; "
     "dashboards/index.html points to the internal and the public pages.",
 )
-def dashboards(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def dashboards(data_folder: DataFolder) -> dg.MaterializeResult:
     from esf_monitor.dashboard import build_dashboards
 
-    dd = data_dir()
+    dd = data_folder.dd
     paths = build_dashboards(dd.exports, read_registry(dd.registry_csv), dd.dashboards / "internal")
     write_start_page(dd.dashboards)
     return dg.MaterializeResult(metadata={
@@ -78,13 +79,13 @@ def write_start_page(folder) -> None:
     os.replace(tmp, folder / "index.html")
 
 
-def staging_dir():
-    return data_dir().root / "staging" / "public_release"
+def staging_dir(dd: DataDir):
+    return dd.root / "staging" / "public_release"
 
 
-def read_release_marts() -> dict:
+def read_release_marts(warehouse: Warehouse) -> dict:
     """The marts with their cell keys (true counts: only the audit and the release read them)."""
-    with warehouse.connect(data_dir().warehouse, read_only=True) as con:
+    with warehouse.connect(read_only=True) as con:
         return {m: con.sql(f"select * from {exports._relation(con, m)}").pl() for m in exports.MARTS}
 
 
@@ -98,13 +99,13 @@ def read_release_marts() -> dict:
     "method (docs/indicators.md \"Publication\"), rates in whole percent and durations in "
     "whole days only from 10 on; audited by the blocking check disclosure_audit.",
 )
-def public_release_candidate(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def public_release_candidate(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     from esf_monitor.dashboard import build_dashboards
 
-    dd = data_dir()
-    stage = staging_dir()
+    dd = data_folder.dd
+    stage = staging_dir(dd)
     shutil.rmtree(stage, ignore_errors=True)
-    marts = read_release_marts()
+    marts = read_release_marts(warehouse)
     months = sorted(marts["indicators"]["cutoff"].unique().to_list())
     files = write_release(build_release(marts), stage / "exports", exports.export_cutoffs(months),
                           months[-1] if months else None)
@@ -123,10 +124,11 @@ def public_release_candidate(context: dg.AssetExecutionContext) -> dg.Materializ
     "the rules, the method note is on every page, and a differencing attack on the written "
     "release recovers no true count of 1 or 2. Fails → the previous release stays.",
 )
-def disclosure_audit(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    stage = staging_dir()
-    report = disclosure.audit_release(stage / "exports", stage / "dashboards", read_release_marts(),
-                                      read_registry(data_dir().registry_csv))
+def disclosure_audit(data_folder: DataFolder, warehouse: Warehouse) -> dg.AssetCheckResult:
+    stage = staging_dir(data_folder.dd)
+    report = disclosure.audit_release(stage / "exports", stage / "dashboards",
+                                      read_release_marts(warehouse),
+                                      read_registry(data_folder.dd.registry_csv))
     return dg.AssetCheckResult(
         passed=report.passed,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -144,9 +146,9 @@ def disclosure_audit(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRes
     "exports/public/, the audited candidate moved into place (runs only when disclosure_audit "
     "passed; otherwise the previous release stays).",
 )
-def public_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    dd = data_dir()
-    stage = staging_dir()
+def public_release(data_folder: DataFolder) -> dg.MaterializeResult:
+    dd = data_folder.dd
+    stage = staging_dir(dd)
     publish_folder(stage / "exports", dd.exports / "public")
     publish_folder(stage / "dashboards", dd.dashboards / "public")
     write_start_page(dd.dashboards)

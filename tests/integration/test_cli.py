@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from esf_monitor.cli import app
+from orchestration.cli import app
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 runner = CliRunner()
@@ -48,7 +48,7 @@ def test_validate_and_upload_refuse_a_bad_file_with_a_report(data_dir, tmp_path)
     assert not (data_dir / "landing" / "HC-ALPHA").exists()
 
 
-# --- the console script itself (esf_monitor.cli.main) ---------------------------------------
+# --- the console script itself (orchestration.cli.main) ---------------------------------------
 
 CLI = Path(sys.executable).parent / "esf-monitor"
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from esf_monitor.paths import DataDir
+from orchestration.resources import resources_for
 
 REPO = Path(__file__).resolve().parents[2]
 MONTH = "2025-06"
@@ -80,7 +81,7 @@ def burst(small_generated, tmp_path_factory):
     """Run the scenario once; yields (data folder, instance, {slot: landing file}, daemon log)."""
     import dagster as dg
 
-    from esf_monitor.runner import prepare_instance
+    from orchestration.driver import prepare_instance
 
     saved = {k: os.environ.get(k) for k in ("ESF_DATA_DIR", "DAGSTER_HOME")}
     root = tmp_path_factory.mktemp("burst") / "data"
@@ -92,7 +93,7 @@ def burst(small_generated, tmp_path_factory):
 
     # a running system has its registry loaded; otherwise the refresh sensor would (rightly)
     # start a refresh for the new registry before the burst and muddle the count below
-    assert dg.materialize([registry], instance=instance).success
+    assert dg.materialize([registry], instance=instance, resources=resources_for(dd.root)).success
 
     log_path = root / "daemon.log"
     log = open(log_path, "w", encoding="utf-8")

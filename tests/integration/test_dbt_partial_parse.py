@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from esf_monitor.paths import data_dir as current_data_dir
-from esf_monitor.runner import run_pending
+from orchestration.driver import run_pending
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 

@@ -15,7 +15,7 @@ from esf_monitor import store, warehouse
 from esf_monitor.ingest import NoSourceFile, ingest_slot, ingest_slots
 from esf_monitor.intake import read_registry
 from esf_monitor.paths import DataDir
-from esf_monitor.runner import scan_landing
+from orchestration.planning import scan_landing
 
 from conftest import copy_folder
 

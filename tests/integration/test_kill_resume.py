@@ -85,7 +85,7 @@ def create_instance(root: Path) -> None:
     ("alembic_version has more than one head") — a race of the test's reading, not of the
     product. A child process does it so this process's environment stays untouched.
     """
-    code = ("from esf_monitor.paths import data_dir; from esf_monitor.runner import prepare_instance; "
+    code = ("from esf_monitor.paths import data_dir; from orchestration.driver import prepare_instance; "
             "prepare_instance(data_dir()).dispose()")
     subprocess.run([sys.executable, "-c", code], env=_env(root), check=True, timeout=TIMEOUT_S)
     assert (root / "dagster_home" / "schedules" / "schedules.db").exists()

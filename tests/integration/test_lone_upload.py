@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from esf_monitor.paths import DataDir
-from esf_monitor.runner import run_pending
+from orchestration.driver import run_pending
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import pytest
 
 from esf_monitor.exports import CUTOFF_EXPORTS, export_cutoffs
 from esf_monitor.paths import DataDir
-from esf_monitor.runner import run_pending
+from orchestration.driver import run_pending
 from pipeline_harness import csv_digests, run_pipeline
 from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
@@ -78,7 +78,7 @@ def test_dbt_docs_generate_offline_into_the_data_folder(data_dir):
     """`esf-monitor dbt-docs`: a static, self-contained dbt docs page of every model and column."""
     from typer.testing import CliRunner
 
-    from esf_monitor.cli import app
+    from orchestration.cli import app
 
     shutil.copytree(HANDCALC, data_dir, dirs_exist_ok=True)
     run_pipeline(data_dir)

@@ -106,7 +106,7 @@ def _expected_partitions() -> dict[str, set[str]]:
 @pytest.fixture(scope="module")
 def pg_run(pg_schema, tmp_path_factory):
     """One real pipeline run on the hand-calculation fixture with PostgreSQL storage."""
-    from esf_monitor.runner import run_pending
+    from orchestration.driver import run_pending
 
     url, schema, _ = pg_schema
     root = tmp_path_factory.mktemp("pg") / "data"
@@ -120,7 +120,7 @@ def pg_run(pg_schema, tmp_path_factory):
 def test_unset_variable_keeps_sqlite_under_the_data_folder(data_dir, monkeypatch):
     """The control: without the variable the instance is SQLite files in dagster_home/ (so the
     "no SQLite file" check below is not vacuous)."""
-    from esf_monitor.runner import prepare_instance
+    from orchestration.driver import prepare_instance
 
     monkeypatch.delenv("ESF_DAGSTER_PG_URL", raising=False)
     dd = DataDir(data_dir)
@@ -129,7 +129,7 @@ def test_unset_variable_keeps_sqlite_under_the_data_folder(data_dir, monkeypatch
         # Dagster's stock storage: no storage block of ours, the default SQLite classes
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
         assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
-        assert (dd.dagster_home / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
+        assert (dd.dagster_home / "dagster.yaml").read_text() == (REPO / "orchestration" / "instance" / "dagster.yaml").read_text()
         assert _sqlite_files(dd.dagster_home), "SQLite storage expected under dagster_home/"
     finally:
         instance.dispose()
@@ -137,7 +137,7 @@ def test_unset_variable_keeps_sqlite_under_the_data_folder(data_dir, monkeypatch
 
 def test_bare_postgresql_url_is_pinned_to_psycopg2_explicit_driver_kept(monkeypatch):
     """SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which dagster-postgres does not use."""
-    from esf_monitor.runner import _pin_pg_driver
+    from orchestration.driver import _pin_pg_driver
 
     for given, expected in [
         ("postgresql://u:p@db:5433/x", "postgresql+psycopg2://u:p@db:5433/x"),
@@ -154,7 +154,7 @@ def test_instance_yaml_names_the_variable_and_keeps_the_base_settings(pg_run, pg
     url, _, _ = pg_schema
     written = (dd.dagster_home / "dagster.yaml").read_text()
     config = yaml.safe_load(written)
-    base = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    base = yaml.safe_load((REPO / "orchestration" / "instance" / "dagster.yaml").read_text())
     # telemetry off and the warehouse pool limit of 1, exactly as in the SQLite variant
     assert {k: v for k, v in config.items() if k != "storage"} == base
     assert config["storage"] == {"postgres": {"postgres_url": {"env": "ESF_DAGSTER_PG_URL"}}}
@@ -169,7 +169,7 @@ def test_runs_materialisations_and_partitions_are_in_postgres(pg_run, pg_schema)
         PostgresScheduleStorage,
     )
 
-    from esf_monitor.runner import prepare_instance
+    from orchestration.driver import prepare_instance
 
     dd, report, _ = pg_run
     url, _, _ = pg_schema

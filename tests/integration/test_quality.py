@@ -7,6 +7,7 @@ one rule is breached (gender totals adjusted along, where a change would break t
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 
@@ -17,6 +18,7 @@ import pytest
 
 from esf_monitor import quality, warehouse
 from esf_monitor.quality import MIN_COMPLETE_SHARE, build_data_docs, validate_marts
+from orchestration.resources import resources_for
 
 REGISTRY = pd.DataFrame({
     "project_id": ["P1", "P2", "P3"],
@@ -268,6 +270,7 @@ def _run_checks():
     marts_specs = [dg.AssetSpec(m) for m in quality.MARTS] + [dg.AssetSpec("registry")]
     return dg.materialize(
         marts_specs + [quality_checks, exports_stand_in], raise_on_error=False,
+        resources=resources_for(os.environ["ESF_DATA_DIR"]),
         selection=dg.AssetSelection.checks(quality_checks) | dg.AssetSelection.assets(exports_stand_in))
 
 

@@ -29,9 +29,10 @@ import pytest
 from typer.testing import CliRunner
 
 from esf_monitor import store
-from esf_monitor.cli import app
+from orchestration.cli import app
 from esf_monitor.paths import DataDir
-from esf_monitor.runner import archived_slots, reprocess, scan_landing
+from orchestration.driver import archived_slots, reprocess
+from orchestration.planning import scan_landing
 from pipeline_harness import run_pipeline
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
@@ -90,7 +91,7 @@ def reach_rows(exports: Path, cutoff: str) -> dict[str, tuple[str, float]]:
 
 def ingest_like_the_sensor(dd: DataDir, key: str) -> None:
     """One ingest run for one slot, as the landing sensor requests it under the daemon."""
-    from esf_monitor.runner import QUIET, prepare_instance
+    from orchestration.driver import QUIET, prepare_instance
     from orchestration.definitions import defs
 
     result = defs.resolve_job_def(f"ingest_{key.split('|')[1]}").execute_in_process(
@@ -215,7 +216,7 @@ def test_reprocess_reloads_the_archive_idempotently_within_its_selection(story):
 
 
 def test_a_ui_backfill_reloads_from_the_archive_and_a_manual_materialisation_too(story):
-    from esf_monitor.runner import QUIET, prepare_instance
+    from orchestration.driver import QUIET, prepare_instance
     from orchestration.definitions import defs
 
     dd = story["dd"]

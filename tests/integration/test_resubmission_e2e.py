@@ -15,7 +15,7 @@ import pytest
 
 from esf_monitor import store
 from esf_monitor.paths import DataDir
-from esf_monitor.runner import run_pending
+from orchestration.driver import run_pending
 from pipeline_harness import cutoff_export_digests, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,7 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     # a data engineer lists the versions of the slot
     from typer.testing import CliRunner
 
-    from esf_monitor.cli import app
+    from orchestration.cli import app
 
     listing = CliRunner().invoke(app, ["versions", "HC-ALPHA", "participants", "2024-07"],
                                  terminal_width=200)

@@ -21,6 +21,7 @@ from esf_monitor import store
 from esf_monitor.intake import read_registry
 from esf_monitor.paths import DataDir
 from orchestration.definitions import defs
+from orchestration.resources import resources_for
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -133,7 +134,7 @@ def test_check_passes_when_every_expected_provider_delivered(dd):
     result = dg.materialize(
         [defs.get_assets_def(dg.AssetKey("delivery_check"))],
         run_config=dg.RunConfig(ops={"delivery_check": {"config": {"month": "2023-02"}}}),
-        instance=dg.DagsterInstance.ephemeral())
+        instance=dg.DagsterInstance.ephemeral(), resources=resources_for(dd.root))
 
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.passed
@@ -149,7 +150,7 @@ def test_a_month_that_is_not_a_month_fails_the_run_in_both_languages(dd):
     result = dg.materialize(
         [defs.get_assets_def(dg.AssetKey("delivery_check"))],
         run_config=dg.RunConfig(ops={"delivery_check": {"config": {"month": "2025-13"}}}),
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, resources=resources_for(dd.root))
     assert not result.success
     assert not (dd.reports / "_delivery_check").exists()
 

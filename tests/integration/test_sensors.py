@@ -23,6 +23,7 @@ from esf_monitor.paths import DataDir, data_dir as current_data_dir
 from orchestration.assets.intake import registry
 from orchestration.definitions import defs
 from orchestration.sensors import landing_sensor, refresh_after_burst
+from orchestration.resources import resources_for
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 SLOT = "HC-ALPHA|participants|2024-07"
@@ -60,7 +61,9 @@ def landing_files(dd: DataDir) -> dict[str, Path]:
 
 def tick(instance, cursor: str | None = None) -> dg.SensorResult:
     """One evaluation of the landing sensor."""
-    result = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
+    with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                 resources=resources_for(current_data_dir().root)) as context:
+        result = landing_sensor(context)
     assert isinstance(result, dg.SensorResult)
     return result
 
@@ -387,12 +390,15 @@ def test_resending_an_older_version_gets_a_run_key_dagster_has_not_used(dd, inst
 # --- refresh_after_burst -----------------------------------------------------------------------
 
 def refresh_tick(instance, cursor: str | None = None):
-    return refresh_after_burst(dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
+    with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                 resources=resources_for(current_data_dir().root)) as context:
+        return refresh_after_burst(context)
 
 
 def load_registry(instance) -> None:
     """A system that was set up before: the registry is materialised with its current checksum."""
-    assert dg.materialize([registry], instance=instance).success
+    assert dg.materialize([registry], instance=instance,
+                          resources=resources_for(current_data_dir().root)).success
 
 
 def ingest_one(instance, key: str = SLOT) -> dg.ExecuteInProcessResult:
@@ -474,6 +480,8 @@ def test_no_refresh_when_the_dashboards_are_newer_than_the_last_ingest(dd, insta
     """A daemon started after `esf-monitor run` (fresh cursor) must not rebuild everything again."""
     load_registry(instance)
     ingest_one(instance)
+    dd.dashboards.mkdir(parents=True, exist_ok=True)
+    (dd.dashboards / "index.html").write_text("<!doctype html>", encoding="utf-8")
     instance.report_runless_asset_event(dg.AssetMaterialization("dashboards"))
 
     skipped = refresh_tick(instance)

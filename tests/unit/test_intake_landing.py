@@ -163,7 +163,8 @@ def test_a_file_name_with_a_trailing_newline_is_rejected_showing_the_newline(lan
 
 def test_the_scan_quarantines_only_bad_paths_and_reports_the_waiting(tmp_path, monkeypatch):
     from esf_monitor.paths import DataDir
-    from esf_monitor.runner import RunReport, scan_landing, settle_wait
+    from orchestration.driver import RunReport
+    from orchestration.planning import scan_landing, settle_wait
 
     monkeypatch.setenv("ESF_SETTLE_SECONDS", "0")
     dd = DataDir(tmp_path / "data")
@@ -182,7 +183,7 @@ def test_the_scan_quarantines_only_bad_paths_and_reports_the_waiting(tmp_path, m
         ("2025-05.csv", "ambiguous"), ("2025-05.xlsx", "ambiguous"), ("2025-06.csv", "unknown_provider")]
     assert unknown.exists() and lock.exists() and twin_a.exists() and twin_b.exists()
     assert scan.ignored == [lock]
-    assert settle_wait(scan) == 0.0
+    assert settle_wait(scan, 0.0) == 0.0
     assert RunReport(scan).some_rejected  # exit code 3, not 1
     # the registry learns the provider: the file is picked up, never having left landing/
     write_registry(dd.registry_csv, [*REGISTRY_ROWS, {**REGISTRY_ROWS[0], "project_id": "NEW-PRJ"}])
@@ -191,7 +192,7 @@ def test_the_scan_quarantines_only_bad_paths_and_reports_the_waiting(tmp_path, m
 
 def test_the_scan_waits_for_a_file_still_being_copied(tmp_path, monkeypatch):
     from esf_monitor.paths import DataDir
-    from esf_monitor.runner import scan_landing, settle_wait
+    from orchestration.planning import scan_landing, settle_wait
 
     monkeypatch.setenv("ESF_SETTLE_SECONDS", "600")
     dd = DataDir(tmp_path / "data")
@@ -200,5 +201,5 @@ def test_the_scan_waits_for_a_file_still_being_copied(tmp_path, monkeypatch):
     scan = scan_landing(dd, since_ctime_ns=-1)
     assert scan.pending == [] and [(p, k) for p, k, _ in scan.waiting] == [(fresh, "unsettled")]
     assert scan.next_cursor_ns < fresh.lstat().st_ctime_ns  # the sensor looks again
-    wait = settle_wait(scan, now_ns=fresh.lstat().st_ctime_ns + 100 * SECOND)
+    wait = settle_wait(scan, 600, now_ns=fresh.lstat().st_ctime_ns + 100 * SECOND)
     assert wait == pytest.approx(500.1)

@@ -16,11 +16,11 @@ accepted_months as (
 
 months as (
 
-    select cast(month_start as date) as cutoff_month_start
+    select cast(series.month_start as date) as cutoff_month_start
     from accepted_months,
         range(
-            cast(first_month || '-01' as date),
-            cast(last_month || '-01' as date) + interval 1 month,
+            cast(accepted_months.first_month || '-01' as date),
+            cast(accepted_months.last_month || '-01' as date) + interval 1 month,
             interval 1 month
         ) as series (month_start)
 

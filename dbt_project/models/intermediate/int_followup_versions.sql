@@ -16,9 +16,9 @@ one_row_per_file as (
     select *
     from followup
     qualify row_number() over (
-        partition by project_id, participant_id, reporting_month
-        order by source_row desc, jobcenter_id
-    ) = 1
+            partition by project_id, participant_id, reporting_month
+            order by source_row desc, jobcenter_id asc
+        ) = 1
 
 )
 

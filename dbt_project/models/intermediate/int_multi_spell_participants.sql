@@ -27,7 +27,11 @@ with
 spells as not materialized (
 
     -- read twice (candidates, then their rows): scanned twice, never copied
-    select project_id, reporting_month, participant_id, entry_date
+    select
+        project_id,
+        reporting_month,
+        participant_id,
+        entry_date
     from {{ ref('stg_esf__participants') }}
     where {{ esf_rebuild_filter('reporting_month') }}
 
@@ -35,7 +39,9 @@ spells as not materialized (
 
 candidates as (
 
-    select project_id, participant_id
+    select
+        project_id,
+        participant_id
     from spells
     group by project_id, participant_id
     having min(entry_date) <> max(entry_date)
@@ -49,7 +55,7 @@ select
     count(*) as spell_count
 from spells
 semi join candidates
-    on candidates.project_id = spells.project_id
-    and candidates.participant_id = spells.participant_id
+    on spells.project_id = candidates.project_id
+        and spells.participant_id = candidates.participant_id
 group by spells.project_id, spells.reporting_month, spells.participant_id
 having count(*) > 1

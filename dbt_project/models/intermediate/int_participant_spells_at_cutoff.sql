@@ -18,20 +18,29 @@ spells as (
 
 cutoffs as (
 
-    select cutoff, cutoff_date from {{ ref('int_cutoffs') }}
+    select
+        cutoff,
+        cutoff_date
+    from {{ ref('int_cutoffs') }}
 
 ),
 
 multi_spell as (
 
-    select project_id, reporting_month, participant_id
+    select
+        project_id,
+        reporting_month,
+        participant_id
     from {{ ref('int_multi_spell_participants') }}
 
 ),
 
 snapshot_months as (
 
-    select project_id, reporting_month from {{ ref('int_participant_snapshots') }}
+    select
+        project_id,
+        reporting_month
+    from {{ ref('int_participant_snapshots') }}
 
 ),
 
@@ -44,7 +53,7 @@ snapshot_at_cutoff as (
         max(snapshot_months.reporting_month) as snapshot_month
     from cutoffs
     inner join snapshot_months
-        on snapshot_months.reporting_month <= cutoffs.cutoff
+        on cutoffs.cutoff >= snapshot_months.reporting_month
     group by cutoffs.cutoff, cutoffs.cutoff_date, snapshot_months.project_id
 
 )
@@ -72,15 +81,17 @@ select
     spells.access_channel,
     -- results belong to an exit: none while the exit lies after C
     case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.exit_reason end as exit_reason,
-    case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.status_upon_leaving end as status_upon_leaving,
-    case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.qualification_gained end as qualification_gained,
+    case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.status_upon_leaving end
+        as status_upon_leaving,
+    case when spells.exit_date <= snapshot_at_cutoff.cutoff_date then spells.qualification_gained end
+        as qualification_gained,
     multi_spell.participant_id is null as is_only_spell
 from snapshot_at_cutoff
 inner join spells
-    on spells.project_id = snapshot_at_cutoff.project_id
-    and spells.reporting_month = snapshot_at_cutoff.snapshot_month
+    on snapshot_at_cutoff.project_id = spells.project_id
+        and snapshot_at_cutoff.snapshot_month = spells.reporting_month
 left join multi_spell
-    on multi_spell.project_id = spells.project_id
-    and multi_spell.reporting_month = spells.reporting_month
-    and multi_spell.participant_id = spells.participant_id
+    on spells.project_id = multi_spell.project_id
+        and spells.reporting_month = multi_spell.reporting_month
+        and spells.participant_id = multi_spell.participant_id
 where spells.entry_date <= snapshot_at_cutoff.cutoff_date

@@ -15,4 +15,4 @@ select
     projects.planned_participants
 from {{ ref('int_cutoffs') }} as cutoffs
 inner join {{ ref('stg_esf__projects') }} as projects
-    on projects.start_date <= cutoffs.cutoff_date
+    on cutoffs.cutoff_date >= projects.start_date

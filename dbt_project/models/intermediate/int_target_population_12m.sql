@@ -21,7 +21,11 @@ cutoffs as (
 
 projects as (
 
-    select cutoff, project_id, district, target_group
+    select
+        cutoff,
+        project_id,
+        district,
+        target_group
     from {{ ref('int_projects_at_cutoff') }}
 
 ),
@@ -36,12 +40,12 @@ known_at_cutoff as (
         population.population_count
     from cutoffs
     inner join population
-        on population.reporting_month <= cutoffs.cutoff
-        and population.month between cutoffs.window_start_month and cutoffs.cutoff
+        on cutoffs.cutoff >= population.reporting_month
+            and population.month between cutoffs.window_start_month and cutoffs.cutoff
     qualify row_number() over (
-        partition by cutoffs.cutoff, population.month, population.district, population.target_group
-        order by population.reporting_month desc, population.loaded_at desc, population.jobcenter_id
-    ) = 1
+            partition by cutoffs.cutoff, population.month, population.district, population.target_group
+            order by population.reporting_month desc, population.loaded_at desc, population.jobcenter_id asc
+        ) = 1
 
 ),
 
@@ -67,6 +71,6 @@ select
     window_mean.mean_monthly_count
 from projects
 left join window_mean
-    on window_mean.cutoff = projects.cutoff
-    and window_mean.district = projects.district
-    and window_mean.target_group = projects.target_group
+    on projects.cutoff = window_mean.cutoff
+        and projects.district = window_mean.district
+        and projects.target_group = window_mean.target_group

@@ -34,7 +34,7 @@ select
     cast(cell_keys.ckey as integer) as ckey
 from counts
 inner join cell_keys
-    on cell_keys.cutoff = counts.cutoff
-    and cell_keys.project_id = counts.project_id
-    and cell_keys.gender = counts.gender
-    and cell_keys.indicator = counts.indicator || '_ckey'
+    on counts.cutoff = cell_keys.cutoff
+        and counts.project_id = cell_keys.project_id
+        and counts.gender = cell_keys.gender
+        and cell_keys.indicator = counts.indicator || '_ckey'

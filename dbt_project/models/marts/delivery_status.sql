@@ -32,13 +32,15 @@ expected_from_projects as (
     from projects
     inner join cutoffs
         on cutoffs.reporting_month between strftime(projects.start_date, '%Y-%m')
-        and strftime(projects.end_date, '%Y-%m')
+            and strftime(projects.end_date, '%Y-%m')
 
 ),
 
 jobcenters as (
 
-    select jobcenter_id, strftime(min(start_date), '%Y-%m') as first_month
+    select
+        jobcenter_id,
+        strftime(min(start_date), '%Y-%m') as first_month
     from projects
     group by jobcenter_id
 
@@ -53,7 +55,7 @@ expected_from_jobcenters as (
     from jobcenters
     cross join (values ('followup'), ('target_population')) as extract_types (extract_type)
     inner join cutoffs
-        on cutoffs.reporting_month >= jobcenters.first_month
+        on jobcenters.first_month <= cutoffs.reporting_month
 
 ),
 
@@ -90,11 +92,23 @@ incomplete_rows as (
 
 slots as (
 
-    select provider_id, extract_type, reporting_month from expected_from_projects
+    select
+        provider_id,
+        extract_type,
+        reporting_month
+    from expected_from_projects
     union
-    select provider_id, extract_type, reporting_month from expected_from_jobcenters
+    select
+        provider_id,
+        extract_type,
+        reporting_month
+    from expected_from_jobcenters
     union
-    select provider_id, extract_type, reporting_month from received
+    select
+        provider_id,
+        extract_type,
+        reporting_month
+    from received
 
 )
 
@@ -114,7 +128,7 @@ select
     received.last_arrived_at,
     -- due by the 10th of the next month (any time that day is on time)
     received.first_arrived_at
-        >= cast(slots.reporting_month || '-01' as date) + interval 1 month + interval 10 day
+    >= cast(slots.reporting_month || '-01' as date) + interval 1 month + interval 10 day
         as is_late,
     received.row_count,
     case
@@ -123,10 +137,10 @@ select
     end as incomplete_count
 from slots
 left join received
-    on received.provider_id = slots.provider_id
-    and received.extract_type = slots.extract_type
-    and received.reporting_month = slots.reporting_month
+    on slots.provider_id = received.provider_id
+        and slots.extract_type = received.extract_type
+        and slots.reporting_month = received.reporting_month
 left join incomplete_rows
-    on incomplete_rows.provider_id = slots.provider_id
-    and incomplete_rows.reporting_month = slots.reporting_month
-    and slots.extract_type = 'participants'
+    on slots.provider_id = incomplete_rows.provider_id
+        and slots.reporting_month = incomplete_rows.reporting_month
+        and slots.extract_type = 'participants'

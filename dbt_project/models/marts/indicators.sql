@@ -32,40 +32,51 @@ wide as (
 long as (
 
     {%- for name in counts %}
-    select
-        cutoff, project_id, '{{ name }}' as indicator, gender,
-        cast({{ name }} as double) as numerator,
-        cast(null as double) as denominator,
-        cast({{ name }} as double) as value,
-        {{ name }}_ckey as numerator_ckey,
-        cast(null as integer) as denominator_ckey
-    from wide
-    union all
+        select
+            cutoff,
+            project_id,
+            '{{ name }}' as indicator,
+            gender,
+            cast({{ name }} as double) as numerator,
+            cast(null as double) as denominator,
+            cast({{ name }} as double) as value,
+            {{ name }}_ckey as numerator_ckey,
+            cast(null as integer) as denominator_ckey
+        from wide
+        union all
     {%- endfor %}
     {%- for name, numerator, denominator in rates %}
-    select
-        cutoff, project_id, '{{ name }}' as indicator, gender,
-        cast({{ numerator }} as double) as numerator,
-        cast({{ denominator }} as double) as denominator,
-        case when {{ denominator }} <> 0 then cast({{ numerator }} as double) / {{ denominator }} end as value,
-        {{ numerator }}_ckey as numerator_ckey,
-        {{ denominator ~ '_ckey' if denominator not in ('planned_participants', 'reach_denominator') else 'cast(null as integer)' }} as denominator_ckey
-    from wide
-    {%- if name in total_only %}
-    where gender = 'total'
-    {%- endif %}
-    union all
+        select
+            cutoff,
+            project_id,
+            '{{ name }}' as indicator,
+            gender,
+            cast({{ numerator }} as double) as numerator,
+            cast({{ denominator }} as double) as denominator,
+            case when {{ denominator }} <> 0 then cast({{ numerator }} as double) / {{ denominator }} end as value,
+            {{ numerator }}_ckey as numerator_ckey,
+            {{ denominator ~ '_ckey' if denominator not in ('planned_participants', 'reach_denominator')
+               else 'cast(null as integer)' }}
+                as denominator_ckey
+        from wide
+        {%- if name in total_only %}
+            where gender = 'total'
+        {%- endif %}
+        union all
     {%- endfor %}
     {%- for name, column in durations %}
-    select
-        cutoff, project_id, '{{ name }}' as indicator, gender,
-        cast(null as double) as numerator,
-        cast(leavers_12m as double) as denominator,
-        cast({{ column }} as double) as value,
-        cast(null as integer) as numerator_ckey,
-        leavers_12m_ckey as denominator_ckey
-    from wide
-    {{- "\n    union all" if not loop.last }}
+        select
+            cutoff,
+            project_id,
+            '{{ name }}' as indicator,
+            gender,
+            cast(null as double) as numerator,
+            cast(leavers_12m as double) as denominator,
+            cast({{ column }} as double) as value,
+            cast(null as integer) as numerator_ckey,
+            leavers_12m_ckey as denominator_ckey
+        from wide
+        {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 
 )

@@ -14,7 +14,11 @@ common_indicators as (
 
 projects as (
 
-    select cutoff, project_id, specific_objective, category_of_region
+    select
+        cutoff,
+        project_id,
+        specific_objective,
+        category_of_region
     from {{ ref('int_projects_at_cutoff') }}
 
 )
@@ -29,8 +33,8 @@ select
     cast(sum(common_indicators.ckey) % 256 as integer) as ckey
 from common_indicators
 inner join projects
-    on projects.cutoff = common_indicators.cutoff
-    and projects.project_id = common_indicators.project_id
+    on common_indicators.cutoff = projects.cutoff
+        and common_indicators.project_id = projects.project_id
 group by
     common_indicators.cutoff,
     projects.specific_objective,

@@ -12,7 +12,7 @@ renamed as (
         cast(month as varchar) as month,
         cast(district as varchar) as district,
         cast(target_group as varchar) as target_group,
-        cast("count" as integer) as population_count,
+        cast(count as integer) as population_count,
 
         cast(_provider_id as varchar) as jobcenter_id,
         cast(_reporting_month as varchar) as reporting_month,

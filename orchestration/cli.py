@@ -1,6 +1,6 @@
 """``esf-monitor`` — the command line of the data team and of project staff.
 
-One code path: ``run`` drives Dagster (esf_monitor.runner); ``validate`` runs exactly the
+One code path: ``run`` drives Dagster (orchestration.driver); ``validate`` runs exactly the
 checks the pipeline runs (esf_monitor.intake.check_file).
 """
 
@@ -42,7 +42,7 @@ def generate(out: Path = typer.Option(..., help="Zielordner / target data folder
 @app.command()
 def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Dateien neu rechnen / rebuild even if nothing is new")):
     """Alle wartenden Dateien verarbeiten / process every file waiting under landing/ through Dagster."""
-    from esf_monitor.runner import EXIT_SOME_REJECTED, run_pending
+    from orchestration.driver import EXIT_SOME_REJECTED, run_pending
     from esf_monitor.safe_cells import visible
 
     dd = data_dir()
@@ -120,7 +120,7 @@ def reprocess(
     Loads each selected slot's newest ACCEPTED archived version again through the same Dagster
     jobs (never the landing folder), then one refresh. Running it twice changes nothing.
     """
-    from esf_monitor.runner import reprocess as _reprocess
+    from orchestration.driver import reprocess as _reprocess
     from schemas.codes import EXTRACT_TYPES
 
     if type_ is not None and type_ not in EXTRACT_TYPES:
@@ -232,14 +232,14 @@ def dbt_docs():
     ``dbt docs generate --static`` embeds manifest and catalog in ``static_index.html``, which
     opens from the file system with no server: $ESF_DATA_DIR/docs/dbt/static_index.html.
     """
-    from esf_monitor.runner import REPO_ROOT
+    from orchestration.resources import DBT_PROJECT_DIR
 
     dd = data_dir()
     target = dd.root / "docs" / "dbt"
     env = dict(os.environ, ESF_DATA_DIR=str(dd.root))
     code = subprocess.call(
         [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--static", "--quiet",
-         "--project-dir", str(REPO_ROOT / "dbt_project"), "--profiles-dir", str(REPO_ROOT / "dbt_project"),
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(target)], env=env)
     if code == 0:
         console.print(f"dbt-Dokumentation / dbt docs: {target / 'static_index.html'}")
@@ -249,12 +249,14 @@ def dbt_docs():
 @app.command()
 def ui(port: int = 3000, host: str = "127.0.0.1"):
     """Dagster-Oberfläche / Dagster UI (webserver + daemon) over the same data folder."""
-    from esf_monitor.runner import REPO_ROOT, prepare_instance
+    from orchestration.driver import prepare_instance
 
     prepare_instance(data_dir())
+    # the code location by module (as workspace.yaml names it): works from any folder, also
+    # when the package is installed from its wheel
     cmd = [str(Path(sys.executable).parent / "dagster"), "dev", "-h", host, "-p", str(port),
-           "-w", str(REPO_ROOT / "workspace.yaml")]
-    raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT))
+           "-m", "orchestration.definitions"]
+    raise typer.Exit(subprocess.call(cmd))
 
 
 def main() -> None:

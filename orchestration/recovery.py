@@ -15,8 +15,8 @@ the next ``esf-monitor run`` still gives exactly the result of an undisturbed ru
 - The archive: a version is recorded in ``versions.jsonl`` only after its rows are committed
   (esf_monitor.ingest), so a slot whose bytes were archived but not loaded is still "new" to
   the scan and is ingested again (the archive copy is reused, by checksum).
-- dbt, exports and dashboards are rebuilt whole by the next refresh (``_needs_refresh`` sees no
-  dashboards materialisation newer than the registry); exports and dashboard pages are written
+- dbt, exports and dashboards are rebuilt by the next refresh (``planning.plan_refresh`` sees
+  an ingest run newer than the last dashboards materialisation); exports and dashboard pages are written
   to a temp name and renamed, so a reader never sees half a file, and leftover temp files of a
   killed writer are removed by the next export.
 

@@ -1,0 +1,1 @@
+"""esf-monitor: ESF+ monitoring data platform (intake, CLI, demo data, dashboards)."""

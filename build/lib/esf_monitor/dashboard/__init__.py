@@ -1,0 +1,52 @@
+"""HTML dashboards built from the export files only (never the DuckDB warehouse: it has one writer).
+
+    build_dashboards(exports_root, registry, out_dir) -> [overview.html, sfc.html,
+                                                          projects/<id>.html …, index.html]
+
+Charts: interactive Vega-Lite (altair) with the JavaScript inlined ONCE per page, from the
+bundle vl-convert ships (`vl_convert.javascript_bundle()`: Vega, Vega-Lite, Vega-Embed).
+Why not static SVG via vl-convert: the pages hold dozens of charts and one page per project;
+rendering each chart server-side costs time on every run, while embedding a spec is free;
+and tooltips give the exact (already suppressed) figure without cluttering the chart. The
+price is ~0.9 MB of script per page, acceptable for files opened from disk; printing works
+because Vega draws SVG, which the print stylesheet scales to the page width. Nothing is fetched:
+data are inline, the `$schema` URL is dropped, the action menu (link to the online editor)
+is off, styles and fonts are inline or the system's.
+
+Two audiences (docs/indicators.md "Publication", v2): `public=False` builds the internal pages
+from the exact exports (marked "intern — exakte Werte, nicht zur Veröffentlichung");
+`public=True` builds the public pages from exports/public/ only (the cell-key perturbed
+release) with the method note on every page. Project pages carry no other project and no
+programme total; no page links outside its own folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from esf_monitor.dashboard.data import load
+from esf_monitor.dashboard.labels import INTERNAL_NOTE, METHOD_NOTE
+from esf_monitor.dashboard.pages import index_page, overview_page, project_page, sfc_page
+from esf_monitor.dashboard.render import write
+
+__all__ = ["build_dashboards"]
+
+
+def build_dashboards(exports_root: Path, registry: pl.DataFrame, out_dir: Path,
+                     public: bool = False) -> list[Path]:
+    """Write every dashboard page into out_dir; returns the written paths (index last)."""
+    exports_root, out_dir = Path(exports_root), Path(out_dir)
+    data = load(exports_root, registry, public=public)
+
+    def marked(page):
+        page.notice, page.notice_cls = (METHOD_NOTE, "method") if public else (INTERNAL_NOTE, "internal")
+        return page
+
+    written = [write(marked(overview_page(data)), out_dir / "overview.html"),
+               write(marked(sfc_page(data)), out_dir / "sfc.html")]
+    for project_id in data.registry["project_id"].to_list():
+        written.append(write(marked(project_page(data, project_id)), out_dir / "projects" / f"{project_id}.html"))
+    written.append(write(marked(index_page(data)), out_dir / "index.html"))
+    return written

@@ -1,0 +1,1 @@
+"""The deterministic demo data folder (``esf-monitor generate``), also the benchmarks' input."""

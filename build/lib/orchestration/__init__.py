@@ -1,0 +1,1 @@
+"""The Dagster code location of esf-monitor (one ``Definitions`` in ``definitions.py``)."""
