@@ -2,7 +2,8 @@
 
 The question: a project drops a 10,000-row ``participants`` extract into ``landing/`` while
 ``dagster dev`` (webserver + daemon) runs — how long until its dashboard is rewritten?
-Target: median ≤ 30 s on the 2-core machine. Never part of ``make test`` (a timing in a test
+Targets on an idle 2-core machine: p50 ≤ 20 s, p95 ≤ 30 s over ≥ 5 samples (p95 by nearest
+rank: with 5–20 samples, the slowest one). Never part of ``make test`` (a timing in a test
 fails on a busy machine and proves nothing on a quiet one).
 
 How it is measured, and why:
@@ -13,7 +14,7 @@ How it is measured, and why:
   refresh it starts on its own is waited for), then for every sample a changed 10,000-row
   version of one project's latest snapshot is written next to its landing file and RENAMED
   into place (what upload tools do), and the clock runs from the rename until
-  ``dashboards/overview.html`` has a new modification time (the dashboards asset writes it;
+  ``dashboards/internal/overview.html`` has a new modification time (the dashboards asset writes it;
   index.html follows within milliseconds);
 - between samples everything settles (no run queued or running), so each sample is one
   upload into an idle system — the event the target is about;
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import signal
@@ -50,7 +52,7 @@ DEFAULT_WORK_DIR = REPO / "bench-data" / "latency"  # git-ignored
 DEFAULT_BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 SECTION = "latency"
 PROG = "python -m bench.latency"
-TARGET_S = 30.0
+TARGET_P50_S, TARGET_P95_S = 20.0, 30.0
 MONTH = "2025-12"
 ROWS = 10_000
 #: (label, how it is computed) of the profile columns, in pipeline order
@@ -266,7 +268,8 @@ def markdown_section(results: dict) -> str:
     m = results["machine"]
     samples = results["samples"]
     median = results["median_s"]
-    met = median <= TARGET_S
+    p95 = results.get("p95_s", max(s["seconds"] for s in samples))
+    met = median <= TARGET_P50_S and p95 <= TARGET_P95_S
     listed = ", ".join(f"{s['seconds']:.1f}" for s in samples)
     cpu_listed = ", ".join(f"{s.get('cpu_seconds', 0):.1f}" for s in samples)
     cpu_median = statistics.median(s.get("cpu_seconds", 0) for s in samples) if samples else 0.0
@@ -281,7 +284,7 @@ def markdown_section(results: dict) -> str:
         f"- Setup: generated demo folder (seed {results['seed']}, 12 months), processed once with "
         f"`esf-monitor run`; then `esf-monitor ui` (= `dagster dev`: webserver + daemon). Each sample "
         f"renames a changed {ROWS:,}-row version of `{results['slot']}` into `landing/` (new checksum "
-        f"each time) and waits for `dashboards/overview.html` to be rewritten; everything settles "
+        f"each time) and waits for `dashboards/internal/overview.html` to be rewritten; everything settles "
         f"between samples.",
         f"- Settings that bound the latency: landing and refresh sensors evaluated on every loop "
         f"of the sensor daemon (every 5 s; `minimum_interval_seconds=1`), run queue checked every "
@@ -289,8 +292,8 @@ def markdown_section(results: dict) -> str:
         f"a lone upload into an idle system is one `upload_<type>` run (slot → dashboards; dbt "
         f"builds every model, runs the marts' tests), a burst is ingest runs + one refresh.",
         "",
-        f"**Median {median:.1f} s over {len(samples)} samples — target ≤ {TARGET_S:.0f} s "
-        f"{'met' if met else 'missed'}.** Samples: {listed} s.",
+        f"**p50 {median:.1f} s, p95 {p95:.1f} s over {len(samples)} samples — targets p50 ≤ "
+        f"{TARGET_P50_S:.0f} s, p95 ≤ {TARGET_P95_S:.0f} s {'met' if met else 'missed'}.** Samples: {listed} s.",
         "",
         f"CPU time the upload cost (`dagster dev` and every process under it, user + system, from "
         f"the rename until the dashboard was rewritten): median {cpu_median:.1f} s; samples: "
@@ -328,28 +331,29 @@ def markdown_section(results: dict) -> str:
 
 
 ANALYSIS = (
-    "the lone upload is one `upload_<type>` run, so there is one run-process start (the "
-    "*launch* column: the queue's ≤ 1 s poll plus ~3 s of importing the code location — "
-    "dagster, dagster-dbt with dbt-core, pandera, loaded with the garbage collector paused — "
-    "before the first step) and no refresh sensor tick; the landing sensor is evaluated on "
-    "every 5 s loop of the daemon. The run's first step starts a dbt standby that imports dbt "
-    "and parses the project while the file is validated and loaded, and the dbt step hands its "
-    "build over (esf_monitor/dbt_launcher.py); Dagster's SQLite event log keeps one connection "
-    "per file; the dashboards draw chart data without altair. What remains in *dbt*: 18 models "
-    "and the marts' 57 tests and Dagster's events for 23 materialisations and 71 asset checks. "
-    "Earlier: 23.2 s median (2026-11-30 15:22 UTC, before the standby, the event-log "
-    "connections and the dashboard change; dbt 10.2 s median, launch 6.1 s); 60 s median "
-    "(2026-11-22): two runs (ingest, then refresh), the sensors every 10 s, a full dbt parse on "
-    "every build, `dbt --version` and a dbt adapter opened in the run process, all 162 dbt "
-    "tests as asset checks, the great-expectations import (~5 s) and the Vega bundling (~2 s) "
-    "in the run. The staging/intermediate tests run with every `refresh_indicators` (bursts) "
-    "and nightly (docs/decisions.md, \"Event latency\")."
+    "a lone upload into an idle system is one `upload_<type>` run (orchestration/planning.py), so "
+    "there is one run-process start (the *launch* column: the run queue's ≤ 1 s poll plus "
+    "importing the code location — dagster, dagster-dbt with dbt-core, pandera — before the "
+    "first step) and no refresh sensor tick; the landing sensor is evaluated on every 5 s loop "
+    "of the daemon. dbt starts as its own process for the build (dagster-dbt's `dbt build`), "
+    "with dbt's partial parse kept per data folder; Dagster's own SQLite storage. The "
+    "staging/intermediate tests run with every `refresh_indicators` (bursts) and nightly "
+    "(docs/decisions.md, \"Event latency\"). Earlier figures, with the process tricks of issue #7 "
+    "that issue #14 removed (dbt standby, `os._exit`, frozen GC, pooled event-log connections): "
+    "12.7 s median (2026-11-30 19:12 UTC); 23.2 s before them (15:22 UTC)."
 )
+
+
+def p95(values) -> float:
+    """95th percentile by nearest rank: the smallest sample at least 95 % of the samples do not
+    exceed (no interpolation: with few samples it is the slowest one, never an invented value)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=5, help="Messungen / samples (default 5)")
+    parser.add_argument("--samples", type=int, default=7, help="Messungen / samples (default 7; ≥ 5 for the targets)")
     parser.add_argument("--quick", action="store_true", help="2 Messungen, nicht eingetragen / 2 samples, not recorded")
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--benchmarks-md", type=Path, default=DEFAULT_BENCHMARKS_MD)
@@ -390,7 +394,7 @@ def main(argv: list[str] | None = None) -> dict:
         wait_for_daemon(instance, proc)
         settle(instance, proc)
         for n, content in enumerate(versions, 1):
-            sample = one_sample(instance, proc, landing_path, content, root / "dashboards" / "overview.html")
+            sample = one_sample(instance, proc, landing_path, content, root / "dashboards" / "internal" / "overview.html")
             results["samples"].append(sample)
             console.print(f"Messung / sample {n}: {sample['seconds']:.1f} s, CPU {sample['cpu_seconds']:.1f} s  "
                           f"{sample.get('stages', {})}")
@@ -399,9 +403,11 @@ def main(argv: list[str] | None = None) -> dict:
         instance.dispose()
     results["load_average_after"] = round(os.getloadavg()[0], 2)
     results["median_s"] = statistics.median(s["seconds"] for s in results["samples"])
-    results["target_met"] = results["median_s"] <= TARGET_S
+    results["p95_s"] = p95(s["seconds"] for s in results["samples"])
+    results["target_met"] = results["median_s"] <= TARGET_P50_S and results["p95_s"] <= TARGET_P95_S
     results["analysis"] = ANALYSIS
-    table = Table(title=f"Event latency (median {results['median_s']:.1f} s, target ≤ {TARGET_S:.0f} s)")
+    table = Table(title=f"Event latency (p50 {results['median_s']:.1f} s, p95 {results['p95_s']:.1f} s; "
+                        f"targets ≤ {TARGET_P50_S:.0f} s, ≤ {TARGET_P95_S:.0f} s)")
     table.add_column("sample")
     table.add_column("seconds", justify="right")
     for n, s in enumerate(results["samples"], 1):

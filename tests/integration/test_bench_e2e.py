@@ -37,6 +37,10 @@ def test_source_holds_back_the_next_month_and_a_data_dir_gets_only_the_history(t
     upload = next((data / "landing").glob("*/*/*.*"))
     original = folder / "landing" / upload.relative_to(data / "landing")
     assert os.path.samefile(upload, original)  # uploads are linked, never copied
+    # the short history of the growth comparison: the same uploads, only the latest months
+    short = bench_e2e.fresh_data_dir(source, tmp_path / "short", last_months=1)
+    assert {p.stem for p in (short / "landing").glob("*/*/*.*")} == {"2025-12"}
+    assert (short / "reference" / "projects.csv").exists()
 
     # a clone links uploads but copies everything the pipeline writes
     (data / "warehouse").mkdir()

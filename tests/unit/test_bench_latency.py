@@ -24,9 +24,11 @@ def stages(**over):
 
 def test_a_lone_upload_run_shows_no_refresh_stages_and_the_target_verdict():
     samples = [_sample(s, stages(**{"refresh request": None, "launch refresh": None,
-                                    "_runs": ["upload_participants"]})) for s in (20.0, 25.0, 40.0)]
-    text = bl.markdown_section(_results(samples))
-    assert "**Median 25.0 s over 3 samples — target ≤ 30 s met.**" in text
+                                    "_runs": ["upload_participants"]})) for s in (12.0, 15.0, 19.0, 18.0, 29.0)]
+    results = _results(samples)
+    results["p95_s"] = bl.p95(s["seconds"] for s in samples)
+    text = bl.markdown_section(results)
+    assert "**p50 18.0 s, p95 29.0 s over 5 samples — targets p50 ≤ 20 s, p95 ≤ 30 s met.**" in text
     median_row = next(line for line in text.splitlines() if line.startswith("| median"))
     assert median_row.split(" | ")[5:7] == ["–", "–"]  # refresh request, launch refresh
     assert "Runs per sample: upload_participants." in text
@@ -35,6 +37,15 @@ def test_a_lone_upload_run_shows_no_refresh_stages_and_the_target_verdict():
 def test_an_ingest_and_refresh_pair_is_reported_with_every_stage_and_a_miss():
     samples = [_sample(s, stages(**{"_runs": ["ingest_participants", "refresh_indicators"]}))
                for s in (50.0, 60.0, 70.0)]
-    text = bl.markdown_section(_results(samples))
-    assert "target ≤ 30 s missed" in text and "What it points at: because" in text
+    text = bl.markdown_section(_results(samples))  # no p95 recorded: the slowest sample
+    assert "p50 60.0 s, p95 70.0 s over 3 samples" in text and "p95 ≤ 30 s missed" in text
+    assert "What it points at: because" in text
     assert "–" not in next(line for line in text.splitlines() if line.startswith("| median"))
+
+
+def test_p95_is_the_nearest_rank_never_an_interpolated_value():
+    from bench.latency import p95
+
+    assert p95([12.0, 11.0, 30.5, 13.0, 12.5]) == 30.5  # 5 samples: the slowest
+    assert p95(range(1, 21)) == 19  # 20 samples: the 19th
+    assert p95([7.0]) == 7.0
