@@ -16,10 +16,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pipeline_harness import run_pipeline
 
 from esf_monitor.disclosure.release import COUNT_INDICATORS
 from esf_monitor.paths import DataDir
-from tests.pipeline_harness import run_pipeline
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 
