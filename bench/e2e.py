@@ -65,6 +65,8 @@ ESF_MONITOR = Path(sys.executable).parent / "esf-monitor"
 #: files were quarantined — the generator's demo data holds deliberately bad uploads).
 RAN_EXIT_CODES = (0, 3)
 PROG = "python -m bench e2e"
+#: BENCHMARKS.md blocks this benchmark writes: sections 2, 3 and 6
+RECORDED_BLOCKS = ("e2e", "incremental", "publication")
 
 #: (label, function name, path fragment): profile samples are summed per part. The OUTERMOST
 #: matching frame names the part (a GX import counts as GX), except Dagster's event-log
@@ -517,9 +519,10 @@ def markdown_e2e(results: dict) -> str:
         lines += ["", "Slowest dbt nodes (dbt's log): "
                   + ", ".join(f"`{n}` {s:.1f} s" for n, s in full["runs"][0]["dbt_slowest"])]
     if full["runs"][0].get("publication"):
-        from bench.publication import markdown as publication_markdown
-        pub = full["runs"][0]["publication"]
-        lines += publication_markdown(pub["cost"], pub["loss"])
+        cost = full["runs"][0]["publication"]["cost"]
+        share = f", {cost['share_of_dbt']:.0%} of the dbt step" if cost["share_of_dbt"] is not None else ""
+        lines += ["", f"Public release (staging, disclosure audit, swap): {cost['seconds']:.1f} s{share}; "
+                  "its cost and information loss: section 6."]
     profile = r.get("profile")
     missed = not (full["target_time_met"] and full["target_memory_met"])
     lines += ["", "### Profile" + (" (target missed)" if missed else "")]
@@ -598,6 +601,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="Markdown-Datei: Lesart unter Abschnitt 2 / reading appended to section 2")
     parser.add_argument("--notes-incremental", type=Path,
                         help="Markdown-Datei: Lesart unter Abschnitt 3 / reading appended to section 3")
+    parser.add_argument("--notes-publication", type=Path,
+                        help="Markdown-Datei: Lesart unter Abschnitt 6 / reading appended to section 6")
+    parser.add_argument("--sections", default=",".join(RECORDED_BLOCKS),
+                        help="welche Blöcke eintragen / which blocks to record (default: "
+                             f"{','.join(RECORDED_BLOCKS)})")
     parser.add_argument("--from-json", type=Path,
                         help="nicht messen: Ergebnis eines früheren --json neu schreiben / do not measure: "
                              "render (and record) the results of an earlier --json run, e.g. with notes")
@@ -650,22 +658,28 @@ def _render(results: dict, args: argparse.Namespace) -> dict:
     """Print the two sections (with the reading from --notes-*), record them unless --no-record."""
     from bench.ingest import record_section
 
-    for key, path in (("notes_e2e", args.notes_e2e), ("notes_incremental", args.notes_incremental)):
+    from bench.publication import markdown_section as markdown_publication
+
+    for key, path in (("notes_e2e", args.notes_e2e), ("notes_incremental", args.notes_incremental),
+                      ("notes_publication", getattr(args, "notes_publication", None))):
         if path:
             results[key] = path.read_text(encoding="utf-8").strip()
     if results["e2e"]["full"].get("given"):  # --runs 0: only the incremental section
         print(markdown_incremental(results))
         return results
-    e2e_md = markdown_e2e(results)
-    print(e2e_md)
+    blocks = {"e2e": markdown_e2e(results)}
     if results["e2e"]["incremental"]:
-        inc_md = markdown_incremental(results)
-        print(inc_md)
+        blocks["incremental"] = markdown_incremental(results)
+    if results["e2e"]["full"]["runs"] and results["e2e"]["full"]["runs"][0].get("publication"):
+        blocks["publication"] = markdown_publication(results)
+    for text in blocks.values():
+        print(text)
     if args.record:
-        record_section(args.benchmarks_md, "e2e", e2e_md)
-        if results["e2e"]["incremental"]:
-            record_section(args.benchmarks_md, "incremental", inc_md)
-        print(f"Eingetragen in / recorded in {args.benchmarks_md}")
+        wanted = [b.strip() for b in getattr(args, "sections", ",".join(RECORDED_BLOCKS)).split(",")]
+        for name in wanted:
+            if name in blocks:
+                record_section(args.benchmarks_md, name, blocks[name])
+        print(f"Eingetragen in / recorded in {args.benchmarks_md}: {', '.join(n for n in wanted if n in blocks)}")
     return results
 
 
