@@ -31,17 +31,26 @@ def create_demo_accounts(dd=None) -> tuple[Path, list[str]]:
     from portal.web.providers import all_providers
 
     dd = dd or data_dir()
-    wanted = [(username_for(p.provider_id), Role.PROVIDER, p.provider_id, p.name) for p in all_providers(dd)]
-    wanted += [(ANALYST, Role.ANALYST, "", "Monitoring-Team / analyst"),
-               (ADMIN, Role.ADMIN, "", "IT-Administration / admin")]
+    wanted = [
+        (username_for(p.provider_id), Role.PROVIDER, p.provider_id, p.name)
+        for p in all_providers(dd)
+    ]
+    wanted += [
+        (ANALYST, Role.ANALYST, "", "Monitoring-Team / analyst"),
+        (ADMIN, Role.ADMIN, "", "IT-Administration / admin"),
+    ]
     created: list[tuple[str, str, str, str]] = []
     with transaction.atomic():
         for username, role, provider_id, label in wanted:
             if User.objects.filter(username=username).exists():
                 continue
             password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-            user = User.objects.create_user(username, password=password, is_staff=role == Role.ADMIN,
-                                            is_superuser=role == Role.ADMIN)
+            user = User.objects.create_user(
+                username,
+                password=password,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+            )
             Account.objects.create(user=user, role=role, provider_id=provider_id)
             created.append((username, password, role, label))
     path = password_file(dd.root)
@@ -51,8 +60,10 @@ def create_demo_accounts(dd=None) -> tuple[Path, list[str]]:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             if fh.tell() == 0:
-                fh.write("# ESF+ Portal – Demo-Konten / demo accounts (nur Demo / demo only)\n"
-                         "# Benutzername / user name\tPasswort / password\tRolle / role\tAbsender / provider\n")
+                fh.write(
+                    "# ESF+ Portal – Demo-Konten / demo accounts (nur Demo / demo only)\n"
+                    "# Benutzername / user name\tPasswort / password\tRolle / role\tAbsender / provider\n"
+                )
             for username, password, role, label in created:
                 fh.write(f"{username}\t{password}\t{role}\t{label}\n")
     return path, [c[0] for c in created]
@@ -64,7 +75,9 @@ def main() -> int:
     setup()
     migrate()
     path, created = create_demo_accounts()
-    print(f"Portal-Demo-Konten / portal demo accounts: {len(created)} neu / new; "
-          f"Passwörter / passwords: {path} (nur für den Eigentümer lesbar / readable by the owner only)")
+    print(
+        f"Portal-Demo-Konten / portal demo accounts: {len(created)} neu / new; "
+        f"Passwörter / passwords: {path} (nur für den Eigentümer lesbar / readable by the owner only)"
+    )
     print("Portal starten / start the portal: make portal → http://127.0.0.1:8000")
     return 0

@@ -21,12 +21,26 @@ def setup(production: bool = False) -> None:
 
 
 def migrate() -> None:
+    """Create or update the portal's tables; a SQLite file is the owner's only (hashes, sessions)."""
+    from django.conf import settings
     from django.core.management import call_command
 
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        folder = os.path.dirname(database["NAME"])
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
     call_command("migrate", interactive=False, verbosity=0)
+    if database["ENGINE"].endswith("sqlite3"):
+        os.chmod(database["NAME"], 0o600)
 
 
-def main(host: str = "127.0.0.1", port: int = 8000, production: bool = False, threads: int = 8) -> int:
+def main(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    production: bool = False,
+    threads: int = 8,
+) -> int:
     setup(production)
     migrate()
     from django.conf import settings
@@ -35,12 +49,29 @@ def main(host: str = "127.0.0.1", port: int = 8000, production: bool = False, th
     from portal.web.uploads import FORM_OVERHEAD, max_upload_bytes
     from portal.wsgi import application
 
-    print(f"ESF+ Portal: http://{host}:{port}/  (Daten / data: {settings.DATA_DIR})", flush=True)
+    print(
+        f"ESF+ Portal: http://{host}:{port}/  (Daten / data: {settings.DATA_DIR})",
+        flush=True,
+    )
     # the proxy headers are trusted only in production (behind the reverse proxy)
-    extra = {"trusted_proxy": "127.0.0.1", "trusted_proxy_headers": {"x-forwarded-proto"},
-             "clear_untrusted_proxy_headers": True} if production else {}
-    serve(application, host=host, port=port, threads=threads, ident="esf-portal",
-          max_request_body_size=max_upload_bytes() + FORM_OVERHEAD, **extra)
+    extra = (
+        {
+            "trusted_proxy": "127.0.0.1",
+            "trusted_proxy_headers": {"x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
+        if production
+        else {}
+    )
+    serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="esf-portal",
+        max_request_body_size=max_upload_bytes() + FORM_OVERHEAD,
+        **extra,
+    )
     return 0
 
 

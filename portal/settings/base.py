@@ -26,26 +26,44 @@ PORTAL_DIR = DATA_DIR / "portal"
 def database_from_url(url: str | None, sqlite_path: Path) -> dict:
     """Django's ``DATABASES['default']`` from ``ESF_PORTAL_DB_URL`` (PostgreSQL) or SQLite."""
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path),
-                "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"}}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(sqlite_path),
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
     parts = urlsplit(url)
     if parts.scheme.split("+")[0] not in ("postgres", "postgresql"):
         raise ImproperlyConfigured(
-            f"ESF_PORTAL_DB_URL: nur postgresql://… / only postgresql://… URLs (got '{parts.scheme}')")
+            f"ESF_PORTAL_DB_URL: nur postgresql://… / only postgresql://… URLs (got '{parts.scheme}')"
+        )
     options = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(parts.path.lstrip("/")),
-            "USER": unquote(parts.username or ""), "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "", "PORT": str(parts.port or ""), "OPTIONS": options,
-            "CONN_MAX_AGE": 60}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": options,
+        "CONN_MAX_AGE": 60,
+    }
 
 
-DATABASES = {"default": database_from_url(os.environ.get("ESF_PORTAL_DB_URL"),
-                                          PORTAL_DIR / "portal.sqlite3")}
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("ESF_PORTAL_DB_URL"), PORTAL_DIR / "portal.sqlite3"
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DEBUG = False
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ESF_PORTAL_ALLOWED_HOSTS",
-                                                   "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ESF_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(
+        ","
+    )
+    if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,26 +94,39 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "DIRS": [],
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-        "portal.web.access.nav_context",
-    ]},
-}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.web.access.nav_context",
+            ]
+        },
+    }
+]
 
 # ---- accounts: Django's auth, Argon2 first (argon2-cffi), axes lockout, optional TOTP
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
-                           "django.contrib.auth.backends.ModelBackend"]
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher",
-                    "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -104,7 +135,9 @@ LOGIN_REDIRECT_URL = "home"
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]  # the account is locked (spec), not the office's NAT address
+AXES_LOCKOUT_PARAMETERS = [
+    "username"
+]  # the account is locked (spec), not the office's NAT address
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_USERNAME_FORM_FIELD = "username"
@@ -138,8 +171,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the form fields beside the file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
 
 STATIC_URL = "/static/"
+STATIC_ROOT = PORTAL_DIR / "static"  # collectstatic, for a proxy that serves them
 
-DAGSTER_UI_URL = os.environ.get("ESF_DAGSTER_UI_URL", "http://127.0.0.1:3000").rstrip("/")
+DAGSTER_UI_URL = os.environ.get("ESF_DAGSTER_UI_URL", "http://127.0.0.1:3000").rstrip(
+    "/"
+)
 
 LANGUAGE_CODE = "de"
 TIME_ZONE = "Europe/Berlin"
@@ -151,6 +187,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"},
-                "portal": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        "portal": {"handlers": ["console"], "level": "INFO"},
+        "waitress": {"handlers": ["console"], "level": "INFO"},
+    },
 }

@@ -17,7 +17,8 @@ if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured(
         "ESF_PORTAL_SECRET_KEY fehlt oder ist kürzer als 32 Zeichen – das Portal startet so nicht / "
         "ESF_PORTAL_SECRET_KEY is missing or shorter than 32 characters – the portal does not start "
-        "without it (python -c 'import secrets; print(secrets.token_urlsafe(50))')")
+        "without it (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
 
 DEBUG = False
 SESSION_COOKIE_SECURE = True
@@ -26,5 +27,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("ESF_PORTAL_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ESF_PORTAL_CSRF_TRUSTED_ORIGINS", "").split(",")
-                        if o.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip()
+    for o in os.environ.get("ESF_PORTAL_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
+]

@@ -16,7 +16,7 @@ class AccountInline(admin.StackedInline):
 
 
 class PortalUserAdmin(UserAdmin):
-    inlines = [AccountInline]
+    inlines = [AccountInline]  # noqa: RUF012 (Django's declarative class attributes)
     list_display = ("username", "is_active", "role", "provider", "last_login")
     list_filter = ("is_active", "account__role")
 
@@ -46,12 +46,29 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnly):
-    list_display = ("at", "username", "role", "action", "provider_id", "detail", "sha256")
+    list_display = (
+        "at",
+        "username",
+        "role",
+        "action",
+        "provider_id",
+        "detail",
+        "sha256",
+    )
     list_filter = ("action", "role")
     search_fields = ("username", "provider_id", "sha256")
 
 
 @admin.register(Check)
 class CheckAdmin(ReadOnly):
-    list_display = ("created_at", "username", "provider_id", "extract_type", "month", "file_name", "ok",
-                    "error_count", "warning_count")
+    list_display = (
+        "created_at",
+        "username",
+        "provider_id",
+        "extract_type",
+        "month",
+        "file_name",
+        "ok",
+        "error_count",
+        "warning_count",
+    )

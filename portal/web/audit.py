@@ -16,17 +16,32 @@ def client_ip(request) -> str:
     return (request.META.get("REMOTE_ADDR") or "")[:64] if request is not None else ""
 
 
-def record(request, action: str, *, provider_id: str = "", detail: str = "", sha256: str = "",
-           username: str | None = None) -> AuditEvent:
+def record(
+    request,
+    action: str,
+    *,
+    provider_id: str = "",
+    detail: str = "",
+    sha256: str = "",
+    username: str | None = None,
+) -> AuditEvent:
     from portal.web.access import role_of
 
     user = getattr(request, "user", None)
     if username is None:
-        username = user.get_username() if user is not None and user.is_authenticated else ""
+        username = (
+            user.get_username() if user is not None and user.is_authenticated else ""
+        )
     role = role_of(user) if user is not None and user.is_authenticated else ""
-    return AuditEvent.objects.create(username=username[:150], role=role or "", action=action,
-                                     provider_id=provider_id, detail=detail[:500], sha256=sha256,
-                                     ip=client_ip(request))
+    return AuditEvent.objects.create(
+        username=username[:150],
+        role=role or "",
+        action=action,
+        provider_id=provider_id,
+        detail=detail[:500],
+        sha256=sha256,
+        ip=client_ip(request),
+    )
 
 
 @receiver(user_logged_in)
@@ -42,7 +57,9 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _failed(sender, credentials, request=None, **kwargs):
-    record(request, "sign_in_failed", username=str(credentials.get("username", ""))[:150])
+    record(
+        request, "sign_in_failed", username=str(credentials.get("username", ""))[:150]
+    )
 
 
 try:  # django-axes: a lockout is an event of its own

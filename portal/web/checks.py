@@ -26,10 +26,18 @@ def check_dir(dd: DataDir, check_id) -> Path:
     return portal_dir(dd) / "checks" / str(check_id)
 
 
-def run_check(dd: DataDir, path: Path, file_name: str, provider_id: str, extract_type: str,
-              month: str) -> tuple[IntakeResult, float]:
+def run_check(
+    dd: DataDir,
+    path: Path,
+    file_name: str,
+    provider_id: str,
+    extract_type: str,
+    month: str,
+) -> tuple[IntakeResult, float]:
     started = time.perf_counter()
-    result = check_file(path, provider_id, extract_type, month, registry(dd), file_name=file_name)
+    result = check_file(
+        path, provider_id, extract_type, month, registry(dd), file_name=file_name
+    )
     return result, time.perf_counter() - started
 
 
@@ -49,8 +57,9 @@ def detected_format(result: IntakeResult) -> str | None:
     return None
 
 
-def findings_page(dd: DataDir, check_id, page: int, per_page: int = 200,
-                  severity: str | None = None) -> tuple[list[dict], int]:
+def findings_page(
+    dd: DataDir, check_id, page: int, per_page: int = 200, severity: str | None = None
+) -> tuple[list[dict], int]:
     """One page of findings (errors first, in the intake's order) and their total count."""
     path = check_dir(dd, check_id) / "findings.parquet"
     if not path.exists():
@@ -58,9 +67,16 @@ def findings_page(dd: DataDir, check_id, page: int, per_page: int = 200,
     lazy = pl.scan_parquet(path)
     if severity:
         lazy = lazy.filter(pl.col("severity") == severity)
-    lazy = lazy.with_columns((pl.col("severity") != "error").alias("_order")).sort("_order", maintain_order=True)
+    lazy = lazy.with_columns((pl.col("severity") != "error").alias("_order")).sort(
+        "_order", maintain_order=True
+    )
     total = lazy.select(pl.len()).collect().item()
-    rows = lazy.slice(max(page - 1, 0) * per_page, per_page).drop("_order").collect().to_dicts()
+    rows = (
+        lazy.slice(max(page - 1, 0) * per_page, per_page)
+        .drop("_order")
+        .collect()
+        .to_dicts()
+    )
     return rows, total
 
 
@@ -69,7 +85,9 @@ def report_xlsx(dd: DataDir, check_id) -> Path:
     folder = check_dir(dd, check_id)
     dest = folder / f"{REPORT_STEM}.errors.xlsx"
     if not dest.exists():
-        frame = neutralise_formulas(pl.read_parquet(folder / "findings.parquet").head(1_048_575))  # Excel rows
+        frame = neutralise_formulas(
+            pl.read_parquet(folder / "findings.parquet").head(1_048_575)
+        )  # Excel rows
         tmp = dest.with_name(f".{dest.name}.tmp")
         frame.write_excel(tmp, worksheet="Befunde - findings", autofit=True)
         tmp.replace(dest)

@@ -18,19 +18,28 @@ class Role(models.TextChoices):
 class Account(models.Model):
     """One user's role; a provider account belongs to exactly one provider id of the registries."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PROVIDER)
-    provider_id = models.CharField(max_length=64, blank=True, default="",
-                                   help_text="Kennung aus dem Register (nur für Datenliefernde) / "
-                                             "registry id (providers only)")
+    provider_id = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Kennung aus dem Register (nur für Datenliefernde) / "
+        "registry id (providers only)",
+    )
 
     class Meta:
         verbose_name = "Konto / account"
         verbose_name_plural = "Konten / accounts"
-        constraints = [models.CheckConstraint(
-            condition=(models.Q(role="provider") & ~models.Q(provider_id=""))
-            | (~models.Q(role="provider") & models.Q(provider_id="")),
-            name="provider_id_iff_provider")]
+        constraints = [  # noqa: RUF012 (Django Meta)
+            models.CheckConstraint(
+                condition=(models.Q(role="provider") & ~models.Q(provider_id=""))
+                | (~models.Q(role="provider") & models.Q(provider_id="")),
+                name="provider_id_iff_provider",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user.username} ({self.role}{' ' + self.provider_id if self.provider_id else ''})"
@@ -60,7 +69,7 @@ class Check(models.Model):
     seconds = models.FloatField(default=0)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at"]  # noqa: RUF012 (Django's declarative class attributes)
         verbose_name = "Prüfung / check"
         verbose_name_plural = "Prüfungen / checks"
 
@@ -78,14 +87,18 @@ class AuditEvent(models.Model):
     ip = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        ordering = ["-at", "-id"]
+        ordering = ["-at", "-id"]  # noqa: RUF012 (Django's declarative class attributes)
         verbose_name = "Protokolleintrag / audit event"
         verbose_name_plural = "Protokoll / audit log"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise PermissionError("Protokoll ist nur erweiterbar / the audit log is append-only")
+            raise PermissionError(
+                "Protokoll ist nur erweiterbar / the audit log is append-only"
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionError("Protokoll ist nur erweiterbar / the audit log is append-only")
+        raise PermissionError(
+            "Protokoll ist nur erweiterbar / the audit log is append-only"
+        )

@@ -3,12 +3,12 @@
 The kind of a provider and its extract types come from the intake itself
 (``esf_monitor.intake.paths.provider_kind`` and ``schemas.codes.PROVIDER_KIND_EXTRACTS``), so a
 new kind (e.g. municipalities sending ``process_checklist``) reaches the portal with the
-pipeline's own rule. ``reference/municipalities.csv`` is listed when present.
+pipeline's own rule. Municipalities come from the registry the intake reads
+(``municipalities_of``: ``reference/municipalities.csv`` when present).
 """
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +17,21 @@ import polars as pl
 
 from esf_monitor.intake import read_registry
 from esf_monitor.intake.paths import provider_kind
+from esf_monitor.intake.registry import municipalities_of, registry_files
 from esf_monitor.paths import DataDir, data_dir
 from schemas.codes import PROVIDER_KIND_EXTRACTS
 
-KIND_NAMES = {"project": ("Projekt", "project"), "jobcenter": ("Jobcenter", "jobcenter"),
-              "municipality": ("Kommune", "municipality")}
-TYPE_NAMES = {"participants": ("Teilnehmende", "participants"),
-              "followup": ("Verbleib nach 6 Monaten", "follow-up after 6 months"),
-              "target_population": ("Zielgruppe (Bestand)", "target population (stock)"),
-              "process_checklist": ("Prozess-Checkliste", "process checklist")}
+KIND_NAMES = {
+    "project": ("Projekt", "project"),
+    "jobcenter": ("Jobcenter", "jobcenter"),
+    "municipality": ("Kommune", "municipality"),
+}
+TYPE_NAMES = {
+    "participants": ("Teilnehmende", "participants"),
+    "followup": ("Verbleib nach 6 Monaten", "follow-up after 6 months"),
+    "target_population": ("Zielgruppe (Bestand)", "target population (stock)"),
+    "process_checklist": ("Prozess-Checkliste", "process checklist"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,25 +57,16 @@ def registry(dd: DataDir | None = None) -> pl.DataFrame:
     """The validated project registry (the intake's ``read_registry``), re-read when it changes."""
     dd = dd or data_dir()
     path = dd.registry_csv
-    st = os.stat(path)
-    key = (st.st_mtime_ns, st.st_size, st.st_ino)
+    key = tuple(
+        (str(p), st.st_mtime_ns, st.st_size, st.st_ino)
+        for p in registry_files(path)
+        for st in [os.stat(p)]
+    )
     hit = _CACHE.get(str(path))
     if hit is None or hit[0] != key:
         hit = (key, read_registry(path))
         _CACHE[str(path)] = hit
     return hit[1]
-
-
-def _municipalities(dd: DataDir) -> list[tuple[str, str]]:
-    path = dd.reference / "municipalities.csv"
-    if not path.is_file():
-        return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;") if sample else csv.excel
-        return [(r["municipality_id"], r.get("municipality_name") or r["municipality_id"])
-                for r in csv.DictReader(fh, dialect=dialect) if r.get("municipality_id")]
 
 
 def all_providers(dd: DataDir | None = None) -> list[Provider]:
@@ -79,9 +76,17 @@ def all_providers(dd: DataDir | None = None) -> list[Provider]:
     for pid, name in reg.select("project_id", "project_name").iter_rows():
         found[pid] = Provider(pid, name, provider_kind(pid, reg) or "project")
     for jid in sorted(set(reg["jobcenter_id"].to_list())):
-        found.setdefault(jid, Provider(jid, jid, provider_kind(jid, reg) or "jobcenter"))
-    for mid, name in _municipalities(dd):
-        found.setdefault(mid, Provider(mid, name, provider_kind(mid, reg) or "municipality"))
+        found.setdefault(
+            jid, Provider(jid, jid, provider_kind(jid, reg) or "jobcenter")
+        )
+    for mid, name in (
+        municipalities_of(reg)
+        .select("municipality_id", "municipality_name")
+        .iter_rows()
+    ):
+        found.setdefault(
+            mid, Provider(mid, name, provider_kind(mid, reg) or "municipality")
+        )
     return sorted(found.values(), key=lambda p: (p.kind, p.provider_id))
 
 

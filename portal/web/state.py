@@ -21,6 +21,7 @@ from esf_monitor import store
 from esf_monitor.delivery_check import deadline, expected_slots
 from esf_monitor.paths import DataDir
 from portal.web.providers import Provider, registry
+from schemas.codes import INDICATOR_EXTRACT_TYPES
 
 STATES = {
     "due": ("fällig bis zum 10.", "due by the 10th"),
@@ -29,17 +30,34 @@ STATES = {
     "warnings": ("angenommen mit Hinweisen", "accepted with warnings"),
     "rejected": ("abgelehnt", "rejected"),
     "missing": ("fehlt (Frist verstrichen)", "missing after the deadline"),
+    "wave": (
+        "je Erhebungswelle, keine Monatsfrist",
+        "per survey wave, no monthly deadline",
+    ),
 }
 NEXT_STEP = {
-    "due": ("Bitte die Datei bis zum 10. hochladen.", "Please upload the file by the 10th."),
-    "processing": ("Nichts zu tun – die Kennzahlen werden gerade aktualisiert.",
-                   "Nothing to do – the figures are being updated."),
+    "due": (
+        "Bitte die Datei bis zum 10. hochladen.",
+        "Please upload the file by the 10th.",
+    ),
+    "processing": (
+        "Nichts zu tun – die Kennzahlen werden gerade aktualisiert.",
+        "Nothing to do – the figures are being updated.",
+    ),
     "accepted": ("Nichts zu tun.", "Nothing to do."),
-    "warnings": ("Hinweise ansehen; fehlende Kerndaten mit der nächsten Lieferung nachtragen.",
-                 "Read the warnings; send missing core data with the next delivery."),
-    "rejected": ("Fehlerbericht ansehen, Datei korrigieren und erneut hochladen.",
-                 "Read the error report, correct the file and upload it again."),
+    "warnings": (
+        "Hinweise ansehen; fehlende Kerndaten mit der nächsten Lieferung nachtragen.",
+        "Read the warnings; send missing core data with the next delivery.",
+    ),
+    "rejected": (
+        "Fehlerbericht ansehen, Datei korrigieren und erneut hochladen.",
+        "Read the error report, correct the file and upload it again.",
+    ),
     "missing": ("Bitte die Datei sofort hochladen.", "Please upload the file now."),
+    "wave": (
+        "Hochladen, sobald die Erhebungswelle beantwortet ist.",
+        "Upload once the survey wave is answered.",
+    ),
 }
 
 
@@ -72,7 +90,9 @@ class SlotState:
         return f"{de} / {en}"
 
 
-def landing_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -> Path | None:
+def landing_file(
+    dd: DataDir, provider_id: str, extract_type: str, month: str
+) -> Path | None:
     folder = dd.landing / provider_id / extract_type
     if not folder.is_dir():
         return None
@@ -82,25 +102,43 @@ def landing_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -
     return None
 
 
-def slot_state(dd: DataDir, provider_id: str, extract_type: str, month: str,
-               now: datetime | None = None) -> SlotState:
+def slot_state(
+    dd: DataDir,
+    provider_id: str,
+    extract_type: str,
+    month: str,
+    now: datetime | None = None,
+) -> SlotState:
     versions = store.read_versions(dd, provider_id, extract_type, month)
     latest = versions[-1] if versions else None
     waiting = landing_file(dd, provider_id, extract_type, month)
-    if waiting is not None and (latest is None or store.utc_iso(waiting.stat().st_mtime) > latest.arrived_at):
+    if waiting is not None and (
+        latest is None or store.utc_iso(waiting.stat().st_mtime) > latest.arrived_at
+    ):
         state = "processing"
+    elif latest is None and extract_type not in INDICATOR_EXTRACT_TYPES:
+        state = "wave"  # e.g. process_checklist: per survey wave, the delivery check does not expect it
     elif latest is None:
         now = now or datetime.now(UTC)
-        state = "missing" if now.strftime("%Y-%m-%dT%H:%M:%SZ") >= deadline(month) else "due"
+        state = (
+            "missing"
+            if now.strftime("%Y-%m-%dT%H:%M:%SZ") >= deadline(month)
+            else "due"
+        )
     elif latest.status == "rejected":
         state = "rejected"
     else:
-        state = "warnings" if latest.warning_count or latest.incomplete_count else "accepted"
+        state = (
+            "warnings"
+            if latest.warning_count or latest.incomplete_count
+            else "accepted"
+        )
     return SlotState(extract_type, month, state, len(versions), latest)
 
 
-def reporting_months(dd: DataDir, provider: Provider, count: int = 12,
-                     today: date | None = None) -> list[str]:
+def reporting_months(
+    dd: DataDir, provider: Provider, count: int = 12, today: date | None = None
+) -> list[str]:
     """The months this provider is expected to deliver (the pipeline's rule), newest first:
     from the current month back, at most ``count``."""
     reg = registry(dd)
@@ -115,8 +153,8 @@ def reporting_months(dd: DataDir, provider: Provider, count: int = 12,
             break
         if len(out) >= count:
             break
-    if not out:  # a provider of a kind the delivery rule does not know yet: the last months
-        out = [_month_add(f"{today.year:04d}-{today.month:02d}", -i) for i in range(1, count + 1)]
+    if not out:  # no monthly deadline (e.g. survey waves): last month, beside every delivered month
+        out = [_month_add(f"{today.year:04d}-{today.month:02d}", -1)]
     return out
 
 
@@ -125,17 +163,30 @@ def delivered_months(dd: DataDir, provider: Provider) -> set[str]:
     for extract_type in provider.extract_types:
         folder = dd.archive / provider.provider_id / extract_type
         if folder.is_dir():
-            months |= {p.name for p in folder.iterdir() if (p / store.VERSIONS_FILE).is_file()}
+            months |= {
+                p.name for p in folder.iterdir() if (p / store.VERSIONS_FILE).is_file()
+            }
     return months
 
 
-def start_table(dd: DataDir, provider: Provider, today: date | None = None, limit: int = 24) -> list[dict]:
+def start_table(
+    dd: DataDir, provider: Provider, today: date | None = None, limit: int = 24
+) -> list[dict]:
     """Months expected lately plus every month with a delivery (its correction history), newest first."""
-    months = set(reporting_months(dd, provider, today=today)) | delivered_months(dd, provider)
+    months = set(reporting_months(dd, provider, today=today)) | delivered_months(
+        dd, provider
+    )
     rows = []
     for month in sorted(months, reverse=True)[:limit]:
-        rows.append({"month": month, "slots": [slot_state(dd, provider.provider_id, t, month)
-                                               for t in provider.extract_types]})
+        rows.append(
+            {
+                "month": month,
+                "slots": [
+                    slot_state(dd, provider.provider_id, t, month)
+                    for t in provider.extract_types
+                ],
+            }
+        )
     return rows
 
 
@@ -162,16 +213,23 @@ def _report_files(dd: DataDir, record: store.VersionRecord) -> dict[str, Path]:
         q = Path(record.quarantine_path)
         restricted = store.restricted_dir(dd)
         if not q.resolve().is_relative_to(restricted.resolve()):
-            for key, candidate in (("file", q), ("errors", q.with_name(q.name + ".errors.csv")),
-                                   ("summary", q.with_name(q.name + ".summary.txt"))):
+            for key, candidate in (
+                ("file", q),
+                ("errors", q.with_name(q.name + ".errors.csv")),
+                ("summary", q.with_name(q.name + ".summary.txt")),
+            ):
                 if candidate.is_file():
                     out[key] = candidate
             stem = q.with_suffix("")
-            for key, candidate in (("errors", stem.with_name(stem.name + ".errors.csv")),
-                                   ("summary", stem.with_name(stem.name + ".summary.txt"))):
+            for key, candidate in (
+                ("errors", stem.with_name(stem.name + ".errors.csv")),
+                ("summary", stem.with_name(stem.name + ".summary.txt")),
+            ):
                 if key not in out and candidate.is_file():
                     out[key] = candidate
-    folder = store.partition_dir(dd.reports, record.provider_id, record.extract_type, record.reporting_month)
+    folder = store.partition_dir(
+        dd.reports, record.provider_id, record.extract_type, record.reporting_month
+    )
     if folder.is_dir():
         for p in sorted(folder.iterdir()):
             if record.sha256[:12] in p.name:
@@ -182,12 +240,16 @@ def _report_files(dd: DataDir, record: store.VersionRecord) -> dict[str, Path]:
     return out
 
 
-def slot_versions(dd: DataDir, provider_id: str, extract_type: str, month: str) -> list[VersionView]:
+def slot_versions(
+    dd: DataDir, provider_id: str, extract_type: str, month: str
+) -> list[VersionView]:
     records = store.read_versions(dd, provider_id, extract_type, month)
     return [VersionView(i + 1, r, _report_files(dd, r)) for i, r in enumerate(records)]
 
 
-def provider_slots(dd: DataDir, provider: Provider) -> list[tuple[str, str, list[VersionView]]]:
+def provider_slots(
+    dd: DataDir, provider: Provider
+) -> list[tuple[str, str, list[VersionView]]]:
     """Every slot of the provider that has a version, newest month first."""
     out = []
     for extract_type in provider.extract_types:
@@ -196,8 +258,15 @@ def provider_slots(dd: DataDir, provider: Provider) -> list[tuple[str, str, list
             continue
         for month_dir in sorted(folder.iterdir(), reverse=True):
             if (month_dir / store.VERSIONS_FILE).is_file():
-                out.append((extract_type, month_dir.name,
-                            slot_versions(dd, provider.provider_id, extract_type, month_dir.name)))
+                out.append(
+                    (
+                        extract_type,
+                        month_dir.name,
+                        slot_versions(
+                            dd, provider.provider_id, extract_type, month_dir.name
+                        ),
+                    )
+                )
     out.sort(key=lambda s: (s[1], s[0]), reverse=True)
     return out
 
@@ -223,7 +292,10 @@ class Progress:
         return self.rejected or "figures" in self.done
 
     def stages(self) -> list[dict]:
-        return [{"key": k, "label": f"{de} / {en}", "done": k in self.done} for k, de, en in STAGES]
+        return [
+            {"key": k, "label": f"{de} / {en}", "done": k in self.done}
+            for k, de, en in STAGES
+        ]
 
 
 def _iso_ts(text: str) -> float:
@@ -238,13 +310,21 @@ def figures_written_at(dd: DataDir) -> float | None:
         return None
 
 
-def progress(dd: DataDir, provider_id: str, extract_type: str, month: str, sha256: str) -> Progress:
+def progress(
+    dd: DataDir, provider_id: str, extract_type: str, month: str, sha256: str
+) -> Progress:
     done = ["registered"]
     folder = store.partition_dir(dd.archive, provider_id, extract_type, month)
     if folder.is_dir() and any(sha256[:12] in p.name for p in folder.iterdir()):
         done.append("validated")
-    record = next((r for r in reversed(store.read_versions(dd, provider_id, extract_type, month))
-                   if r.sha256 == sha256), None)
+    record = next(
+        (
+            r
+            for r in reversed(store.read_versions(dd, provider_id, extract_type, month))
+            if r.sha256 == sha256
+        ),
+        None,
+    )
     if record is None:
         return Progress(done)
     if "validated" not in done:

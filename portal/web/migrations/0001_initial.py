@@ -8,74 +8,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
+    dependencies = [  # noqa: RUF012
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = [  # noqa: RUF012
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, default='', max_length=150)),
-                ('role', models.CharField(blank=True, default='', max_length=16)),
-                ('action', models.CharField(max_length=40)),
-                ('provider_id', models.CharField(blank=True, default='', max_length=64)),
-                ('detail', models.CharField(blank=True, default='', max_length=500)),
-                ('sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('ip', models.CharField(blank=True, default='', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, default="", max_length=150)),
+                ("role", models.CharField(blank=True, default="", max_length=16)),
+                ("action", models.CharField(max_length=40)),
+                (
+                    "provider_id",
+                    models.CharField(blank=True, default="", max_length=64),
+                ),
+                ("detail", models.CharField(blank=True, default="", max_length=500)),
+                ("sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("ip", models.CharField(blank=True, default="", max_length=64)),
             ],
             options={
-                'verbose_name': 'Protokolleintrag / audit event',
-                'verbose_name_plural': 'Protokoll / audit log',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "Protokolleintrag / audit event",
+                "verbose_name_plural": "Protokoll / audit log",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Check',
+            name="Check",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('username', models.CharField(max_length=150)),
-                ('on_behalf', models.BooleanField(default=False)),
-                ('provider_id', models.CharField(db_index=True, max_length=64)),
-                ('extract_type', models.CharField(max_length=64)),
-                ('month', models.CharField(max_length=7)),
-                ('file_name', models.CharField(max_length=255)),
-                ('size', models.BigIntegerField(default=0)),
-                ('sha256', models.CharField(max_length=64)),
-                ('ok', models.BooleanField(default=False)),
-                ('row_count', models.IntegerField(default=0)),
-                ('error_count', models.IntegerField(default=0)),
-                ('warning_count', models.IntegerField(default=0)),
-                ('incomplete_count', models.IntegerField(default=0)),
-                ('summary_de', models.TextField(blank=True, default='')),
-                ('summary_en', models.TextField(blank=True, default='')),
-                ('landing_name', models.CharField(blank=True, default='', max_length=64)),
-                ('seconds', models.FloatField(default=0)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("username", models.CharField(max_length=150)),
+                ("on_behalf", models.BooleanField(default=False)),
+                ("provider_id", models.CharField(db_index=True, max_length=64)),
+                ("extract_type", models.CharField(max_length=64)),
+                ("month", models.CharField(max_length=7)),
+                ("file_name", models.CharField(max_length=255)),
+                ("size", models.BigIntegerField(default=0)),
+                ("sha256", models.CharField(max_length=64)),
+                ("ok", models.BooleanField(default=False)),
+                ("row_count", models.IntegerField(default=0)),
+                ("error_count", models.IntegerField(default=0)),
+                ("warning_count", models.IntegerField(default=0)),
+                ("incomplete_count", models.IntegerField(default=0)),
+                ("summary_de", models.TextField(blank=True, default="")),
+                ("summary_en", models.TextField(blank=True, default="")),
+                (
+                    "landing_name",
+                    models.CharField(blank=True, default="", max_length=64),
+                ),
+                ("seconds", models.FloatField(default=0)),
             ],
             options={
-                'verbose_name': 'Prüfung / check',
-                'verbose_name_plural': 'Prüfungen / checks',
-                'ordering': ['-created_at'],
+                "verbose_name": "Prüfung / check",
+                "verbose_name_plural": "Prüfungen / checks",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('provider', 'Datenliefernde Stelle / provider'), ('analyst', 'Monitoring-Team / analyst'), ('admin', 'IT-Administration / admin')], default='provider', max_length=16)),
-                ('provider_id', models.CharField(blank=True, default='', help_text='Kennung aus dem Register (nur für Datenliefernde) / registry id (providers only)', max_length=64)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("provider", "Datenliefernde Stelle / provider"),
+                            ("analyst", "Monitoring-Team / analyst"),
+                            ("admin", "IT-Administration / admin"),
+                        ],
+                        default="provider",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "provider_id",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Kennung aus dem Register (nur für Datenliefernde) / registry id (providers only)",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Konto / account',
-                'verbose_name_plural': 'Konten / accounts',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role', 'provider'), models.Q(('provider_id', ''), _negated=True)), models.Q(models.Q(('role', 'provider'), _negated=True), ('provider_id', '')), _connector='OR'), name='provider_id_iff_provider')],
+                "verbose_name": "Konto / account",
+                "verbose_name_plural": "Konten / accounts",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("role", "provider"),
+                                models.Q(("provider_id", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("role", "provider"), _negated=True),
+                                ("provider_id", ""),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="provider_id_iff_provider",
+                    )
+                ],
             },
         ),
     ]
