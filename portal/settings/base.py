@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,7 +36,7 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
         raise ImproperlyConfigured(
             f"ESF_PORTAL_DB_URL: nur postgresql://… / only postgresql://… URLs (got '{parts.scheme}')"
         )
-    options = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    options = dict(parse_qsl(parts.query))  # e.g. sslmode=require, options=-csearch_path%3Dportal
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),

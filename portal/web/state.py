@@ -20,7 +20,7 @@ from pathlib import Path
 from esf_monitor import store
 from esf_monitor.delivery_check import deadline, expected_slots
 from esf_monitor.paths import DataDir
-from portal.web.providers import Provider, registry
+from portal.web.providers import Provider, registry, type_label
 from schemas.codes import INDICATOR_EXTRACT_TYPES
 
 STATES = {
@@ -83,6 +83,10 @@ class SlotState:
     def label(self) -> str:
         de, en = STATES[self.state]
         return f"{de} / {en}"
+
+    @property
+    def type_label(self) -> str:
+        return type_label(self.extract_type)
 
     @property
     def next_step(self) -> str:
