@@ -8,13 +8,13 @@ export ESF_DATA_DIR ?= $(CURDIR)/data
 # Filters pip's noise about this machine's optional local mirrors (harmless, not ours).
 PIP_QUIET := sed "/is ignored: it is neither a file nor a directory/d"
 
-.PHONY: venv demo run test test-fast test-deps ui bench clean-data docs lint lint-sql
+.PHONY: venv demo run test test-fast test-deps ui portal bench clean-data docs lint lint-sql
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.lock 2>&1 | $(PIP_QUIET)
 	$(BIN)/pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
-	$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations"
+	$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations, django, axes, django_otp, waitress"
 	touch $@
 
 venv: $(BIN)/.installed
@@ -30,6 +30,7 @@ demo: venv
 	  settle="ESF_SETTLE_SECONDS=0"; \
 	fi; \
 	env $$settle $(BIN)/esf-monitor run || [ $$? -eq 3 ]   # 3 = some files rejected (see their reports)
+	$(BIN)/python -m portal demo-accounts     # one portal account per provider + analyst + admin
 
 run: venv
 	$(BIN)/esf-monitor run || [ $$? -eq 3 ]
@@ -64,10 +65,15 @@ test-deps:
 ui: venv
 	$(BIN)/esf-monitor ui
 
+## make portal: the web portal on http://127.0.0.1:8000 over the same data folder (beside make ui).
+portal: venv
+	$(BIN)/esf-monitor portal
+
 ## make bench: speed and memory, recorded in BENCHMARKS.md (never part of make test).
 bench: venv
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.portal
 
 docs: venv
 	$(BIN)/esf-monitor dbt-docs
