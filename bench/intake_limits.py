@@ -255,7 +255,7 @@ def markdown(results: dict) -> str:
         "huge_cell": f"CSV, a {HUGE_CELL_CHARS / 1024**2:.0f} MiB cell in `district`",
     }
     lines = [
-        "## 7. Hostile uploads at the issue's sizes (issue #13, class 1)",
+        "## 8. Hostile uploads at the issue's sizes (issue #13, class 1)",
         "",
         f"- Command: `{results['command']}`",
         f"- Date: {results['date_utc']} UTC",

@@ -36,7 +36,9 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
         raise ImproperlyConfigured(
             f"ESF_PORTAL_DB_URL: nur postgresql://… / only postgresql://… URLs (got '{parts.scheme}')"
         )
-    options = dict(parse_qsl(parts.query))  # e.g. sslmode=require, options=-csearch_path%3Dportal
+    options = dict(
+        parse_qsl(parts.query)
+    )  # e.g. sslmode=require, options=-csearch_path%3Dportal
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),

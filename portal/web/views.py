@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
+from urllib.parse import quote
 
 import polars as pl
 from django.conf import settings
@@ -321,6 +322,15 @@ def check_result(request, provider_id, check_id):
         progress = state.progress(
             dd, provider_id, check.extract_type, check.month, check.sha256
         )
+    dagster = ""
+    if (
+        role_of(request.user) == ANALYST
+    ):  # the slot's partition of its raw asset in Dagster
+        key = quote(f"{provider_id}|{check.extract_type}|{check.month}", safe="")
+        dagster = (
+            f"{settings.DAGSTER_UI_URL}/assets/raw_{check.extract_type}"
+            f"?view=partitions&partition={key}"
+        )
     return render(
         request,
         "portal/check.html",
@@ -334,6 +344,7 @@ def check_result(request, provider_id, check_id):
             "prev": page - 1 if page > 1 else None,
             "next": page + 1 if page < pages else None,
             "progress": progress,
+            "dagster": dagster,
             "refresh": progress is not None and not progress.finished,
             "type_label": type_label(check.extract_type),
         },

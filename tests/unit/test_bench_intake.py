@@ -63,5 +63,5 @@ def test_the_files_are_the_cases_and_every_hostile_one_is_rejected(
         }
     )
     assert (
-        text.startswith("## 7. Hostile uploads") and "rejected (`key_unique`)" in text
+        text.startswith("## 8. Hostile uploads") and "rejected (`key_unique`)" in text
     )

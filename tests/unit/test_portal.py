@@ -762,3 +762,30 @@ def test_demo_accounts_one_per_provider_and_a_password_file_for_the_owner_only(d
     assert (
         create_demo_accounts(dd)[1] == [] and path.read_bytes() == before
     )  # a second run changes nothing
+
+
+def test_a_municipality_sends_only_process_checklists(data_dir):
+    """Provider kinds come from the registries and the intake's rule, nothing portal-specific:
+    a municipality of reference/municipalities.csv may send process_checklist and nothing else."""
+    from fixtures.process.builders import ANSWERS, WAVE, write_registries, write_table
+
+    dd = DataDir(data_dir).ensure()
+    write_registries(dd.reference)
+    client = signed_in("kom-a", provider_id="KOM-A")
+    page = client.get("/p/KOM-A/upload/").content.decode()
+    assert 'value="process_checklist"' in page and 'value="participants"' not in page
+    assert "je Erhebungswelle" in client.get("/p/KOM-A/").content.decode()
+    answers = write_table(dd.root / "answers.csv", ANSWERS)
+    client.post(
+        "/p/KOM-A/upload/",
+        {
+            "extract_type": "process_checklist",
+            "month": WAVE,
+            "file": upload_file(answers.read_bytes()),
+        },
+    )
+    check = Check.objects.get()
+    assert check.ok, check.summary_en
+    assert landing_files(dd) == [f"KOM-A/process_checklist/{WAVE}.csv"]
+    analyst = signed_in("analyst", role="analyst")
+    assert 'data-provider="KOM-A"' in analyst.get("/analyst/").content.decode()
