@@ -21,11 +21,16 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from schemas.codes import COLUMNS, REGISTRY_COLUMNS
+from schemas.codes import (
+    CHECKLIST_ITEM_COLUMNS,
+    COLUMNS,
+    MUNICIPALITY_COLUMNS,
+    REGISTRY_COLUMNS,
+)
 
 _INT = {"birth_year", "isced", "children_under_18", "count", "planned_participants"}
-_DATE = {"entry_date", "exit_date", "start_date", "end_date"}
-_BOOL = {"single_parent", "qualification_gained"}
+_DATE = {"entry_date", "exit_date", "start_date", "end_date", "joined_on"}
+_BOOL = {"single_parent", "qualification_gained", "asks_responsibility"}
 
 #: WAL size after which a writing connection checkpoints (see :func:`connect`).
 CHECKPOINT_THRESHOLD = "256MB"
@@ -74,6 +79,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_ddl("projects", {c: _sql_type(c) for c in REGISTRY_COLUMNS}
                      | {"_file_sha256": "VARCHAR", "_loaded_at": "TIMESTAMP"}))
     con.execute(_ddl("deliveries", DELIVERY_COLUMNS))
+    # process monitoring (docs/process-monitoring.md): the municipality registry and the
+    # checklist catalogue (item_order = row of the catalogue file: the checklist's order)
+    registry_meta = {"_file_sha256": "VARCHAR", "_loaded_at": "TIMESTAMP"}
+    con.execute(_ddl("municipalities", {c: _sql_type(c) for c in MUNICIPALITY_COLUMNS} | registry_meta))
+    con.execute(_ddl("checklist_items", {c: _sql_type(c) for c in CHECKLIST_ITEM_COLUMNS}
+                     | {"item_order": "INTEGER"} | registry_meta))
 
 
 @contextmanager
@@ -141,6 +152,26 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: pl.DataFrame, sha
     try:
         con.execute("DELETE FROM raw.projects")
         con.execute("INSERT INTO raw.projects SELECT * FROM arrow")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def replace_process_registries(con: duckdb.DuckDBPyConnection, municipalities: pl.DataFrame,
+                               checklist_items: pl.DataFrame, sha256: str) -> None:
+    """Make the municipality registry and the checklist catalogue the only rows of
+    raw.municipalities / raw.checklist_items (one transaction; empty frames empty them)."""
+    stamp = [pl.lit(sha256).alias("_file_sha256"), pl.lit(_now()).alias("_loaded_at")]
+    towns = municipalities.select(MUNICIPALITY_COLUMNS).with_columns(*stamp).to_arrow()  # noqa: F841
+    items = (checklist_items.select(CHECKLIST_ITEM_COLUMNS)  # noqa: F841
+             .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("item_order"), *stamp).to_arrow())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM raw.municipalities")
+        con.execute("INSERT INTO raw.municipalities SELECT * FROM towns")
+        con.execute("DELETE FROM raw.checklist_items")
+        con.execute("INSERT INTO raw.checklist_items SELECT * FROM items")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -259,6 +259,16 @@ def ui(port: int = 3000, host: str = "127.0.0.1"):
     raise typer.Exit(subprocess.call(cmd))
 
 
+@app.command()
+def portal(port: int = 8000, host: str = "127.0.0.1",
+           production: bool = typer.Option(False, "--production",
+                                           help="Produktionseinstellungen / production settings")):
+    """Web-Portal / web portal on http://127.0.0.1:8000 over the same data folder (docs/portal.md)."""
+    from portal.serve import main as serve_portal
+
+    raise typer.Exit(serve_portal(host, port, production))
+
+
 def main() -> None:
     """Console entry point ``esf-monitor``."""
     app()

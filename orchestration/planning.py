@@ -284,9 +284,11 @@ def plan_refresh(seen: RefreshObservation, cursor: str | None = None, force: boo
 
 def registry_changed(instance, dd: DataDir) -> str | None:
     """The registry file's checksum if it differs from the last materialised registry, else None."""
+    from esf_monitor.intake.registry import registry_sha256
+
     if not dd.registry_csv.exists():
         return None
-    current = store.sha256_of(dd.registry_csv, dd)
+    current = registry_sha256(dd.registry_csv, dd)  # with municipalities.csv, checklist_items.csv
     reg = instance.get_latest_materialization_event(dg.AssetKey("registry"))
     if reg is None:
         return current

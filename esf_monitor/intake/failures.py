@@ -68,6 +68,11 @@ def _static_detail(rule: str, stats: dict) -> tuple[str, str]:
     if rule in ("foreign_project", "month_mismatch"):
         allowed = stats.get("expected") or ", ".join(stats.get("allowed", [])) or "–"
         return allowed, allowed
+    if rule == "item_not_asked":
+        return (stats["expected"],) * 2
+    if rule == "responsibility_not_asked":
+        text = ", ".join(stats.get("allowed", [])) or "–"
+        return text, text
     if rule == "exit_reason_missing":
         text = ", ".join(EXIT_REASON)
         return text, text

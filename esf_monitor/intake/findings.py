@@ -135,8 +135,21 @@ TEMPLATES: dict[str, tuple[str, str] | dict[str, tuple[str, str]]] = {
                             "(the value is not repeated here)."),
     "end_before_start": ("Enddatum {value} liegt vor dem Startdatum {detail}.",
                          "end date {value} is before the start date {detail}."),
-    "provider_kind_ambiguous": ("Kennung '{value}' ist zugleich eine Projekt-ID; Absender wären nicht eindeutig.",
-                                "id '{value}' is also a project id; senders would be ambiguous."),
+    "provider_kind_ambiguous": ("Kennung '{value}' ist zugleich eine Projekt-ID (oder Jobcenter-ID); Absender "
+                                "wären nicht eindeutig.",
+                                "id '{value}' is also a project id (or jobcenter id); senders would be ambiguous."),
+    "unknown_item": ("Checklistenpunkt '{value}' steht nicht im Katalog (reference/checklist_items.csv).",
+                     "checklist item '{value}' is not in the catalogue (reference/checklist_items.csv)."),
+    "item_not_asked": ("Checklistenpunkt '{value}' wird in der Erhebungswelle {detail} nicht abgefragt.",
+                       "checklist item '{value}' is not asked in the survey wave {detail}."),
+    "responsibility_not_asked": ("Zuständigkeit '{value}' angegeben, aber dieser Checklistenpunkt fragt nicht "
+                                 "danach (nur: {detail}). Bitte das Feld leer lassen.",
+                                 "responsibility '{value}' given, but this checklist item does not ask it "
+                                 "(only: {detail}). Please leave the field empty."),
+    "items_not_answered": ("Checklistenpunkte dieser Welle ohne Antwort (zählen als „keine Angabe“) – {detail}.",
+                           "checklist items of this wave without an answer (counted as no answer) – {detail}."),
+    "last_wave_before_first": ("letzte Welle {value} liegt vor der ersten Welle.",
+                               "last wave {value} is before the first wave."),
     "schema": ("Prüfung fehlgeschlagen: {detail}.", "check failed: {detail}."),
 }
 
@@ -187,6 +200,11 @@ RULE_TITLES = {
     "personal_data_value": ("personenbezogener Wert", "personal data value"),
     "end_before_start": ("Ende vor Start", "end before start"),
     "provider_kind_ambiguous": ("Kennung doppelt vergeben", "id used twice"),
+    "unknown_item": ("unbekannter Checklistenpunkt", "unknown checklist item"),
+    "item_not_asked": ("Punkt in dieser Welle nicht abgefragt", "item not asked in this wave"),
+    "responsibility_not_asked": ("Zuständigkeit nicht abgefragt", "responsibility not asked"),
+    "items_not_answered": ("Punkte ohne Antwort", "items not answered"),
+    "last_wave_before_first": ("letzte Welle vor erster", "last wave before first"),
     "schema": ("Prüfung fehlgeschlagen", "check failed"),
 }
 

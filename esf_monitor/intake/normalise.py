@@ -11,7 +11,9 @@ Value rules (extract contract, "File formats that must be accepted"):
 - booleans: yes/no, ja/nein, true/false, 1/0, case-insensitive;
 - whole numbers: also ``3.0`` (Excel writes numbers as floats), but not ``3.5``;
 - codes: compared in lower case (``F`` is ``f``): the code lists are all lower case, and
-  rejecting a whole file for a capital letter would help nobody;
+  rejecting a whole file for a capital letter would help nobody; a column may also accept
+  other spellings of its codes (pandera metadata ``aliases``: lower-case wording → code, e.g.
+  the checklist's "Bereits umgesetzt" → ``implemented``);
 - month (target_population): ``YYYY-MM``; also ``MM.YYYY``/``MM/YYYY`` and a full date,
   because Excel turns a typed ``2024-06`` into the date 01.06.2024.
 
@@ -63,6 +65,10 @@ class ColumnSpec:
     required: bool
     core: bool = False
     codes: tuple[str, ...] = ()
+    #: other spellings of the codes, lower case → code (pandera metadata ``aliases``)
+    aliases: tuple[tuple[str, str], ...] = ()
+    #: longest free text (pandera metadata ``max_chars``); None = the intake's general limit
+    max_chars: int | None = None
 
 
 def column_specs(schema: pa.DataFrameSchema, core_fields: tuple[str, ...] = ()) -> dict[str, ColumnSpec]:
@@ -81,8 +87,10 @@ def column_specs(schema: pa.DataFrameSchema, core_fields: tuple[str, ...] = ()) 
             kind = "int"
         else:
             kind = "code" if codes else "text"
+        meta = column.metadata or {}
         specs[name] = ColumnSpec(name, kind, required=not column.nullable, core=name in core_fields,
-                                 codes=codes)
+                                 codes=codes, aliases=tuple(sorted((meta.get("aliases") or {}).items())),
+                                 max_chars=meta.get("max_chars"))
     return specs
 
 
@@ -230,7 +238,8 @@ def _lenient(spec: ColumnSpec) -> pl.Expr:
     """The full parse of the contract (see module docstring)."""
     value = pl.col(spec.name)
     if spec.kind == "code":
-        return value.str.to_lowercase()
+        lower = value.str.to_lowercase()
+        return lower.replace(dict(spec.aliases)) if spec.aliases else lower
     if spec.kind == "date":
         return pl.coalesce(_iso_date(value), _german_date(value))
     if spec.kind == "int":

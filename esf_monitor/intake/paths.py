@@ -58,11 +58,17 @@ def _shown(text: str) -> str:
 
 
 def provider_kind(provider_id: str, registry: pl.DataFrame) -> str | None:
-    """'project' if a registry project_id, 'jobcenter' if a registry jobcenter_id, else None."""
+    """'project' if a registry project_id, 'jobcenter' if a registry jobcenter_id,
+    'municipality' if in the municipality registry the registry carries
+    (``esf_monitor.intake.registry.Registry``), else None."""
+    from esf_monitor.intake.registry import municipalities_of
+
     if provider_id in set(registry["project_id"].to_list()):
         return "project"
     if provider_id in set(registry["jobcenter_id"].to_list()):
         return "jobcenter"
+    if provider_id in set(municipalities_of(registry)["municipality_id"].to_list()):
+        return "municipality"
     return None
 
 
@@ -73,7 +79,7 @@ def allowed_problem(provider_id: str, extract_type: str, registry: pl.DataFrame)
         return ("unknown_provider", f"Absender '{provider_id}' steht nicht im Projektregister",
                 f"sender '{provider_id}' is not in the project registry")
     if extract_type not in PROVIDER_KIND_EXTRACTS[kind]:
-        kind_de = {"project": "Projekt", "jobcenter": "Jobcenter"}[kind]
+        kind_de = {"project": "Projekt", "jobcenter": "Jobcenter", "municipality": "Kommune"}[kind]
         allowed = ", ".join(PROVIDER_KIND_EXTRACTS[kind])
         return ("extract_type_not_allowed",
                 f"{kind_de} '{provider_id}' darf keine Dateien vom Typ '{extract_type}' liefern (nur {allowed})",

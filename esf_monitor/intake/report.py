@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 FIRST_FINDINGS = 10
 _TYPE_NAMES = {"participants": ("Teilnehmende", "participants"),
                "followup": ("Verbleib nach 6 Monaten", "follow-up"),
-               "target_population": ("Zielgruppe (Bestand)", "target population")}
+               "target_population": ("Zielgruppe (Bestand)", "target population"),
+               "process_checklist": ("Checkliste Prozessmonitoring", "process-monitoring checklist")}
 
 
 def _counts(findings: pl.DataFrame, severity: str, language: int) -> list[str]:

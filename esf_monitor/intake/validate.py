@@ -30,6 +30,7 @@ import polars as pl
 
 import schemas.followup
 import schemas.participants
+import schemas.process_checklist
 import schemas.target_population
 from esf_monitor.intake import findings as fnd
 from esf_monitor.intake import limits
@@ -39,6 +40,7 @@ from esf_monitor.intake.guard import KIND_LABELS, find_personal_values, maybe_pe
 from esf_monitor.intake.normalise import ColumnSpec, column_specs, parse, select, shape
 from esf_monitor.intake.paths import allowed_problem
 from esf_monitor.intake.readers import Unreadable, read_table
+from esf_monitor.intake.registry import checklist_items_of
 from esf_monitor.intake.report import summaries
 from schemas import month_end
 from schemas.codes import COLUMNS, CORE_FIELDS, EXTRACT_TYPES
@@ -124,6 +126,8 @@ def _schema_for(provider_id: str, extract_type: str, month: str, registry: pl.Da
     if extract_type == "followup":
         own = registry.filter(pl.col("jobcenter_id") == provider_id)["project_id"].to_list()
         return schemas.followup.schema_for(own, last_day)
+    if extract_type == "process_checklist":
+        return schemas.process_checklist.schema_for(checklist_items_of(registry), month)
     return schemas.target_population.schema_for(month)
 
 
@@ -163,6 +167,8 @@ def _check(path: Path, provider_id: str, extract_type: str, month: str, registry
     parts.append(schema_findings(schema, typed, clean, parsed.failed, shaped.absent))
     personal = _personal_values(clean, typed, parsed.failed, parsed.invalid_codes, specs, shaped.extra_labels)
     parts += [personal, *_warnings(extract_type, clean, shaped.absent)]
+    if extract_type == "process_checklist":
+        parts += _unanswered_items(registry, month, clean)
 
     incomplete = 0
     if extract_type == "participants":
@@ -174,15 +180,16 @@ def _check(path: Path, provider_id: str, extract_type: str, month: str, registry
 
 # --------------------------------------------------------------------------- limits (issue #13)
 
-def _free_text(schema: pa.DataFrameSchema, specs: dict[str, ColumnSpec]) -> list[str]:
+def _free_text(schema: pa.DataFrameSchema, specs: dict[str, ColumnSpec]) -> dict[str, int]:
     """Contract text columns without a pattern (ids have theirs): free text, capped at
-    :data:`~esf_monitor.intake.limits.MAX_TEXT_CHARS`."""
-    return [name for name, spec in specs.items() if spec.kind == "text"
-            and not any(check.name == "str_matches" for check in schema.columns[name].checks)]
+    :data:`~esf_monitor.intake.limits.MAX_TEXT_CHARS` unless the column names its own limit
+    (``max_chars``: the checklist's ``note``, 500)."""
+    return {name: spec.max_chars or limits.MAX_TEXT_CHARS for name, spec in specs.items() if spec.kind == "text"
+            and not any(check.name == "str_matches" for check in schema.columns[name].checks)}
 
 
 def _size_findings(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra_labels: dict[str, str],
-                   free_text: list[str]) -> list[pl.DataFrame]:
+                   free_text: dict[str, int]) -> list[pl.DataFrame]:
     """Cells over the cell limit, rows over the line limit, free text over its limit.
 
     Byte lengths first (free: Arrow keeps the offsets); characters are only counted in a
@@ -197,11 +204,11 @@ def _size_findings(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra_labe
                                           "cell_too_long", labels[name], name,
                                           detail_de=f"höchstens {limits.MAX_CELL_CHARS:,} Zeichen".replace(",", "."),
                                           detail_en=f"at most {limits.MAX_CELL_CHARS:,} characters"))
-        elif name in free_text and (longest[name] or 0) > limits.MAX_TEXT_CHARS:
-            parts.append(fnd.finding_rows(clean, pl.col(name).str.len_chars() > limits.MAX_TEXT_CHARS, "error",
+        elif name in free_text and (longest[name] or 0) > free_text[name]:
+            parts.append(fnd.finding_rows(clean, pl.col(name).str.len_chars() > free_text[name], "error",
                                           "text_too_long", name, name,
-                                          detail_de=f"höchstens {limits.MAX_TEXT_CHARS} Zeichen",
-                                          detail_en=f"at most {limits.MAX_TEXT_CHARS} characters"))
+                                          detail_de=f"höchstens {free_text[name]} Zeichen",
+                                          detail_en=f"at most {free_text[name]} characters"))
     if sum(v or 0 for v in longest.values()) > limits.MAX_LINE_BYTES:
         line = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in columns)
         parts.append(fnd.finding_rows(clean, line > limits.MAX_LINE_BYTES, "error", "line_too_long", None, None,
@@ -256,6 +263,18 @@ def _with_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 # --------------------------------------------------------------------------- guard and warnings
+
+def _unanswered_items(registry: pl.DataFrame, month: str, clean: pl.DataFrame) -> list[pl.DataFrame]:
+    """process_checklist: items of the wave the file does not answer — one warning listing
+    them (they count as "no answer", docs/process-monitoring.md)."""
+    answered = [v.strip().lower() for v in clean["item_id"].drop_nulls().to_list()]
+    missing = schemas.process_checklist.unanswered(checklist_items_of(registry), month, answered)
+    if not missing:
+        return []
+    listed = ", ".join(missing)
+    return [fnd.file_finding("warning", "items_not_answered", f"{len(missing)}: {listed}",
+                             f"{len(missing)}: {listed}")]
+
 
 def _personal_values(clean: pl.DataFrame, typed: pl.DataFrame, failed: pl.DataFrame, invalid_codes: list[str],
                      specs: dict[str, ColumnSpec], extra_labels: dict[str, str]) -> pl.DataFrame:

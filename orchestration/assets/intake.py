@@ -12,6 +12,7 @@ from esf_monitor import store
 from esf_monitor import warehouse as raw_tables
 from esf_monitor.ingest import ingest_slots, reload_slot
 from esf_monitor.intake import RegistryError, read_registry
+from esf_monitor.intake.registry import registry_sha256
 from orchestration.partitions import FILE_PARTITIONS
 from orchestration.resources import DataFolder, Warehouse
 from schemas.codes import EXTRACT_TYPES
@@ -23,8 +24,11 @@ WAREHOUSE_POOL = "warehouse"
     group_name="intake",
     pool=WAREHOUSE_POOL,
     kinds={"pandera", "duckdb"},
-    description="Projektregister reference/projects.csv → raw.projects / project registry "
-    "(managing authority). Validated with schemas.registry; an invalid registry fails the run.",
+    description="Register / registries (managing authority): reference/projects.csv → raw.projects; "
+    "for the process monitoring reference/municipalities.csv → raw.municipalities and "
+    "reference/checklist_items.csv → raw.checklist_items. Validated with schemas.registry, "
+    "schemas.municipalities, schemas.checklist_items (ids unique across the registries); an "
+    "invalid registry fails the run.",
 )
 def registry(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     dd = data_folder.dd
@@ -32,10 +36,12 @@ def registry(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeRes
         frame = read_registry(dd.registry_csv)
     except RegistryError as exc:
         raise dg.Failure(description=str(exc)) from exc
-    sha = store.sha256_of(dd.registry_csv, dd)  # registry_changed() hashed it already
+    sha = registry_sha256(dd.registry_csv, dd)  # registry_changed() hashed it already
     with warehouse.connect() as con:
         raw_tables.replace_registry(con, frame, sha)
-    return dg.MaterializeResult(metadata={"projects": frame.height, "sha256": sha})
+        raw_tables.replace_process_registries(con, frame.municipalities, frame.checklist_items, sha)
+    return dg.MaterializeResult(metadata={"projects": frame.height, "municipalities": frame.municipalities.height,
+                                          "checklist_items": frame.checklist_items.height, "sha256": sha})
 
 
 def _outcome_table(outcomes) -> str:

@@ -84,9 +84,12 @@ def test_source_state_reads_load_stamps_per_month_and_the_registry():
                 "('2024-01', '2024-02-05 10:00'), ('2024-02', '2024-03-01 10:00')")
     con.execute("create table raw.followup (_reporting_month varchar, _loaded_at timestamp)")
     con.execute("insert into raw.followup values ('2024-02', '2024-03-09 10:00')")
-    con.execute("create table raw.deliveries (reporting_month varchar, processed_at timestamp, status varchar)")
-    con.execute("insert into raw.deliveries values ('2024-03', '2024-04-01 10:00', 'accepted'), "
-                "('2024-04', '2024-05-01 10:00', 'rejected')")  # a rejected file adds its cut-off
+    con.execute("create table raw.deliveries (extract_type varchar, reporting_month varchar, "
+                "processed_at timestamp, status varchar)")
+    con.execute("insert into raw.deliveries values ('participants', '2024-03', '2024-04-01 10:00', 'accepted'), "
+                "('followup', '2024-04', '2024-05-01 10:00', 'rejected'), "  # a rejected file adds its cut-off
+                # a process-monitoring wave feeds no incremental model (plain tables)
+                "('process_checklist', '2020-06', '2024-05-02 10:00', 'accepted')")
     con.execute("create table raw.projects (_file_sha256 varchar)")
     con.execute("insert into raw.projects values ('reg1')")
     assert source_state(con) == {"registry_sha256": "reg1", "months": {

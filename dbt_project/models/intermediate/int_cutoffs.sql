@@ -11,6 +11,9 @@ accepted_months as (
         min(reporting_month) filter (where status = 'accepted') as first_month,
         max(reporting_month) as last_month
     from {{ ref('stg_esf__deliveries') }}
+    -- a process-monitoring checklist is per survey wave, not a reporting month of the
+    -- participant indicators (docs/process-monitoring.md): it adds no cut-off
+    where extract_type <> 'process_checklist'
 
 ),
 

@@ -19,7 +19,10 @@ projects as (
 
 deliveries as (
 
+    -- the monthly extracts only: a municipality's process checklist is per survey wave and has
+    -- its own delivery figures (process_waves, docs/process-monitoring.md)
     select * from {{ ref('stg_esf__deliveries') }}
+    where extract_type <> 'process_checklist'
 
 ),
 

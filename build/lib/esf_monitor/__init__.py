@@ -1,1 +1,0 @@
-"""esf-monitor: ESF+ monitoring data platform (intake, CLI, demo data, dashboards)."""

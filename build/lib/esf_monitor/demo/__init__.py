@@ -1,1 +1,0 @@
-"""The deterministic demo data folder (``esf-monitor generate``), also the benchmarks' input."""

@@ -1,1 +1,0 @@
-"""The Dagster code location of esf-monitor (one ``Definitions`` in ``definitions.py``)."""

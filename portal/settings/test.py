@@ -1,0 +1,6 @@
+"""pytest (pytest-django): the base settings with a fixed key; the data folder is each test's
+own (portal code asks ``esf_monitor.paths.data_dir()`` at request time)."""
+
+from portal.settings.base import *
+
+SECRET_KEY = "test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"

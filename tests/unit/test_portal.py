@@ -1,0 +1,791 @@
+"""The portal with Django's test client (docs/portal.md, "Security rules (each is tested)").
+
+Every test has its own data folder (``data_dir`` fixture: ESF_DATA_DIR) with the intake tests'
+small registry (projects PRJ-A, PRJ-B of jobcenter JC-X; PRJ-C of JC-Y). The portal reads the
+data folder per request, so nothing here touches another test's files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from fixtures.intake.builders import MONTH, rows, table_of, write_registry
+
+from esf_monitor import store
+from esf_monitor.paths import DataDir
+from portal.web.models import Account, AuditEvent, Check
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "ein-langes-Passwort-2025"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def dd(data_dir) -> DataDir:
+    dd = DataDir(data_dir).ensure()
+    write_registry(dd.registry_csv)
+    return dd
+
+
+def account(username: str, role: str = "provider", provider_id: str = "") -> User:
+    user = User.objects.create_user(
+        username,
+        password=PASSWORD,
+        is_staff=role == "admin",
+        is_superuser=role == "admin",
+    )
+    Account.objects.create(user=user, role=role, provider_id=provider_id)
+    return user
+
+
+def signed_in(
+    username: str,
+    role: str = "provider",
+    provider_id: str = "",
+    client: Client | None = None,
+) -> Client:
+    account(username, role, provider_id)
+    client = client or Client()
+    response = client.post("/signin/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+def csv_bytes(records) -> bytes:
+    out = io.StringIO()
+    import csv
+
+    csv.writer(out).writerows(table_of(records))
+    return out.getvalue().encode("utf-8")
+
+
+def upload_file(content: bytes, name: str = f"{MONTH}.csv"):
+    f = io.BytesIO(content)
+    f.name = name
+    return f
+
+
+def good_participants() -> bytes:
+    return csv_bytes(rows("participants"))
+
+
+def broken_participants() -> bytes:
+    records = rows("participants")
+    records[1]["gender"] = "x"
+    records[2]["birth_year"] = 1890
+    return csv_bytes(records)
+
+
+def landing_files(dd: DataDir) -> list[str]:
+    return sorted(
+        str(p.relative_to(dd.landing)) for p in dd.landing.rglob("*") if p.is_file()
+    )
+
+
+# --------------------------------------------------------------------------- accounts, sign-in
+
+
+def test_passwords_are_stored_as_argon2_hashes(dd):
+    user = account("prj-a", provider_id="PRJ-A")
+    assert user.password.startswith("argon2$")
+
+
+def test_sign_in_leads_a_provider_to_its_start_page(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/p/PRJ-A/"
+    text = response.content.decode()
+    assert "Berichtsmonate" in text and "reporting months" in text
+    assert 'id="months"' in text
+    assert AuditEvent.objects.filter(action="sign_in", username="prj-a").exists()
+
+
+def test_pages_need_a_signed_in_user(dd):
+    response = Client().get("/p/PRJ-A/")
+    assert response.status_code == 302 and response["Location"].startswith("/signin/")
+
+
+def test_a_post_without_csrf_token_is_refused(dd):
+    account("prj-a", provider_id="PRJ-A")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+    client.force_login(User.objects.get(username="prj-a"))
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(good_participants()),
+        },
+    )
+    assert response.status_code == 403
+    assert landing_files(dd) == []
+
+
+def test_lockout_after_five_failures(dd):
+    account("prj-a", provider_id="PRJ-A")
+    client = Client()
+    for _ in range(5):
+        response = client.post("/signin/", {"username": "prj-a", "password": "falsch"})
+    # the account is locked now: even the right password is refused
+    response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
+    assert response.status_code == 429
+    assert (
+        "gesperrt" in response.content.decode()
+        and "locked" in response.content.decode()
+    )
+    assert "_auth_user_id" not in client.session
+    assert (
+        AuditEvent.objects.filter(action="sign_in_failed", username="prj-a").count()
+        >= 5
+    )
+    # another account is not locked by it
+    signed_in("prj-b", provider_id="PRJ-B")
+
+
+def test_session_cookie_flags(dd):
+    account("prj-a", provider_id="PRJ-A")
+    client = Client()
+    response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
+    cookie = response.cookies["esf_portal_session"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert not cookie[
+        "secure"
+    ]  # plain http on 127.0.0.1; production sets Secure (below)
+
+
+def test_security_headers_and_no_caching(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    response = client.get("/p/PRJ-A/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    csp = response["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
+
+
+def test_second_factor_is_asked_when_the_account_has_one(dd):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = account("prj-a", provider_id="PRJ-A")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = Client()
+    response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
+    assert response["Location"].startswith("/signin/code/")
+    assert client.get("/p/PRJ-A/").status_code == 302  # nothing before the code
+    assert client.post("/signin/code/", {"token": "000000"}).status_code == 200
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    response = client.post("/signin/code/", {"token": code})
+    assert response.status_code == 302
+    assert client.get("/p/PRJ-A/").status_code == 200
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ESF_PORTAL_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    }
+    env["ESF_DATA_DIR"] = str(tmp_path)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings.production'; django.setup(); "
+        "from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, settings.SECURE_PROXY_SSL_HEADER)"
+    )
+    refused = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0
+    assert (
+        "ESF_PORTAL_SECRET_KEY" in refused.stderr
+        and "ImproperlyConfigured" in refused.stderr
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env={**env, "ESF_PORTAL_SECRET_KEY": "k" * 50},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split()[:4] == ["False", "True", "True", "True"]
+    assert not (
+        tmp_path / "portal" / "secret_key"
+    ).exists()  # production never makes up a key
+
+
+def test_the_database_is_sqlite_in_the_data_folder_or_postgresql_by_url(tmp_path):
+    from portal.settings.base import database_from_url
+
+    sqlite = database_from_url(None, tmp_path / "portal" / "portal.sqlite3")
+    assert sqlite["ENGINE"].endswith("sqlite3") and sqlite["NAME"].startswith(
+        str(tmp_path)
+    )
+    pg = database_from_url(
+        "postgresql://esf:s%40cret@db.example:5433/esf_portal?sslmode=require", tmp_path
+    )
+    assert (
+        pg["ENGINE"],
+        pg["USER"],
+        pg["PASSWORD"],
+        pg["HOST"],
+        pg["PORT"],
+        pg["NAME"],
+    ) == (
+        "django.db.backends.postgresql",
+        "esf",
+        "s@cret",
+        "db.example",
+        "5433",
+        "esf_portal",
+    )
+    assert pg["OPTIONS"] == {"sslmode": "require"}
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+def test_a_provider_reaches_nothing_of_another_provider(dd):
+    other = signed_in("prj-b", provider_id="PRJ-B")
+    other.post(
+        "/p/PRJ-B/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(broken_participants()),
+        },
+    )
+    check = Check.objects.get(provider_id="PRJ-B")
+    _version(dd, "PRJ-B", rejected=True)
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    urls = [
+        "/p/PRJ-B/",
+        "/p/PRJ-B/upload/",
+        "/p/PRJ-B/deliveries/",
+        "/p/PRJ-B/figures/",
+        "/p/PRJ-B/figures/own.html",
+        "/p/PRJ-B/figures/programme.html",
+        f"/p/PRJ-B/checks/{check.id}/",
+        f"/p/PRJ-B/checks/{check.id}/report.csv",
+        f"/p/PRJ-A/checks/{check.id}/",  # another provider's check under one's own id
+        f"/p/PRJ-A/checks/{check.id}/report.xlsx",
+        f"/p/PRJ-B/deliveries/participants/{MONTH}/1/errors",
+        f"/p/PRJ-B/deliveries/participants/{MONTH}/1/file",
+        "/p/JC-X/",
+        "/p/NOPE-1/",
+        "/analyst/",
+        "/analyst/figures/",
+        "/analyst/dashboards/overview.html",
+        "/audit/",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    # an unknown provider and another one answer alike: nothing to learn
+    import re
+
+    def page(url):  # the CSRF token of the sign-out form is masked anew on every page
+        return re.sub(
+            rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", client.get(url).content
+        )
+
+    assert page("/p/PRJ-B/") == page("/p/NOPE-1/")
+    response = client.post(
+        "/p/PRJ-B/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(good_participants()),
+        },
+    )
+    assert response.status_code == 404
+    assert landing_files(dd) == []
+
+
+def test_an_upload_lands_as_the_accounts_provider_whatever_form_and_file_name_say(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    records = rows("participants")
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "provider_id": "PRJ-B",
+            "provider": "PRJ-B",
+            "file": upload_file(
+                csv_bytes(records), name="../../PRJ-B/participants/2025-06.csv"
+            ),
+        },
+    )
+    assert response.status_code == 302
+    assert landing_files(dd) == [f"PRJ-A/participants/{MONTH}.csv"]
+    check = Check.objects.get()
+    assert (
+        check.ok and check.provider_id == "PRJ-A" and check.file_name == "2025-06.csv"
+    )
+    assert not (dd.root / "PRJ-B").exists() and not (dd.landing / "PRJ-B").exists()
+    # rows of another project in one's own file: the intake's own rule rejects them
+    for r in records:
+        r["project_id"] = "PRJ-B"
+    client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": "2025-05",
+            "file": upload_file(csv_bytes(records)),
+        },
+    )
+    assert not Check.objects.get(month="2025-05").ok
+    assert landing_files(dd) == [f"PRJ-A/participants/{MONTH}.csv"]
+
+
+def test_a_file_name_with_path_parts_is_never_used_as_a_path(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    for name in ("..\\..\\etc\\passwd.csv", "/etc/cron.d/x.csv", "a/../../b.xlsx"):
+        client.post(
+            "/p/PRJ-A/upload/",
+            {
+                "extract_type": "participants",
+                "month": MONTH,
+                "file": upload_file(good_participants(), name=name),
+            },
+        )
+    assert {c.file_name for c in Check.objects.all()} <= {
+        "passwd.csv",
+        "x.csv",
+        "b.xlsx",
+    }
+    # the CSV named b.xlsx: the same slot, as what it is (.csv)
+    assert landing_files(dd) == [f"PRJ-A/participants/{MONTH}.csv"]
+    assert not any((dd.root.parent / n).exists() for n in ("b.xlsx", "etc"))
+    assert list((dd.root / "portal" / "uploads").iterdir()) == []
+
+
+def test_a_provider_cannot_upload_a_type_its_kind_may_not_send(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "followup",
+            "month": MONTH,
+            "file": upload_file(csv_bytes(rows("followup"))),
+        },
+    )
+    assert response.status_code == 200 and "followup" in response.content.decode()
+    assert 'value="followup"' not in client.get("/p/PRJ-A/upload/").content.decode()
+    assert landing_files(dd) == [] and Check.objects.count() == 0
+    jobcenter = signed_in("jc-x", provider_id="JC-X")
+    page = jobcenter.get("/p/JC-X/upload/").content.decode()
+    assert (
+        'value="followup"' in page
+        and 'value="target_population"' in page
+        and 'value="participants"' not in page
+    )
+    jobcenter.post(
+        "/p/JC-X/upload/",
+        {
+            "extract_type": "followup",
+            "month": MONTH,
+            "file": upload_file(csv_bytes(rows("followup"))),
+        },
+    )
+    assert landing_files(dd) == [f"JC-X/followup/{MONTH}.csv"]
+
+
+def test_a_file_the_pipeline_would_reject_is_never_written_to_landing(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(broken_participants()),
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    assert landing_files(dd) == []
+    assert list((dd.root / "portal" / "uploads").iterdir()) == []  # not kept either
+    assert "Abgelehnt" in text and "Rejected" in text
+    # every error by row (as in Excel), column, value and rule, German and English
+    assert ">3<" in text and ">gender<" in text and "<code>x</code>" in text
+    assert ">4<" in text and ">birth_year<" in text
+    check = Check.objects.get()
+    assert not check.ok and check.error_count >= 2
+    # the same verdict as `esf-monitor validate` (the intake's own check_file)
+    from esf_monitor.intake import check_file, read_registry
+
+    path = dd.root / "broken.csv"
+    path.write_bytes(broken_participants())
+    verdict = check_file(
+        path, "PRJ-A", "participants", MONTH, read_registry(dd.registry_csv)
+    )
+    assert (verdict.ok, verdict.error_count, verdict.warning_count) == (
+        check.ok,
+        check.error_count,
+        check.warning_count,
+    )
+    for fmt in ("csv", "xlsx", "txt"):
+        download = client.get(f"/p/PRJ-A/checks/{check.id}/report.{fmt}")
+        assert download.status_code == 200
+        body = b"".join(download.streaming_content)
+        assert body
+    assert "gender" in body.decode("utf-8")
+    assert (
+        AuditEvent.objects.filter(action="download_report", sha256=check.sha256).count()
+        == 3
+    )
+    assert AuditEvent.objects.filter(
+        action="upload_rejected", sha256=check.sha256
+    ).exists()
+
+
+def test_an_oversized_upload_is_refused_while_streaming(dd, settings, monkeypatch):
+    from portal.web import uploads
+
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    received = []
+    original = uploads.LimitedUploadHandler.receive_data_chunk
+
+    def counting(self, raw_data, start):
+        received.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(uploads.LimitedUploadHandler, "receive_data_chunk", counting)
+    settings.MAX_UPLOAD_MB = 0.1  # 100 KiB
+    big = good_participants() + b"P-x,PRJ-A,2025-01-01\n" * 20_000  # ~ 440 KB
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {"extract_type": "participants", "month": MONTH, "file": upload_file(big)},
+    )
+    assert response.status_code == 413
+    assert (
+        "zu groß" in response.content.decode()
+        and "too large" in response.content.decode()
+    )
+    assert received == []  # refused by its Content-Length before a byte was read
+    settings.MAX_UPLOAD_MB = (
+        0.37  # the body fits the declared limit + form overhead, the file does not
+    )
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {"extract_type": "participants", "month": MONTH, "file": upload_file(big)},
+    )
+    assert response.status_code == 413
+    assert 0 < sum(received) < len(big)  # stopped while streaming, not after
+    assert (
+        landing_files(dd) == []
+        and list((dd.root / "portal" / "uploads").iterdir()) == []
+    )
+    assert Check.objects.count() == 0
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _version(
+    dd: DataDir, provider_id: str, rejected: bool = False, month: str = MONTH
+) -> store.VersionRecord:
+    src = dd.root / f"{provider_id}-{month}.csv"
+    src.write_bytes(good_participants())
+    sha = store.sha256_of(src)
+    record = store.VersionRecord(
+        provider_id,
+        "participants",
+        month,
+        sha,
+        f"{month}.csv",
+        "2025-07-03T08:00:00Z",
+        status="rejected" if rejected else "accepted",
+        row_count=4,
+        error_count=2 if rejected else 0,
+        summary_de="Ergebnis: ABGELEHNT",
+        summary_en="Result: REJECTED",
+    )
+    if rejected:
+        copy = store.quarantine_copy(
+            dd, src, provider_id, "participants", month, sha, name=f"{month}.csv"
+        )
+        copy.with_name(copy.name + ".errors.csv").write_text(
+            "severity;row\nerror;3\n", encoding="utf-8"
+        )
+        record.quarantine_path = str(copy)
+    else:
+        record.archive_path = str(
+            store.archive_copy(dd, src, provider_id, "participants", month, sha)
+        )
+    store.append_version(dd, record)
+    return record
+
+
+def test_deliveries_list_every_version_with_its_report(dd):
+    _version(dd, "PRJ-A", rejected=True)
+    _version(dd, "PRJ-A", month="2025-05")
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    text = client.get("/p/PRJ-A/deliveries/").content.decode()
+    assert "2025-06" in text and "2025-05" in text and "abgelehnt / rejected" in text
+    download = client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/1/errors")
+    assert download.status_code == 200 and b"error;3" in b"".join(
+        download.streaming_content
+    )
+    assert (
+        client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/1/file").status_code
+        == 200
+    )
+    assert (
+        client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/2/file").status_code
+        == 404
+    )
+    assert AuditEvent.objects.filter(action="download_file").exists()
+    start = client.get("/p/PRJ-A/").content.decode()
+    assert 'data-state="rejected"' in start and 'data-state="accepted"' in start
+
+
+def test_the_progress_of_a_delivery_from_the_data_folder(dd):
+    import time
+
+    from portal.web.state import progress
+
+    src = dd.root / "x.csv"
+    src.write_bytes(good_participants())
+    sha = store.sha256_of(src)
+    assert progress(dd, "PRJ-A", "participants", MONTH, sha).done == ["registered"]
+    store.archive_copy(dd, src, "PRJ-A", "participants", MONTH, sha)
+    assert progress(dd, "PRJ-A", "participants", MONTH, sha).done == [
+        "registered",
+        "validated",
+    ]
+    record = store.VersionRecord(
+        "PRJ-A",
+        "participants",
+        MONTH,
+        sha,
+        "x.csv",
+        "2025-07-01T00:00:00Z",
+        processed_at=store.utc_iso(time.time() - 5),
+    )
+    store.append_version(dd, record)
+    assert progress(dd, "PRJ-A", "participants", MONTH, sha).done == [
+        "registered",
+        "validated",
+        "loaded",
+    ]
+    page = dd.dashboards / "internal" / "overview.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<html></html>")
+    state = progress(dd, "PRJ-A", "participants", MONTH, sha)
+    assert state.done[-1] == "figures" and state.finished
+
+
+def test_the_result_page_of_an_accepted_file_follows_its_progress(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    response = client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(good_participants()),
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Angenommen" in text and "Accepted" in text
+    assert 'data-stage="registered"' in text and 'http-equiv="refresh"' in text
+    assert AuditEvent.objects.filter(action="upload_accepted").exists()
+
+
+def test_figures_pages_are_sandboxed_and_only_the_own_page(dd):
+    own = dd.dashboards / "internal" / "projects" / "PRJ-A.html"
+    own.parent.mkdir(parents=True)
+    own.write_text("<html><script>1</script>PRJ-A exact</html>")
+    (dd.dashboards / "internal" / "projects" / "PRJ-B.html").write_text(
+        "<html>PRJ-B</html>"
+    )
+    public = dd.dashboards / "public" / "sfc.html"
+    public.parent.mkdir(parents=True)
+    public.write_text("<html>public</html>")
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    page = client.get("/p/PRJ-A/figures/").content.decode()
+    assert (
+        "/p/PRJ-A/figures/own.html" in page
+        and "/p/PRJ-A/figures/programme.html" in page
+    )
+    response = client.get("/p/PRJ-A/figures/own.html")
+    assert b"PRJ-A exact" in response.content
+    assert response["Content-Security-Policy"].startswith("sandbox allow-scripts")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert b"public" in client.get("/p/PRJ-A/figures/programme.html").content
+
+
+def test_an_analyst_sees_every_provider_and_uploads_on_behalf(dd):
+    client = signed_in("analyst", role="analyst")
+    text = client.get("/analyst/").content.decode()
+    for pid in ("PRJ-A", "PRJ-B", "PRJ-C", "JC-X", "JC-Y"):
+        assert f'data-provider="{pid}"' in text
+    assert client.get("/p/PRJ-C/").status_code == 200
+    client.post(
+        "/p/PRJ-C/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(
+                csv_bytes([dict(r, project_id="PRJ-C") for r in rows("participants")])
+            ),
+        },
+    )
+    check = Check.objects.get()
+    assert (
+        check.on_behalf and check.provider_id == "PRJ-C" and check.username == "analyst"
+    )
+    assert client.get("/audit/").status_code == 200
+
+
+def test_the_analysts_figures_link_each_figure_to_its_dagster_asset(dd):
+    (dd.exports / "2025-06").mkdir(parents=True)
+    (dd.exports / "cutoffs.csv").write_text(
+        "cutoff,is_sfc,is_latest\n2025-06,true,true\n"
+    )
+    (dd.exports / "2025-06" / "indicators.csv").write_text(
+        "cutoff,project_id,indicator,gender,numerator,denominator,value\n"
+        "2025-06,PRJ-A,participants_cumulative,total,12,,12\n2025-06,PRJ-B,participants_cumulative,total,7,,7\n"
+    )
+    client = signed_in("analyst", role="analyst")
+    text = client.get("/analyst/figures/").content.decode()
+    assert (
+        text.count('class="asset" href="http://127.0.0.1:3000/assets/indicators"') == 2
+    )
+    assert 'data-project="PRJ-B"' in text
+
+
+def test_the_admin_manages_accounts_and_reads_the_audit_log(dd):
+    admin = signed_in("admin", role="admin")
+    assert admin.get("/admin/auth/user/").status_code == 200
+    response = admin.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "prj-c",
+            "usable_password": "true",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "account-TOTAL_FORMS": "1",
+            "account-INITIAL_FORMS": "0",
+            "account-MIN_NUM_FORMS": "0",
+            "account-MAX_NUM_FORMS": "1",
+            "account-0-role": "provider",
+            "account-0-provider_id": "PRJ-C",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(username="prj-c").account.provider_id == "PRJ-C"
+    assert admin.get("/audit/").status_code == 200
+    assert admin.get("/p/PRJ-A/").status_code == 404  # the admin sees no data
+    provider = signed_in("prj-a", provider_id="PRJ-A")
+    assert (
+        provider.get("/admin/auth/user/").status_code == 302
+    )  # to the admin's sign-in
+
+
+def test_the_audit_log_is_append_only(dd):
+    from django.db import DatabaseError, connection, transaction
+
+    event = AuditEvent.objects.create(username="x", action="sign_in")
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    for sql in (
+        "UPDATE web_auditevent SET username = 'y'",
+        "DELETE FROM web_auditevent",
+    ):
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert AuditEvent.objects.get().username == "x"
+
+
+def test_demo_accounts_one_per_provider_and_a_password_file_for_the_owner_only(dd):
+    from portal.demo import create_demo_accounts
+
+    path, created = create_demo_accounts(dd)
+    assert sorted(created) == [
+        "admin",
+        "analyst",
+        "jc-x",
+        "jc-y",
+        "prj-a",
+        "prj-b",
+        "prj-c",
+    ]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    lines = [
+        line.split("\t")
+        for line in path.read_text().splitlines()
+        if not line.startswith("#")
+    ]
+    assert len(lines) == 7
+    username, password = lines[0][:2]
+    client = Client()
+    assert (
+        client.post(
+            "/signin/", {"username": username, "password": password}
+        ).status_code
+        == 302
+    )
+    before = path.read_bytes()
+    assert (
+        create_demo_accounts(dd)[1] == [] and path.read_bytes() == before
+    )  # a second run changes nothing
+
+
+def test_a_municipality_sends_only_process_checklists(data_dir):
+    """Provider kinds come from the registries and the intake's rule, nothing portal-specific:
+    a municipality of reference/municipalities.csv may send process_checklist and nothing else."""
+    from fixtures.process.builders import ANSWERS, WAVE, write_registries, write_table
+
+    dd = DataDir(data_dir).ensure()
+    write_registries(dd.reference)
+    client = signed_in("kom-a", provider_id="KOM-A")
+    page = client.get("/p/KOM-A/upload/").content.decode()
+    assert 'value="process_checklist"' in page and 'value="participants"' not in page
+    assert "je Erhebungswelle" in client.get("/p/KOM-A/").content.decode()
+    answers = write_table(dd.root / "answers.csv", ANSWERS)
+    client.post(
+        "/p/KOM-A/upload/",
+        {
+            "extract_type": "process_checklist",
+            "month": WAVE,
+            "file": upload_file(answers.read_bytes()),
+        },
+    )
+    check = Check.objects.get()
+    assert check.ok, check.summary_en
+    assert landing_files(dd) == [f"KOM-A/process_checklist/{WAVE}.csv"]
+    analyst = signed_in("analyst", role="analyst")
+    assert 'data-provider="KOM-A"' in analyst.get("/analyst/").content.decode()
