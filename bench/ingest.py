@@ -464,7 +464,7 @@ def ingest_main(argv: list[str] | None = None) -> dict:
 
 #: ``make bench`` runs every section in this order; ``python -m bench <section>
 #: [options]`` runs one (``--help`` after the section name lists its options).
-SECTIONS = ("ingest", "e2e", "validation")
+SECTIONS = ("ingest", "e2e", "validation", "intake")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -487,6 +487,9 @@ def _section_main(section: str):
     if section == "e2e":
         from bench.e2e import main as e2e_main
         return e2e_main
+    if section == "intake":
+        from bench.intake_limits import main as intake_main
+        return intake_main
     from bench.validation import main as validation_main
     return validation_main
 

@@ -6,6 +6,8 @@
   SFC2021 tables): the mean absolute perturbation |published − true| over every published
   count, and the share of rates (and durations) shown out of those with a true denominator > 0.
 Read from a data folder after a full run: the marts (true counts) and exports/public/.
+Recorded as section 6 of BENCHMARKS.md (block ``publication``) from the first full run of
+``python -m bench e2e`` (:func:`markdown_section`).
 """
 
 from __future__ import annotations
@@ -77,3 +79,23 @@ def markdown(cost: dict, loss: dict) -> list[str]:
         shown = f"{x['rates_shown_share']:.0%}" if x["rates_shown_share"] is not None else "–"
         lines.append(f"| {page} | {x['counts']:,} | {x['mean_abs_perturbation']:.3f} | {x['rates']:,} | {shown} |")
     return lines
+
+
+def markdown_section(results: dict) -> str:
+    """Section 6 of BENCHMARKS.md from an e2e result (its first full run)."""
+    from bench.e2e import _header
+
+    run = results["e2e"]["full"]["runs"][0]
+    pub = run["publication"]
+    c = results["e2e"]["counts"]
+    cores_busy = run["cpu_seconds"] / run["seconds"] if run["seconds"] else 0.0
+    lines = ["## 6. Public release (issue #12): cost and information loss", "", *_header(results),
+             f"- Warehouse: {c['participant_cutoff_rows']:,} participant × cut-off rows; the figures are "
+             f"those of the first full run of section 2's command (`bench/publication.py`): Dagster's step "
+             f"records for the cost, the marts (true counts) against `exports/public/` for the loss",
+             f"- That run: {run['seconds']:,.0f} s wall, {run['cpu_seconds']:,.0f} s CPU "
+             f"({cores_busy:.2f} of {results['machine']['cores']} cores busy on average)",
+             *markdown(pub["cost"], pub["loss"])[2:]]
+    if results.get("notes_publication"):
+        lines += ["", results["notes_publication"]]
+    return "\n".join(lines)

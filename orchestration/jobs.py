@@ -18,7 +18,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import esf_dbt_models
 from orchestration.assets.intake import delivery_log, raw_assets, registry
-from orchestration.assets.publish import PUBLISH_ASSETS
+from orchestration.assets.publish import PUBLISH_ASSETS, public_release_candidate
 from orchestration.partitions import FILE_PARTITIONS
 
 #: dbt marts (dbt folder ``models/marts``): the published figures
@@ -46,7 +46,8 @@ upload_jobs = {
     _extract_type(asset): dg.define_asset_job(
         name=f"upload_{_extract_type(asset)}",
         selection=(dg.AssetSelection.assets(asset) | DOWNSTREAM).without_checks()
-        | dg.AssetSelection.checks_for_assets(asset, *MART_KEYS),
+        # the disclosure audit too: without it public_release would publish unaudited
+        | dg.AssetSelection.checks_for_assets(asset, *MART_KEYS, public_release_candidate),
         partitions_def=FILE_PARTITIONS[_extract_type(asset)],
         description="Eine einzelne Lieferung bis ins Dashboard / one upload into an idle system, "
         "in one run: validate and load the slot → registry → delivery log → dbt build (tests of "

@@ -41,7 +41,12 @@ class View:
 
 
 def perturbed_bounds(published: int) -> tuple[int, int]:
+    """The interval of true counts a published value can come from. A value the ptable never
+    publishes (1 or 2: a release that was not perturbed) is taken as exact — the worst case,
+    and the audit reports it anyway; it must not crash the audit that has to catch it."""
     values = possible_true_values(published)
+    if not values:
+        return published, published
     return min(values), max(values)
 
 

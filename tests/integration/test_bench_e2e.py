@@ -195,3 +195,21 @@ def test_dbt_parse_for_leaves_a_partial_parse_that_the_next_build_keeps(tmp_path
         text=True, check=True).stdout
     assert "Unable to do partial parsing" not in out
     assert "Partial parsing enabled" in out
+
+
+@pytest.mark.parametrize("code, ran", [(0, True), (3, True), (1, False), (2, False)])
+def test_a_run_that_rejected_some_files_counts_as_ran(tmp_path, monkeypatch, code, ran):
+    """``esf-monitor run`` exits 3 when some files were rejected (the demo data holds bad
+    uploads on purpose): the benchmark measures it; 1 (failed) and 2 (usage) stop it."""
+    fake = tmp_path / "esf-monitor"
+    fake.write_text(f"#!/bin/sh\necho \"settle=$ESF_SETTLE_SECONDS\"\nexit {code}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(bench_e2e, "ESF_MONITOR", fake)
+    log = tmp_path / "run.log"
+    if ran:
+        run = bench_e2e.timed_run(tmp_path, log)
+        assert run["exit_code"] == code
+        assert log.read_text(encoding="utf-8").strip() == "settle=0"  # linked uploads: no settle wait
+    else:
+        with pytest.raises(RuntimeError, match=f"exit {code}"):
+            bench_e2e.timed_run(tmp_path, log)

@@ -45,3 +45,15 @@ def test_jobs_exist():
     for name in ("ingest_participants", "ingest_followup", "ingest_target_population",
                  "refresh_indicators"):
         assert defs.resolve_job_def(name) is not None
+
+
+def test_every_job_that_publishes_runs_the_disclosure_audit_first():
+    """public_release only after the blocking check disclosure_audit, in every job (issue #12):
+    the lone-upload jobs ``upload_<type>`` once selected the marts' checks only, so the usual
+    monthly delivery published its release unaudited."""
+    publishing = [job for job in _repo().get_all_jobs()
+                  if "public_release" in {n.name for n in job.graph.nodes}]
+    assert {j.name for j in publishing} >= {"refresh_indicators", "upload_participants",
+                                            "upload_followup", "upload_target_population"}
+    for job in publishing:
+        assert "public_release_candidate_disclosure_audit" in {n.name for n in job.graph.nodes}, job.name

@@ -251,5 +251,13 @@ def test_attack_recovers_nothing_from_the_perturbed_release():
     assert attack(view, TRUE) == []
 
 
+def test_a_value_the_ptable_never_publishes_is_taken_as_exact():
+    """An unperturbed release can show 1 or 2: the attacker reads it as exact, the audit that
+    must report it does not crash on it (it did: ``min()`` of no possible true value)."""
+    assert possible_true_values(1) == set() and possible_true_values(2) == set()
+    assert perturbed_bounds(1) == (1, 1) and perturbed_bounds(2) == (2, 2)
+    assert perturbed_bounds(0) == (0, 2) and perturbed_bounds(3) == (1, 5)
+
+
 def test_design_has_every_true_count_it_needs():
     assert sorted(DESIGN) == [0, 1, 2, 3, 4, 5]
