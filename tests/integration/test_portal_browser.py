@@ -258,6 +258,11 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     page.goto(f"{portal_url}/p/{PROJECT}/figures/")
     page.frame_locator("iframe >> nth=0").locator("[data-value]").first.wait_for()
     page.frame_locator("iframe >> nth=1").locator("[data-value]").first.wait_for()
+    programme = page.locator("iframe").nth(
+        1
+    )  # full-page shots leave a frame below the fold blank
+    programme.scroll_into_view_if_needed()
+    programme.screenshot(path=shots / "07b-figures-programme.png")
     assert fits_the_screen(page)
     page.screenshot(path=shots / "07-figures.png", full_page=True)
 
