@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.web.middleware.RegistryErrorMiddleware",
     # last, as django-axes requires
     "axes.middleware.AxesMiddleware",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import (
     user_logged_in,
     user_logged_out,
     user_login_failed,
 )
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from portal.web.models import AuditEvent
@@ -60,6 +62,24 @@ def _failed(sender, credentials, request=None, **kwargs):
     record(
         request, "sign_in_failed", username=str(credentials.get("username", ""))[:150]
     )
+
+
+@receiver(post_save, sender=LogEntry)
+def _admin_action(sender, instance, created, **kwargs):
+    """Every change IT makes in the admin (accounts created, deactivated, passwords reset)."""
+    if created:
+        action = {
+            ADDITION: "admin_add",
+            CHANGE: "admin_change",
+            DELETION: "admin_delete",
+        }
+        AuditEvent.objects.create(
+            username=instance.user.get_username()[:150],
+            role="admin",
+            action=action.get(instance.action_flag, "admin"),
+            detail=f"{instance.content_type.model}: {instance.object_repr} "
+            f"{instance.get_change_message()}"[:500],
+        )
 
 
 try:  # django-axes: a lockout is an event of its own

@@ -24,3 +24,33 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class RegistryErrorMiddleware:
+    """An invalid or missing registry stops the portal's pages with a message (German, then
+    English) instead of a server error: the managing authority must fix the registry first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from esf_monitor.intake import RegistryError
+
+        if not isinstance(exception, (RegistryError, FileNotFoundError)):
+            return None
+        return render(
+            request,
+            "portal/error.html",
+            {
+                "title": "Projektregister nicht lesbar / project registry unreadable",
+                "text": "Das Projektregister (reference/projects.csv) fehlt oder ist ungültig; bitte das "
+                "Monitoring-Team informieren. / The project registry is missing or invalid; please "
+                "tell the monitoring team.",
+            },
+            status=503,
+        )

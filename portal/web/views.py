@@ -35,6 +35,7 @@ from portal.web.checks import (
     report_xlsx,
     run_check,
 )
+from portal.web.dagster_runs import slot_runs
 from portal.web.forms import SignInForm, TokenForm, UploadForm
 from portal.web.models import AuditEvent, Check, Role
 from portal.web.providers import all_providers, type_label
@@ -52,6 +53,8 @@ DASHBOARD_CSP = (
     "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; frame-ancestors 'self'"
 )
+#: the exact exports of a cut-off the analysts' figures page shows
+FIGURE_TABLES = ("indicators", "common_indicators", "sfc_table")
 #: which Dagster asset computes which export (dbt models are keyed by their name)
 EXPORT_ASSETS = {
     "indicators": "indicators",
@@ -322,6 +325,9 @@ def check_result(request, provider_id, check_id):
         progress = state.progress(
             dd, provider_id, check.extract_type, check.month, check.sha256
         )
+    runs = None
+    if progress is not None and not progress.rejected:
+        runs = slot_runs(f"{provider_id}|{check.extract_type}|{check.month}")
     dagster = ""
     if (
         role_of(request.user) == ANALYST
@@ -345,6 +351,8 @@ def check_result(request, provider_id, check_id):
             "next": page + 1 if page < pages else None,
             "progress": progress,
             "dagster": dagster,
+            "runs": runs,
+            "is_analyst": role_of(request.user) == ANALYST,
             "refresh": progress is not None and not progress.finished,
             "type_label": type_label(check.extract_type),
         },
@@ -523,22 +531,32 @@ def _cutoffs(dd) -> list[str]:
 
 @signed_in(ANALYST)
 def analyst_figures(request):
-    """Every project's exact figures of one cut-off, each linked to the Dagster asset that computed it."""
+    """Every project's exact figures of one cut-off and export (indicators, common indicators,
+    SFC2021 table), each row linked to the Dagster asset (dbt model) that computed it."""
     dd = data_dir()
     cutoffs = _cutoffs(dd)
     cutoff = request.GET.get("cutoff") or (cutoffs[0] if cutoffs else "")
-    if cutoff and cutoff not in cutoffs:
+    table = request.GET.get("table") or "indicators"
+    if (cutoff and cutoff not in cutoffs) or table not in FIGURE_TABLES:
         raise Http404
     project = request.GET.get("project", "")
-    rows, total = [], 0
-    if cutoff:
-        frame = pl.read_csv(
-            dd.exports / cutoff / "indicators.csv", infer_schema_length=0
-        )
-        if project:
+    columns, rows, total = [], [], 0
+    path = dd.exports / cutoff / f"{table}.csv"
+    if cutoff and path.is_file():
+        frame = pl.read_csv(path, infer_schema_length=0)
+        if project and "project_id" in frame.columns:
             frame = frame.filter(pl.col("project_id") == project)
         total = frame.height
-        rows = frame.head(2000).to_dicts()
+        columns = [c for c in frame.columns if c != "cutoff"]
+        rows = [
+            {
+                "project": r.get("project_id") or "",
+                "indicator": r.get("indicator") or "",
+                "gender": r.get("gender") or "",
+                "cells": [r[c] for c in columns],
+            }
+            for r in frame.head(2000).iter_rows(named=True)
+        ]
     providers = [p for p in all_providers(dd) if p.kind == "project"]
     return render(
         request,
@@ -546,12 +564,16 @@ def analyst_figures(request):
         {
             "cutoffs": cutoffs,
             "cutoff": cutoff,
+            "table": table,
+            "tables": FIGURE_TABLES,
             "project": project,
+            "columns": columns,
             "rows": rows,
             "total": total,
             "providers": providers,
             "dagster": settings.DAGSTER_UI_URL,
-            "asset_url": f"{settings.DAGSTER_UI_URL}/assets/{EXPORT_ASSETS['indicators']}",
+            "asset": EXPORT_ASSETS[table],
+            "asset_url": f"{settings.DAGSTER_UI_URL}/assets/{EXPORT_ASSETS[table]}",
             "exports_asset_url": f"{settings.DAGSTER_UI_URL}/assets/indicator_exports",
             "pages": ["overview.html", "sfc.html"],
         },

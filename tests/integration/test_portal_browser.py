@@ -143,6 +143,14 @@ def sign_in(browser, url: str, username: str, password: str, viewport=None):
     return page
 
 
+def fits_the_screen(page) -> bool:
+    """Nothing wider than the screen: on a phone the page scrolls down, never sideways (wide
+    tables scroll inside their own box)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )
+
+
 def _latest_month(root: Path) -> str:
     return max(
         p.stem for p in (root / "landing" / PROJECT / "participants").glob("*.csv")
@@ -172,10 +180,15 @@ def _upload(page, url: str, month: str, path: Path) -> None:
 def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures_updated(
     published, passwords, portal_url, browser, shots, tmp_path
 ):
+    first = browser.new_context(viewport=PHONE, locale="de-DE").new_page()
+    first.goto(f"{portal_url}/signin/")
+    assert "Anmelden" in first.inner_text("h1") and "sign in" in first.inner_text("h1")
+    first.screenshot(path=shots / "00-signin.png", full_page=True)
     page = sign_in(
         browser, portal_url, PROJECT.lower(), passwords[PROJECT.lower()], viewport=PHONE
     )
     assert page.url == f"{portal_url}/p/{PROJECT}/"
+    assert fits_the_screen(page)
     page.screenshot(path=shots / "01-start.png", full_page=True)
     assert page.locator("#months td").count() > 0
 
@@ -189,6 +202,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     broken.write_bytes(_broken(corrected.read_bytes()))
 
     page.goto(f"{portal_url}/p/{PROJECT}/upload/")
+    assert fits_the_screen(page)
     page.screenshot(path=shots / "02-upload.png", full_page=True)
     _upload(page, portal_url, month, broken)
     assert "Abgelehnt" in page.inner_text("#verdict") and "Rejected" in page.inner_text(
@@ -201,6 +215,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     assert (
         "Wert 'x' ist nicht erlaubt" in german and "'x'" in english and "not" in english
     )
+    assert fits_the_screen(page)
     page.screenshot(path=shots / "03-result-rejected.png", full_page=True)
     assert (
         hashlib.sha256(landing.read_bytes()).hexdigest() == before
@@ -232,14 +247,23 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     assert run.returncode == 0, output
     stages = page.locator("ol.stages li.done").all_inner_texts()
     assert len(stages) == 4 and "figures updated" in stages[-1]
+    assert fits_the_screen(page)
     page.screenshot(path=shots / "05-progress-figures-updated.png", full_page=True)
 
     page.goto(f"{portal_url}/p/{PROJECT}/deliveries/")
     slot = page.locator(f"#slot-participants-{month}")
     assert slot.locator("tbody tr").count() >= 2  # the first version and the correction
+    assert fits_the_screen(page)
     page.screenshot(path=shots / "06-deliveries.png", full_page=True)
     page.goto(f"{portal_url}/p/{PROJECT}/figures/")
     page.frame_locator("iframe >> nth=0").locator("[data-value]").first.wait_for()
+    page.frame_locator("iframe >> nth=1").locator("[data-value]").first.wait_for()
+    programme = page.locator("iframe").nth(
+        1
+    )  # full-page shots leave a frame below the fold blank
+    programme.scroll_into_view_if_needed()
+    programme.screenshot(path=shots / "07b-figures-programme.png")
+    assert fits_the_screen(page)
     page.screenshot(path=shots / "07-figures.png", full_page=True)
 
     response = page.goto(f"{portal_url}/p/{OTHER}/deliveries/")
@@ -286,3 +310,6 @@ def test_the_analyst_sees_every_project(
     )
     assert {"sign_in", "upload_rejected", "upload_accepted"} <= set(actions)
     page.screenshot(path=shots / "11-audit.png", full_page=True)
+    page.goto(f"{portal_url}/account/second-factor/")
+    assert page.locator("code.key").inner_text().strip()  # the TOTP key to type in
+    page.screenshot(path=shots / "12-second-factor.png", full_page=True)

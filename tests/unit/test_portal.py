@@ -675,9 +675,7 @@ def test_the_analysts_figures_link_each_figure_to_its_dagster_asset(dd):
     )
     client = signed_in("analyst", role="analyst")
     text = client.get("/analyst/figures/").content.decode()
-    assert (
-        text.count('class="asset" href="http://127.0.0.1:3000/assets/indicators"') == 2
-    )
+    assert text.count('class="asset" href="http://127.0.0.1:9/assets/indicators"') == 2
     assert 'data-project="PRJ-B"' in text
 
 
@@ -789,3 +787,138 @@ def test_a_municipality_sends_only_process_checklists(data_dir):
     assert landing_files(dd) == [f"KOM-A/process_checklist/{WAVE}.csv"]
     analyst = signed_in("analyst", role="analyst")
     assert 'data-provider="KOM-A"' in analyst.get("/analyst/").content.decode()
+
+
+def test_an_xlsx_upload_lands_as_xlsx(dd, tmp_path):
+    from fixtures.intake.builders import write_xlsx
+
+    path = write_xlsx(tmp_path / "export.xlsx", rows("participants"))
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(path.read_bytes(), "Export Juni.xlsx"),
+        },
+    )
+    assert Check.objects.get().ok
+    assert landing_files(dd) == [f"PRJ-A/participants/{MONTH}.xlsx"]
+    # a later CSV for the same slot replaces it: the slot never has two candidate files
+    client.post(
+        "/p/PRJ-A/upload/",
+        {
+            "extract_type": "participants",
+            "month": MONTH,
+            "file": upload_file(good_participants()),
+        },
+    )
+    assert landing_files(dd) == [f"PRJ-A/participants/{MONTH}.csv"]
+
+
+def test_an_invalid_registry_is_a_message_not_a_server_error(dd):
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    dd.registry_csv.write_text("project_id\nnot valid\n")
+    response = client.get("/p/PRJ-A/")
+    assert response.status_code == 503
+    assert (
+        "Projektregister" in response.content.decode()
+        and "registry" in response.content.decode()
+    )
+
+
+def test_admin_changes_are_in_the_audit_log(dd):
+    admin = signed_in("admin", role="admin")
+    user = account("prj-b", provider_id="PRJ-B")
+    response = admin.post(
+        f"/admin/auth/user/{user.pk}/change/",
+        {
+            "username": "prj-b",
+            "is_active": "",  # deactivated
+            "date_joined_0": "2025-01-01",
+            "date_joined_1": "00:00:00",
+            "account-TOTAL_FORMS": "1",
+            "account-INITIAL_FORMS": "1",
+            "account-MIN_NUM_FORMS": "0",
+            "account-MAX_NUM_FORMS": "1",
+            "account-0-id": str(user.account.pk),
+            "account-0-user": str(user.pk),
+            "account-0-role": "provider",
+            "account-0-provider_id": "PRJ-B",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert not user.is_active
+    event = AuditEvent.objects.get(action="admin_change")
+    assert event.username == "admin" and "prj-b" in event.detail
+
+
+def test_the_runs_of_a_slot_come_from_dagsters_graphql(settings):
+    """The query is valid against Dagster's own GraphQL schema, and an answer is read; no
+    webserver = nothing shown (None), never an error."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import graphql
+    from dagster_graphql.schema import create_schema
+
+    from portal.web.dagster_runs import QUERY, slot_runs
+
+    assert graphql.validate(create_schema().graphql_schema, graphql.parse(QUERY)) == []
+    assert (
+        slot_runs("PRJ-A|participants|2025-06") is None
+    )  # 127.0.0.1:9: nobody answers
+    asked = []
+
+    class Fake(BaseHTTPRequestHandler):
+        def do_POST(self):
+            asked.append(
+                json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            )
+            body = {
+                "data": {
+                    "runsOrError": {
+                        "__typename": "Runs",
+                        "results": [
+                            {
+                                "runId": "abc123",
+                                "status": "STARTED",
+                                "jobName": "upload_participants",
+                                "creationTime": 1.0,
+                                "endTime": None,
+                            }
+                        ],
+                    }
+                }
+            }
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Fake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.DAGSTER_UI_URL = f"http://127.0.0.1:{server.server_port}"
+        runs = slot_runs("PRJ-A|participants|2025-06")
+    finally:
+        server.shutdown()
+    assert runs == [
+        {
+            "run_id": "abc123",
+            "job": "upload_participants",
+            "status": "STARTED",
+            "label": "läuft / running",
+            "url": f"{settings.DAGSTER_UI_URL}/runs/abc123",
+        }
+    ]
+    assert asked[0]["variables"]["filter"]["tags"] == [
+        {"key": "dagster/partition", "value": "PRJ-A|participants|2025-06"}
+    ]
