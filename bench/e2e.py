@@ -47,7 +47,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -102,15 +102,21 @@ def build_source(work_dir: Path, scale: float, seed: int = 42) -> dict:
     """
     source = work_dir / f"source-{scale:g}-{seed}"
     meta_path = source / "source.json"
-    wanted = {"scale": scale, "seed": seed, "months": MONTHS, "end_month": END_MONTH,
-              "next_month": NEXT_MONTH}
+    wanted = {
+        "scale": scale,
+        "seed": seed,
+        "months": MONTHS,
+        "end_month": END_MONTH,
+        "next_month": NEXT_MONTH,
+    }
     if meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if {k: meta.get(k) for k in wanted} == wanted:
             meta["folder"] = str(source)
             return meta
-    summary = generate(source, seed=seed, scale=scale, months=MONTHS + 1, end_month=NEXT_MONTH,
-                       overwrite=True)
+    summary = generate(
+        source, seed=seed, scale=scale, months=MONTHS + 1, end_month=NEXT_MONTH, overwrite=True
+    )
     held = source / "held_back"
     shutil.rmtree(held, ignore_errors=True)
     shutil.rmtree(source / "landing_corrections", ignore_errors=True)
@@ -119,10 +125,13 @@ def build_source(work_dir: Path, scale: float, seed: int = 42) -> dict:
         target.parent.mkdir(parents=True, exist_ok=True)
         path.rename(target)  # keeps the mtime (= arrival time)
     biggest = max(held.glob("*/participants/*"), key=lambda p: p.stat().st_size)
-    meta = wanted | {"new_file": str(biggest.relative_to(held)), "new_file_bytes": biggest.stat().st_size,
-                     "landing_files": sum(1 for _ in (source / "landing").glob("*/*/*.*")),
-                     "landing_bytes": sum(p.stat().st_size for p in (source / "landing").glob("*/*/*.*")),
-                     "generated_files_incl_held_back": summary.files}
+    meta = wanted | {
+        "new_file": str(biggest.relative_to(held)),
+        "new_file_bytes": biggest.stat().st_size,
+        "landing_files": sum(1 for _ in (source / "landing").glob("*/*/*.*")),
+        "landing_bytes": sum(p.stat().st_size for p in (source / "landing").glob("*/*/*.*")),
+        "generated_files_incl_held_back": summary.files,
+    }
     meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
     meta["folder"] = str(source)
     return meta
@@ -142,8 +151,11 @@ def _clone(src: Path, dst: Path, link_uploads: bool = True) -> None:
     shutil.rmtree(dst, ignore_errors=True)
 
     def copy(s: str, d: str) -> None:
-        if link_uploads and Path(s).suffix.lower() in (".csv", ".xlsx") and (
-                "/landing/" in s or "/archive/" in s):
+        if (
+            link_uploads
+            and Path(s).suffix.lower() in (".csv", ".xlsx")
+            and ("/landing/" in s or "/archive/" in s)
+        ):
             _link_or_copy(s, d)
         else:
             shutil.copy2(s, d)
@@ -160,9 +172,14 @@ def fresh_data_dir(source: dict, dst: Path, last_months: int | None = None) -> P
     shutil.copytree(folder / "reference", dst / "reference")
     months = sorted({p.stem for p in (folder / "landing").glob("*/*/*.*")})
     keep = set(months[-last_months:]) if last_months else set(months)
-    shutil.copytree(folder / "landing", dst / "landing", copy_function=_link_or_copy,
-                    ignore=lambda d, names: [n for n in names if Path(d) != folder / "landing"
-                                             and "." in n and Path(n).stem not in keep])
+    shutil.copytree(
+        folder / "landing",
+        dst / "landing",
+        copy_function=_link_or_copy,
+        ignore=lambda d, names: [
+            n for n in names if Path(d) != folder / "landing" and "." in n and Path(n).stem not in keep
+        ],
+    )
     return dst
 
 
@@ -183,15 +200,26 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def timed_run(data_dir: Path, log_path: Path, profile_path: Path | None = None,
-              extra_args: tuple[str, ...] = ()) -> dict:
+def timed_run(
+    data_dir: Path, log_path: Path, profile_path: Path | None = None, extra_args: tuple[str, ...] = ()
+) -> dict:
     """``esf-monitor run`` on ``data_dir`` as a subprocess: wall, CPU (whole tree), peak RSS."""
     command = [str(ESF_MONITOR), "run", *extra_args]
     if profile_path:
         # one sample per 20 ms: minutes of pipeline at pyinstrument's default 1 ms give a session
         # of gigabytes; the parts we sum take seconds, so 20 ms loses nothing that matters
-        command = [sys.executable, "-m", "pyinstrument", "-i", str(PROFILE_INTERVAL), "-r", "pyisession",
-                   "-o", str(profile_path), *command]
+        command = [
+            sys.executable,
+            "-m",
+            "pyinstrument",
+            "-i",
+            str(PROFILE_INTERVAL),
+            "-r",
+            "pyisession",
+            "-o",
+            str(profile_path),
+            *command,
+        ]
     # settle time 0: the copies' uploads are hard links (a link moves a file's ctime to now), so
     # every run would first wait the contract's 10 s for copies that are long complete — in a
     # real folder they arrived days before the monthly run (docs/decisions.md, "Settle time")
@@ -209,8 +237,13 @@ def timed_run(data_dir: Path, log_path: Path, profile_path: Path | None = None,
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     check_ran(proc.returncode, log_path.read_text(encoding="utf-8", errors="replace"), log_path)
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak / 2**20,
-            "peak_rss_process_mb": after.ru_maxrss / 1024, "exit_code": proc.returncode}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": peak / 2**20,
+        "peak_rss_process_mb": after.ru_maxrss / 1024,
+        "exit_code": proc.returncode,
+    }
 
 
 def check_ran(returncode: int, output: str, where: object = "") -> None:
@@ -225,12 +258,16 @@ def dagster_breakdown(data_dir: Path, since: float) -> dict:
 
     instance = DagsterInstance.from_config(str(data_dir / "dagster_home"))
     try:
-        records = [r for r in instance.get_run_records(RunsFilter())
-                   if r.start_time and r.start_time >= since - 1]
+        records = [
+            r for r in instance.get_run_records(RunsFilter()) if r.start_time and r.start_time >= since - 1
+        ]
         ingest = [r for r in records if r.dagster_run.job_name.startswith("ingest_")]
         # the run that carries dbt → dashboards: the burst's refresh, or a lone upload's own run
-        refresh = [r for r in records if r.dagster_run.job_name == "refresh_indicators"
-                   or r.dagster_run.job_name.startswith("upload_")]
+        refresh = [
+            r
+            for r in records
+            if r.dagster_run.job_name == "refresh_indicators" or r.dagster_run.job_name.startswith("upload_")
+        ]
         result = {
             "ingest_runs": len(ingest),
             "ingest_seconds": sum((r.end_time or r.start_time) - r.start_time for r in ingest),
@@ -247,8 +284,10 @@ def dagster_breakdown(data_dir: Path, since: float) -> dict:
         instance.dispose()
 
 
-_DBT_NODE = re.compile(r"\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL) \S* ?(?:sql \w+ model|test) ([\w.]+)"
-                       r".*?\[\w+(?: \d+)? in ([\d.]+)s\]")
+_DBT_NODE = re.compile(
+    r"\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL) \S* ?(?:sql \w+ model|test) ([\w.]+)"
+    r".*?\[\w+(?: \d+)? in ([\d.]+)s\]"
+)
 
 
 def dbt_slowest(data_dir: Path, top: int = 8) -> list[tuple[str, float]]:
@@ -258,7 +297,7 @@ def dbt_slowest(data_dir: Path, top: int = 8) -> list[tuple[str, float]]:
         return []
     text = log.read_text(encoding="utf-8", errors="replace")
     last = text.rfind("Running with dbt")
-    nodes = [(m.group(1), float(m.group(2))) for m in _DBT_NODE.finditer(text[max(last, 0):])]
+    nodes = [(m.group(1), float(m.group(2))) for m in _DBT_NODE.finditer(text[max(last, 0) :])]
     return sorted(nodes, key=lambda n: -n[1])[:top]
 
 
@@ -267,12 +306,16 @@ def warehouse_counts(data_dir: Path) -> dict:
 
     con = duckdb.connect(str(data_dir / "warehouse" / "esf.duckdb"), read_only=True)
     try:
-        counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
-                  for t in ("participants", "followup", "target_population")}
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
+            for t in ("participants", "followup", "target_population")
+        }
         counts["spells_latest"] = con.execute(
-            "SELECT count(*) FROM raw.participants WHERE _reporting_month = ?", [END_MONTH]).fetchone()[0]
+            "SELECT count(*) FROM raw.participants WHERE _reporting_month = ?", [END_MONTH]
+        ).fetchone()[0]
         counts["participant_cutoff_rows"] = con.execute(
-            "SELECT count(*) FROM intermediate.int_participants_at_cutoff").fetchone()[0]
+            "SELECT count(*) FROM intermediate.int_participants_at_cutoff"
+        ).fetchone()[0]
     finally:
         con.close()
     counts["raw_rows"] = counts["participants"] + counts["followup"] + counts["target_population"]
@@ -314,8 +357,14 @@ def profile_buckets(session_path: Path, buckets: tuple = PROFILE_BUCKETS) -> lis
         stack.extend((child, current) for child in frame.children)
     total = root.time if root else 0.0
     labels = list(dict.fromkeys(label for label, *_ in buckets)) + [OTHER]
-    return [{"part": label, "seconds": totals.get(label, 0.0),
-             "share": totals.get(label, 0.0) / total if total else 0.0} for label in labels]
+    return [
+        {
+            "part": label,
+            "seconds": totals.get(label, 0.0),
+            "share": totals.get(label, 0.0) / total if total else 0.0,
+        }
+        for label in labels
+    ]
 
 
 # --------------------------------------------------------------------------- benchmark
@@ -353,15 +402,34 @@ def dbt_parse_for(data_dir: Path) -> None:
     from orchestration.resources import DBT_PROJECT_DIR
 
     env = os.environ | {"ESF_DATA_DIR": str(data_dir)}
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
-                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                    "--target-path", str(DataDir(data_dir).dbt_target)],
-                   env=env, cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(DataDir(data_dir).dbt_target),
+        ],
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
-def measure(source: dict, work_dir: Path, runs: int, incremental_runs: int, profile: bool | None,
-            profile_which: tuple[str, ...] = ("full", "incremental"),
-            full_seconds: float | None = None) -> dict:
+def measure(
+    source: dict,
+    work_dir: Path,
+    runs: int,
+    incremental_runs: int,
+    profile: bool | None,
+    profile_which: tuple[str, ...] = ("full", "incremental"),
+    full_seconds: float | None = None,
+) -> dict:
     """Full runs on fresh folders, then incremental runs on copies of the first full run.
 
     ``runs=0``: no full run; the incremental runs use the loaded folder ``full-0`` of an
@@ -381,8 +449,11 @@ def measure(source: dict, work_dir: Path, runs: int, incremental_runs: int, prof
         run["dbt_slowest"] = dbt_slowest(data_dir)
         if i == 0:  # the public release: its cost and its information loss (issue #12)
             from bench.publication import information_loss, release_cost
-            run["publication"] = {"cost": release_cost(run["breakdown"].get("steps", {})),
-                                  "loss": information_loss(data_dir)}
+
+            run["publication"] = {
+                "cost": release_cost(run["breakdown"].get("steps", {})),
+                "loss": information_loss(data_dir),
+            }
         full.append(run)
         if i > 0:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -410,48 +481,75 @@ def measure(source: dict, work_dir: Path, runs: int, incremental_runs: int, prof
         short = one_file_runs(short_dir, "short-incremental")
     if full:
         full_seconds = _median(full, "seconds")
-        full_figures = {"runs": full, "seconds": full_seconds, "cpu_seconds": _median(full, "cpu_seconds"),
-                        "peak_rss_mb": max(r["peak_rss_mb"] for r in full)}
+        full_figures = {
+            "runs": full,
+            "seconds": full_seconds,
+            "cpu_seconds": _median(full, "cpu_seconds"),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in full),
+        }
     else:
-        full_figures = {"runs": [], "seconds": full_seconds, "cpu_seconds": 0.0, "peak_rss_mb": 0.0,
-                        "given": True}
+        full_figures = {
+            "runs": [],
+            "seconds": full_seconds,
+            "cpu_seconds": 0.0,
+            "peak_rss_mb": 0.0,
+            "given": True,
+        }
     result = {"counts": counts, "full": full_figures, "incremental": None}
     result["full"]["target_time_met"] = full_seconds <= TARGET_SECONDS
     result["full"]["target_memory_met"] = result["full"]["peak_rss_mb"] <= TARGET_RSS_MB
     if incremental:
         inc_seconds = _median(incremental, "seconds")
         result["incremental"] = {
-            "runs": incremental, "seconds": inc_seconds, "cpu_seconds": _median(incremental, "cpu_seconds"),
+            "runs": incremental,
+            "seconds": inc_seconds,
+            "cpu_seconds": _median(incremental, "cpu_seconds"),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in incremental),
             "ratio": inc_seconds / full_seconds,
         }
         short_seconds = _median(short, "seconds")
         result["incremental"]["short_history"] = {
-            "months": SHORT_MONTHS, "runs": short, "seconds": short_seconds,
+            "months": SHORT_MONTHS,
+            "runs": short,
+            "seconds": short_seconds,
             "cpu_seconds": _median(short, "cpu_seconds"),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in short)}
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in short),
+        }
         result["incremental"]["growth"] = inc_seconds / short_seconds
         result["incremental"]["target_met"] = result["incremental"]["growth"] <= TARGET_GROWTH
 
     result["profile"] = None
-    missed = not (result["full"]["target_time_met"] and result["full"]["target_memory_met"]
-                  and (result["incremental"] is None or result["incremental"]["target_met"]))
+    missed = not (
+        result["full"]["target_time_met"]
+        and result["full"]["target_memory_met"]
+        and (result["incremental"] is None or result["incremental"]["target_met"])
+    )
     if profile or (missed and profile is None):
         profiles = {}
         if "full" in profile_which and full:
             data_dir = fresh_data_dir(source, work_dir / "profiled-full")
             session = work_dir / "full.pyisession"
             run = timed_run(data_dir, work_dir / "profiled-full.log", profile_path=session)
-            profiles["full"] = {"seconds": run["seconds"], "session": str(session),
-                                "parts": profile_buckets(session)}
+            profiles["full"] = {
+                "seconds": run["seconds"],
+                "session": str(session),
+                "parts": profile_buckets(session),
+            }
             shutil.rmtree(data_dir, ignore_errors=True)
         if result["incremental"] is not None and "incremental" in profile_which:
-            inc_dir = incremental_copy(first_full_dir, work_dir / "profiled-incremental", source,
-                                       work_dir / "profiled-incremental-warm.log")
+            inc_dir = incremental_copy(
+                first_full_dir,
+                work_dir / "profiled-incremental",
+                source,
+                work_dir / "profiled-incremental-warm.log",
+            )
             session = work_dir / "incremental.pyisession"
             run = timed_run(inc_dir, work_dir / "profiled-incremental.log", profile_path=session)
-            profiles["incremental"] = {"seconds": run["seconds"], "session": str(session),
-                                       "parts": profile_buckets(session)}
+            profiles["incremental"] = {
+                "seconds": run["seconds"],
+                "session": str(session),
+                "parts": profile_buckets(session),
+            }
             shutil.rmtree(inc_dir, ignore_errors=True)
         result["profile"] = profiles
     return result
@@ -479,9 +577,13 @@ def _run_text(run: dict, with_rss: bool) -> str:
 
 def _steps_table(run: dict) -> list[str]:
     b = run["breakdown"]
-    rows = [("process start, imports, scan of landing/, glue",
-             run["seconds"] - b["ingest_seconds"] - b["refresh_seconds"]),
-            (f"ingest runs ({b['ingest_runs']})", b["ingest_seconds"])]
+    rows = [
+        (
+            "process start, imports, scan of landing/, glue",
+            run["seconds"] - b["ingest_seconds"] - b["refresh_seconds"],
+        ),
+        (f"ingest runs ({b['ingest_runs']})", b["ingest_seconds"]),
+    ]
     job = b.get("refresh_job", "refresh_indicators")
     name = "refresh" if job == "refresh_indicators" else f"`{job}`"
     rows += [(f"{name} step `{k}`", v) for k, v in b["steps"].items()]
@@ -494,18 +596,27 @@ def _steps_table(run: dict) -> list[str]:
 
 def _profile_lines(profile: dict, which: str) -> list[str]:
     p = profile[which]
-    lines = ["", f"pyinstrument, one extra {which} run of the main process ({_s(p['seconds'])} under the "
-                 f"profiler; samples summed per part, the dbt subprocess shows as waiting in `dbt build`):",
-             "", "| part | seconds | share |", "|---|--:|--:|"]
-    lines += [f"| {x['part']} | {x['seconds']:,.1f} | {x['share']:.0%} |"
-              for x in sorted(p["parts"], key=lambda x: -x["seconds"]) if x["seconds"] >= 0.05]
+    lines = [
+        "",
+        f"pyinstrument, one extra {which} run of the main process ({_s(p['seconds'])} under the "
+        f"profiler; samples summed per part, the dbt subprocess shows as waiting in `dbt build`):",
+        "",
+        "| part | seconds | share |",
+        "|---|--:|--:|",
+    ]
+    lines += [
+        f"| {x['part']} | {x['seconds']:,.1f} | {x['share']:.0%} |"
+        for x in sorted(p["parts"], key=lambda x: -x["seconds"])
+        if x["seconds"] >= 0.05
+    ]
     return lines
 
 
 def _header(results: dict) -> list[str]:
     m, p = results["machine"], results["parameters"]
     return [
-        f"- Command: `{results['command']}`" + (" (part of `make bench`)" if results["command"] == PROG else ""),
+        f"- Command: `{results['command']}`"
+        + (" (part of `make bench`)" if results["command"] == PROG else ""),
         f"- Date: {results['date_utc']} UTC",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; Python {m['python']}, "
         f"duckdb {m['duckdb']}, polars {m['polars']}, pandera {m['pandera']}; load average (1 min) "
@@ -519,44 +630,61 @@ def _header(results: dict) -> list[str]:
 def markdown_e2e(results: dict) -> str:
     r, c = results["e2e"], results["e2e"]["counts"]
     full = r["full"]
-    lines = ["## 2. End to end: landing → exports → dashboards", "", *_header(results),
-             f"- Warehouse after the run: {c['raw_rows']:,} raw rows ({c['participants']:,} participants, "
-             f"{c['followup']:,} followup, {c['target_population']:,} target population); "
-             f"{c['spells_latest']:,} spells in the latest ({END_MONTH}) snapshots; "
-             f"{c['participant_cutoff_rows']:,} participant × cut-off rows",
-             f"- Timed: `esf-monitor run` as a subprocess on a fresh data folder (uploads only), from "
-             f"start to exit (exports and dashboards written); peak RSS = summed RSS of the process and "
-             f"all descendants (dbt) sampled every {SAMPLE_SECONDS} s; median of {len(full['runs'])} run(s); "
-             f"`{SETTLE_ENV}=0` (the linked uploads are complete; see docs/decisions.md, \"Settle time\")"
-             + _exit_text(full["runs"]),
-             "",
-             "| figure | result | target | |", "|---|--:|--:|---|",
-             f"| wall time | **{_s(full['seconds'])}** ({full['seconds'] / TARGET_SECONDS:.2f}× the target) "
-             f"| ≤ {TARGET_SECONDS:.0f} s | {'met' if full['target_time_met'] else '**missed**'} |",
-             f"| peak RSS, process tree | **{_mb(full['peak_rss_mb'])}** "
-             f"({full['peak_rss_mb'] / TARGET_RSS_MB:.2f}× the target) | ≤ {_mb(TARGET_RSS_MB)} "
-             f"| {'met' if full['target_memory_met'] else '**missed**'} |",
-             f"| CPU time, process tree | {_s(full['cpu_seconds'])} "
-             f"({full['cpu_seconds'] / full['seconds']:.2f} cores busy on average) | | |",
-             f"| single runs | {', '.join(_run_text(x, True) for x in full['runs'])} | | |",
-             "", "Where the time goes (first run; Dagster's record of each run and step):", "",
-             *_steps_table(full["runs"][0])]
+    lines = [
+        "## 2. End to end: landing → exports → dashboards",
+        "",
+        *_header(results),
+        f"- Warehouse after the run: {c['raw_rows']:,} raw rows ({c['participants']:,} participants, "
+        f"{c['followup']:,} followup, {c['target_population']:,} target population); "
+        f"{c['spells_latest']:,} spells in the latest ({END_MONTH}) snapshots; "
+        f"{c['participant_cutoff_rows']:,} participant × cut-off rows",
+        f"- Timed: `esf-monitor run` as a subprocess on a fresh data folder (uploads only), from "
+        f"start to exit (exports and dashboards written); peak RSS = summed RSS of the process and "
+        f"all descendants (dbt) sampled every {SAMPLE_SECONDS} s; median of {len(full['runs'])} run(s); "
+        f'`{SETTLE_ENV}=0` (the linked uploads are complete; see docs/decisions.md, "Settle time")'
+        + _exit_text(full["runs"]),
+        "",
+        "| figure | result | target | |",
+        "|---|--:|--:|---|",
+        f"| wall time | **{_s(full['seconds'])}** ({full['seconds'] / TARGET_SECONDS:.2f}× the target) "
+        f"| ≤ {TARGET_SECONDS:.0f} s | {'met' if full['target_time_met'] else '**missed**'} |",
+        f"| peak RSS, process tree | **{_mb(full['peak_rss_mb'])}** "
+        f"({full['peak_rss_mb'] / TARGET_RSS_MB:.2f}× the target) | ≤ {_mb(TARGET_RSS_MB)} "
+        f"| {'met' if full['target_memory_met'] else '**missed**'} |",
+        f"| CPU time, process tree | {_s(full['cpu_seconds'])} "
+        f"({full['cpu_seconds'] / full['seconds']:.2f} cores busy on average) | | |",
+        f"| single runs | {', '.join(_run_text(x, True) for x in full['runs'])} | | |",
+        "",
+        "Where the time goes (first run; Dagster's record of each run and step):",
+        "",
+        *_steps_table(full["runs"][0]),
+    ]
     if full["runs"][0]["dbt_slowest"]:
-        lines += ["", "Slowest dbt nodes (dbt's log): "
-                  + ", ".join(f"`{n}` {s:.1f} s" for n, s in full["runs"][0]["dbt_slowest"])]
+        lines += [
+            "",
+            "Slowest dbt nodes (dbt's log): "
+            + ", ".join(f"`{n}` {s:.1f} s" for n, s in full["runs"][0]["dbt_slowest"]),
+        ]
     if full["runs"][0].get("publication"):
         cost = full["runs"][0]["publication"]["cost"]
         share = f", {cost['share_of_dbt']:.0%} of the dbt step" if cost["share_of_dbt"] is not None else ""
-        lines += ["", f"Public release (staging, disclosure audit, swap): {cost['seconds']:.1f} s{share}; "
-                  "its cost and information loss: section 6."]
+        lines += [
+            "",
+            f"Public release (staging, disclosure audit, swap): {cost['seconds']:.1f} s{share}; "
+            "its cost and information loss: section 6.",
+        ]
     profile = r.get("profile")
     missed = not (full["target_time_met"] and full["target_memory_met"])
     lines += ["", "### Profile" + (" (target missed)" if missed else "")]
     if profile and "full" in profile:
         lines += _profile_lines(profile, "full")
     else:
-        lines += ["", "Target missed, but this run took no profile (`--profile` takes one)." if missed
-                  else "Targets met; no profile taken (`--profile` forces one)."]
+        lines += [
+            "",
+            "Target missed, but this run took no profile (`--profile` takes one)."
+            if missed
+            else "Targets met; no profile taken (`--profile` forces one).",
+        ]
     if results.get("notes_e2e"):
         lines += ["", results["notes_e2e"]]
     return "\n".join(lines)
@@ -567,38 +695,53 @@ def markdown_incremental(results: dict) -> str:
     inc, full = r["incremental"], r["full"]
     src = results["source"]
     short = inc["short_history"]
-    lines = ["## 3. One new monthly file on top of the history: how its cost grows with the history", "",
-             *_header(results),
-             f"- New file: `landing/{src['new_file']}` ({src['new_file_bytes'] / 1e6:,.0f} MB: the "
-             f"biggest project's {NEXT_MONTH} snapshot, a new month and so a new cut-off for every project)",
-             f"- Timed: `esf-monitor run` on a copy of the fully loaded folder of section 2 with that one "
-             f"file added, start to exit; median of {len(inc['runs'])} run(s), each on a fresh copy that "
-             f"first had one untimed `esf-monitor run` with nothing new (the steady state of a production "
-             f"folder between deliveries: the checksum cache `cache/checksums.sqlite` is warm — linking the "
-             f"copy's uploads changed their ctime, so the cache no longer trusted them)",
-             "", "| figure | result | target | |", "|---|--:|--:|---|",
-             f"| wall time, on the 24-month history | **{_s(inc['seconds'])}** | | |",
-             f"| wall time, the same file on a {short['months']}-month history (last {short['months']} "
-             f"months of the same uploads) | {_s(short['seconds'])} | | |",
-             f"| growth: 24 months ÷ {short['months']} months | **{inc['growth']:.2f}×** "
-             f"| ≤ {TARGET_GROWTH:.2f}× | {'met' if inc['target_met'] else '**missed**'} |",
-             f"| for comparison: share of the full run ({_s(full['seconds'])}) | {inc['ratio']:.1%} | | |",
-             f"| peak RSS, process tree | {_mb(inc['peak_rss_mb'])} | | |",
-             f"| CPU time, process tree | {_s(inc['cpu_seconds'])} | | |",
-             f"| single runs, 24 months | {', '.join(_run_text(x, False) for x in inc['runs'])} | | |",
-             f"| single runs, {short['months']} months | {', '.join(_run_text(x, False) for x in short['runs'])} | | |",
-             f"| CPU time, {short['months']} months | {_s(short['cpu_seconds'])} | | |",
-             "", "Where the time goes (first incremental run):", "", *_steps_table(inc["runs"][0])]
+    lines = [
+        "## 3. One new monthly file on top of the history: how its cost grows with the history",
+        "",
+        *_header(results),
+        f"- New file: `landing/{src['new_file']}` ({src['new_file_bytes'] / 1e6:,.0f} MB: the "
+        f"biggest project's {NEXT_MONTH} snapshot, a new month and so a new cut-off for every project)",
+        f"- Timed: `esf-monitor run` on a copy of the fully loaded folder of section 2 with that one "
+        f"file added, start to exit; median of {len(inc['runs'])} run(s), each on a fresh copy that "
+        f"first had one untimed `esf-monitor run` with nothing new (the steady state of a production "
+        f"folder between deliveries: the checksum cache `cache/checksums.sqlite` is warm — linking the "
+        f"copy's uploads changed their ctime, so the cache no longer trusted them)",
+        "",
+        "| figure | result | target | |",
+        "|---|--:|--:|---|",
+        f"| wall time, on the 24-month history | **{_s(inc['seconds'])}** | | |",
+        f"| wall time, the same file on a {short['months']}-month history (last {short['months']} "
+        f"months of the same uploads) | {_s(short['seconds'])} | | |",
+        f"| growth: 24 months ÷ {short['months']} months | **{inc['growth']:.2f}×** "
+        f"| ≤ {TARGET_GROWTH:.2f}× | {'met' if inc['target_met'] else '**missed**'} |",
+        f"| for comparison: share of the full run ({_s(full['seconds'])}) | {inc['ratio']:.1%} | | |",
+        f"| peak RSS, process tree | {_mb(inc['peak_rss_mb'])} | | |",
+        f"| CPU time, process tree | {_s(inc['cpu_seconds'])} | | |",
+        f"| single runs, 24 months | {', '.join(_run_text(x, False) for x in inc['runs'])} | | |",
+        f"| single runs, {short['months']} months | {', '.join(_run_text(x, False) for x in short['runs'])} | | |",
+        f"| CPU time, {short['months']} months | {_s(short['cpu_seconds'])} | | |",
+        "",
+        "Where the time goes (first incremental run):",
+        "",
+        *_steps_table(inc["runs"][0]),
+    ]
     if inc["runs"][0]["dbt_slowest"]:
-        lines += ["", "Slowest dbt nodes (dbt's log): "
-                  + ", ".join(f"`{n}` {s:.1f} s" for n, s in inc["runs"][0]["dbt_slowest"])]
+        lines += [
+            "",
+            "Slowest dbt nodes (dbt's log): "
+            + ", ".join(f"`{n}` {s:.1f} s" for n, s in inc["runs"][0]["dbt_slowest"]),
+        ]
     profile = r.get("profile")
     lines += ["", "### Profile" + ("" if inc["target_met"] else " (target missed)")]
     if profile and "incremental" in profile:
         lines += _profile_lines(profile, "incremental")
     else:
-        lines += ["", "Target met; no profile taken (`--profile` forces one)." if inc["target_met"]
-                  else "Target missed, but this run took no profile (`--profile` takes one)."]
+        lines += [
+            "",
+            "Target met; no profile taken (`--profile` forces one)."
+            if inc["target_met"]
+            else "Target missed, but this run took no profile (`--profile` takes one).",
+        ]
     if results.get("notes_incremental"):
         lines += ["", results["notes_incremental"]]
     return "\n".join(lines)
@@ -609,39 +752,80 @@ def markdown_incremental(results: dict) -> str:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"Skalierung / scale {QUICK_SCALE:g}, 1 Lauf / run (not recorded unless --record)")
-    parser.add_argument("--scale", type=float, help=f"Generator-Skalierung / generator scale (default {FULL_SCALE:g})")
-    parser.add_argument("--runs", type=int, help="volle Läufe / full runs (default 3); 0: keine, der "
-                        "geladene Ordner full-0 eines früheren Laufs / none, reuse the loaded folder "
-                        "full-0 of an earlier run (needs --full-seconds; never recorded)")
-    parser.add_argument("--full-seconds", type=float,
-                        help="mit --runs 0: Dauer des vollen Laufs für das Verhältnis / with --runs 0: "
-                             "the full run's seconds the ratio is taken to")
-    parser.add_argument("--incremental-runs", type=int, help="inkrementelle Läufe / incremental runs (default 5: the one-file run is short, its median needs more samples)")
-    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
-                        help="Profil (eigener Lauf) auch bei erreichtem Ziel / nie / profile anyway / never "
-                             "(default: when a target is missed)")
-    parser.add_argument("--profile-which", default="full,incremental",
-                        help="welche Läufe profilieren / which runs to profile (full,incremental)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"Skalierung / scale {QUICK_SCALE:g}, 1 Lauf / run (not recorded unless --record)",
+    )
+    parser.add_argument(
+        "--scale", type=float, help=f"Generator-Skalierung / generator scale (default {FULL_SCALE:g})"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        help="volle Läufe / full runs (default 3); 0: keine, der "
+        "geladene Ordner full-0 eines früheren Laufs / none, reuse the loaded folder "
+        "full-0 of an earlier run (needs --full-seconds; never recorded)",
+    )
+    parser.add_argument(
+        "--full-seconds",
+        type=float,
+        help="mit --runs 0: Dauer des vollen Laufs für das Verhältnis / with --runs 0: "
+        "the full run's seconds the ratio is taken to",
+    )
+    parser.add_argument(
+        "--incremental-runs",
+        type=int,
+        help="inkrementelle Läufe / incremental runs (default 5: the one-file run is short, its median needs more samples)",
+    )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Profil (eigener Lauf) auch bei erreichtem Ziel / nie / profile anyway / never "
+        "(default: when a target is missed)",
+    )
+    parser.add_argument(
+        "--profile-which",
+        default="full,incremental",
+        help="welche Läufe profilieren / which runs to profile (full,incremental)",
+    )
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--benchmarks-md", type=Path, default=REPO / "BENCHMARKS.md")
-    parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=None,
-                        help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md")
+    parser.add_argument(
+        "--record",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md",
+    )
     parser.add_argument("--json", type=Path, help="Ergebnis zusätzlich als JSON / also write results as JSON")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--notes-e2e", type=Path,
-                        help="Markdown-Datei: Lesart unter Abschnitt 2 / reading appended to section 2")
-    parser.add_argument("--notes-incremental", type=Path,
-                        help="Markdown-Datei: Lesart unter Abschnitt 3 / reading appended to section 3")
-    parser.add_argument("--notes-publication", type=Path,
-                        help="Markdown-Datei: Lesart unter Abschnitt 6 / reading appended to section 6")
-    parser.add_argument("--sections", default=",".join(RECORDED_BLOCKS),
-                        help="welche Blöcke eintragen / which blocks to record (default: "
-                             f"{','.join(RECORDED_BLOCKS)})")
-    parser.add_argument("--from-json", type=Path,
-                        help="nicht messen: Ergebnis eines früheren --json neu schreiben / do not measure: "
-                             "render (and record) the results of an earlier --json run, e.g. with notes")
+    parser.add_argument(
+        "--notes-e2e",
+        type=Path,
+        help="Markdown-Datei: Lesart unter Abschnitt 2 / reading appended to section 2",
+    )
+    parser.add_argument(
+        "--notes-incremental",
+        type=Path,
+        help="Markdown-Datei: Lesart unter Abschnitt 3 / reading appended to section 3",
+    )
+    parser.add_argument(
+        "--notes-publication",
+        type=Path,
+        help="Markdown-Datei: Lesart unter Abschnitt 6 / reading appended to section 6",
+    )
+    parser.add_argument(
+        "--sections",
+        default=",".join(RECORDED_BLOCKS),
+        help=f"welche Blöcke eintragen / which blocks to record (default: {','.join(RECORDED_BLOCKS)})",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="nicht messen: Ergebnis eines früheren --json neu schreiben / do not measure: "
+        "render (and record) the results of an earlier --json run, e.g. with notes",
+    )
     args = parser.parse_args(argv)
     args.scale = args.scale or (QUICK_SCALE if args.quick else FULL_SCALE)
     args.runs = args.runs if args.runs is not None else (1 if args.quick else 3)
@@ -651,7 +835,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         args.record = False if args.record is None else args.record
         if args.record:
             parser.error("--runs 0 wird nicht eingetragen / is never recorded")
-    args.incremental_runs = args.incremental_runs if args.incremental_runs is not None else (1 if args.quick else 5)
+    args.incremental_runs = (
+        args.incremental_runs if args.incremental_runs is not None else (1 if args.quick else 5)
+    )
     args.record = (not args.quick) if args.record is None else args.record
     return args
 
@@ -669,18 +855,29 @@ def main(argv: list[str] | None = None) -> dict:
     results = {
         "benchmark": "e2e",
         "command": " ".join([PROG, *(argv if argv is not None else sys.argv[2:])]).strip(),
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "load_average_before": round(os.getloadavg()[0], 2),
-        "parameters": {"scale": args.scale, "seed": args.seed, "runs": args.runs,
-                       "incremental_runs": args.incremental_runs, "quick": args.quick},
+        "parameters": {
+            "scale": args.scale,
+            "seed": args.seed,
+            "runs": args.runs,
+            "incremental_runs": args.incremental_runs,
+            "quick": args.quick,
+        },
         "source": {k: v for k, v in source.items() if k != "folder"},
         "first_month": min(p.stem for p in Path(source["folder"]).glob("landing/*/*/*.*")),
     }
     print(f"Messe / measuring {args.runs} full + {args.incremental_runs} incremental run(s) ...", flush=True)
-    results["e2e"] = measure(source, args.work_dir, args.runs, args.incremental_runs, args.profile,
-                             tuple(w.strip() for w in args.profile_which.split(",") if w.strip()),
-                             full_seconds=args.full_seconds)
+    results["e2e"] = measure(
+        source,
+        args.work_dir,
+        args.runs,
+        args.incremental_runs,
+        args.profile,
+        tuple(w.strip() for w in args.profile_which.split(",") if w.strip()),
+        full_seconds=args.full_seconds,
+    )
     results["load_average_after"] = round(os.getloadavg()[0], 2)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
@@ -690,11 +887,13 @@ def main(argv: list[str] | None = None) -> dict:
 def _render(results: dict, args: argparse.Namespace) -> dict:
     """Print the two sections (with the reading from --notes-*), record them unless --no-record."""
     from bench.ingest import record_section
-
     from bench.publication import markdown_section as markdown_publication
 
-    for key, path in (("notes_e2e", args.notes_e2e), ("notes_incremental", args.notes_incremental),
-                      ("notes_publication", getattr(args, "notes_publication", None))):
+    for key, path in (
+        ("notes_e2e", args.notes_e2e),
+        ("notes_incremental", args.notes_incremental),
+        ("notes_publication", getattr(args, "notes_publication", None)),
+    ):
         if path:
             results[key] = path.read_text(encoding="utf-8").strip()
     if results["e2e"]["full"].get("given"):  # --runs 0: only the incremental section
@@ -712,7 +911,9 @@ def _render(results: dict, args: argparse.Namespace) -> dict:
         for name in wanted:
             if name in blocks:
                 record_section(args.benchmarks_md, name, blocks[name])
-        print(f"Eingetragen in / recorded in {args.benchmarks_md}: {', '.join(n for n in wanted if n in blocks)}")
+        print(
+            f"Eingetragen in / recorded in {args.benchmarks_md}: {', '.join(n for n in wanted if n in blocks)}"
+        )
     return results
 
 

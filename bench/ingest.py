@@ -47,7 +47,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -132,8 +132,14 @@ def replicate(snapshot: pl.DataFrame, rows: int) -> pl.DataFrame:
 def _source_snapshot(work_dir: Path, rows: int, seed: int) -> tuple[pl.DataFrame, str, Path]:
     """The biggest latest snapshot of a generated demo folder, typed (read by the intake)."""
     source = work_dir / "generated"
-    generate(source, seed=seed, scale=min(100.0, max(1.0, rows / 10_000)), months=1,
-             end_month=MONTH, overwrite=True)
+    generate(
+        source,
+        seed=seed,
+        scale=min(100.0, max(1.0, rows / 10_000)),
+        months=1,
+        end_month=MONTH,
+        overwrite=True,
+    )
     registry_path = source / "reference" / "projects.csv"
     registry = read_registry(registry_path)
     snapshots = sorted(source.glob(f"landing/*/participants/{MONTH}.*"), key=lambda p: p.stat().st_size)
@@ -155,8 +161,9 @@ def build_files(work_dir: Path, rows: int, variants: list[str], seed: int = 42) 
         dialect = DIALECTS[VARIANTS[variant][0]]
         path = work_dir / f"participants_{rows}_{variant}.{dialect.ext}"
         write_extract(frame, path, dialect)
-        files.append(BenchFile(variant, path, frame.height, path.stat().st_size, provider_id, MONTH,
-                               registry_path))
+        files.append(
+            BenchFile(variant, path, frame.height, path.stat().st_size, provider_id, MONTH, registry_path)
+        )
     return files
 
 
@@ -191,15 +198,23 @@ def run_intake(file: BenchFile, db_path: Path, sha256: str, profile_path: Path |
     if not result.ok:
         raise RuntimeError(f"benchmark file rejected: {result.summary_en}")
     with warehouse.connect(db_path) as con:
-        loaded = warehouse.replace_partition(con, "participants", result.data, file.provider_id,
-                                             file.month, sha256)
+        loaded = warehouse.replace_partition(
+            con, "participants", result.data, file.provider_id, file.month, sha256
+        )
     end, cpu = time.perf_counter(), time.process_time() - cpu
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_path)
-    return {"seconds": end - start, "cpu_seconds": cpu, "check_seconds": checked - start,
-            "load_seconds": end - checked, "rows": loaded, "warnings": result.warning_count,
-            "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": end - start,
+        "cpu_seconds": cpu,
+        "check_seconds": checked - start,
+        "load_seconds": end - checked,
+        "rows": loaded,
+        "warnings": result.warning_count,
+        "rss_before_mb": before,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def run_duckdb(file: BenchFile, db_path: Path) -> dict:
@@ -215,8 +230,13 @@ def run_duckdb(file: BenchFile, db_path: Path) -> dict:
     finally:
         con.close()
     end, cpu = time.perf_counter(), time.process_time() - cpu
-    return {"seconds": end - start, "cpu_seconds": cpu, "rows": rows, "rss_before_mb": before,
-            "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": end - start,
+        "cpu_seconds": cpu,
+        "rows": rows,
+        "rss_before_mb": before,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _silence_stdout() -> None:
@@ -236,8 +256,9 @@ def _in_fresh_process(function, *args) -> dict:
 
 
 def _median_run(runs: list[dict]) -> dict:
-    summary = {key: statistics.median(run[key] for run in runs)
-               for key in runs[0] if isinstance(runs[0][key], float)}
+    summary = {
+        key: statistics.median(run[key] for run in runs) for key in runs[0] if isinstance(runs[0][key], float)
+    }
     summary["rss_increase_mb"] = statistics.median(r["peak_rss_mb"] - r["rss_before_mb"] for r in runs)
     summary["min_seconds"] = min(r["seconds"] for r in runs)
     summary["runs_seconds"] = [round(r["seconds"], 3) for r in runs]
@@ -251,11 +272,19 @@ def profile_phases(profile_path: Path, total: float) -> list[dict]:
     stats = pstats.Stats(str(profile_path)).stats  # (file, line, function) -> (cc, nc, tt, ct, callers)
     phases = []
     for module, function, label in PHASES:
-        seconds = sum(ct for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.items()
-                      if name == function and filename.replace(os.sep, "/").endswith(module))
+        seconds = sum(
+            ct
+            for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.items()
+            if name == function and filename.replace(os.sep, "/").endswith(module)
+        )
         phases.append({"phase": label, "function": f"{module}:{function}", "seconds": seconds})
-    phases.append({"phase": "rest (findings, summaries, glue)", "function": "",
-                   "seconds": max(0.0, total - sum(p["seconds"] for p in phases))})
+    phases.append(
+        {
+            "phase": "rest (findings, summaries, glue)",
+            "function": "",
+            "seconds": max(0.0, total - sum(p["seconds"] for p in phases)),
+        }
+    )
     for phase in phases:
         phase["share"] = phase["seconds"] / total if total else 0.0
     return phases
@@ -272,10 +301,15 @@ def measure(file: BenchFile, runs: int, work_dir: Path, profile: bool) -> dict:
     for db in (db_intake, db_duckdb):
         _fresh(db)
     if intake[0]["rows"] != file.rows or duck[0]["rows"] != file.rows:
-        raise RuntimeError(f"row counts differ: file {file.rows}, intake {intake[0]['rows']}, "
-                           f"DuckDB {duck[0]['rows']}")
-    result = {"variant": file.variant, "file": {"name": file.path.name, "rows": file.rows, "bytes": file.bytes},
-              "intake": _median_run(intake), "duckdb": _median_run(duck)}
+        raise RuntimeError(
+            f"row counts differ: file {file.rows}, intake {intake[0]['rows']}, DuckDB {duck[0]['rows']}"
+        )
+    result = {
+        "variant": file.variant,
+        "file": {"name": file.path.name, "rows": file.rows, "bytes": file.bytes},
+        "intake": _median_run(intake),
+        "duckdb": _median_run(duck),
+    }
     result["intake"]["warnings"] = intake[0]["warnings"]
     result["ratio"] = result["intake"]["seconds"] / result["duckdb"]["seconds"]
     result["ratio_min"] = result["intake"]["min_seconds"] / result["duckdb"]["min_seconds"]
@@ -286,8 +320,11 @@ def measure(file: BenchFile, runs: int, work_dir: Path, profile: bool) -> dict:
         profile_path = work_dir / f"intake_{file.variant}.prof"
         profiled = _in_fresh_process(run_intake, file, db_intake, sha256, profile_path)
         _fresh(db_intake)
-        result["profile"] = {"file": str(profile_path), "seconds": profiled["seconds"],
-                             "phases": profile_phases(profile_path, profiled["seconds"])}
+        result["profile"] = {
+            "file": str(profile_path),
+            "seconds": profiled["seconds"],
+            "phases": profile_phases(profile_path, profiled["seconds"]),
+        }
     return result
 
 
@@ -315,17 +352,35 @@ def _mb(value: float) -> str:
 
 
 def print_table(results: dict, console: Console | None = None) -> None:
-    table = Table(title=f"Ingest participants: {results['parameters']['rows']:,} Zeilen / rows, "
-                        f"Median aus / median of {results['parameters']['runs']}")
-    for heading in ("Variante / variant", "Intake s", "check s", "load s", "DuckDB s",
-                    "Verhältnis / ratio", f"≤ {TARGET_RATIO}×", "RSS intake", "RSS DuckDB"):
+    table = Table(
+        title=f"Ingest participants: {results['parameters']['rows']:,} Zeilen / rows, "
+        f"Median aus / median of {results['parameters']['runs']}"
+    )
+    for heading in (
+        "Variante / variant",
+        "Intake s",
+        "check s",
+        "load s",
+        "DuckDB s",
+        "Verhältnis / ratio",
+        f"≤ {TARGET_RATIO}×",
+        "RSS intake",
+        "RSS DuckDB",
+    ):
         table.add_column(heading, justify="left" if heading.startswith("Variante") else "right", no_wrap=True)
     for v in results["variants"]:
         intake, duck = v["intake"], v["duckdb"]
-        table.add_row(v["variant"], f"{intake['seconds']:.2f}", f"{intake['check_seconds']:.2f}",
-                      f"{intake['load_seconds']:.2f}", f"{duck['seconds']:.2f}", f"{v['ratio']:.2f}×",
-                      "ja / yes" if v["target_met"] else "[red]nein / no[/red]",
-                      _mb(intake["peak_rss_mb"]), _mb(duck["peak_rss_mb"]))
+        table.add_row(
+            v["variant"],
+            f"{intake['seconds']:.2f}",
+            f"{intake['check_seconds']:.2f}",
+            f"{intake['load_seconds']:.2f}",
+            f"{duck['seconds']:.2f}",
+            f"{v['ratio']:.2f}×",
+            "ja / yes" if v["target_met"] else "[red]nein / no[/red]",
+            _mb(intake["peak_rss_mb"]),
+            _mb(duck["peak_rss_mb"]),
+        )
     console = console or Console()
     console.print(table)
     for v in results["variants"]:
@@ -365,30 +420,48 @@ def markdown_section(results: dict) -> str:
             f"| {intake['check_seconds']:.2f} s | {intake['load_seconds']:.2f} s | {duck['seconds']:.2f} s "
             f"| **{v['ratio']:.2f}×** | {'met' if v['target_met'] else '**missed**'} "
             f"| {_mb(intake['peak_rss_mb'])} (+{_mb(intake['rss_increase_mb'])}) "
-            f"| {_mb(duck['peak_rss_mb'])} (+{_mb(duck['rss_increase_mb'])}) |")
-    lines += ["", "Cross-checks that other work on the machine disturbs less (for reading the median, "
-                  "not instead of it): the ratio of the fastest runs, and of the CPU time (all threads) "
-                  "of the timed section.", "",
-              "| variant | single runs intake (s) | single runs DuckDB (s) | ratio of fastest runs "
-              "| CPU intake | CPU DuckDB | CPU ratio |", "|---|---|---|--:|--:|--:|--:|"]
-    lines += [f"| {v['variant']} | {', '.join(map(str, v['intake']['runs_seconds']))} "
-              f"| {', '.join(map(str, v['duckdb']['runs_seconds']))} | {v['ratio_min']:.2f}× "
-              f"| {v['intake']['cpu_seconds']:.2f} s | {v['duckdb']['cpu_seconds']:.2f} s | {v['ratio_cpu']:.2f}× |"
-              for v in results["variants"]]
+            f"| {_mb(duck['peak_rss_mb'])} (+{_mb(duck['rss_increase_mb'])}) |"
+        )
+    lines += [
+        "",
+        "Cross-checks that other work on the machine disturbs less (for reading the median, "
+        "not instead of it): the ratio of the fastest runs, and of the CPU time (all threads) "
+        "of the timed section.",
+        "",
+        "| variant | single runs intake (s) | single runs DuckDB (s) | ratio of fastest runs "
+        "| CPU intake | CPU DuckDB | CPU ratio |",
+        "|---|---|---|--:|--:|--:|--:|",
+    ]
+    lines += [
+        f"| {v['variant']} | {', '.join(map(str, v['intake']['runs_seconds']))} "
+        f"| {', '.join(map(str, v['duckdb']['runs_seconds']))} | {v['ratio_min']:.2f}× "
+        f"| {v['intake']['cpu_seconds']:.2f} s | {v['duckdb']['cpu_seconds']:.2f} s | {v['ratio_cpu']:.2f}× |"
+        for v in results["variants"]
+    ]
     if "cp1252_semicolon" in {v["variant"] for v in results["variants"]}:
-        lines += ["", "`cp1252_semicolon`: Windows-1252, `;`, `DD.MM.YYYY`, `ja`/`nein`, Title_Case headers, "
-                      "CRLF. DuckDB knows no Windows-1252; its baseline reads the file with "
-                      "`encoding = 'latin-1'` (same bytes for the umlauts)."]
+        lines += [
+            "",
+            "`cp1252_semicolon`: Windows-1252, `;`, `DD.MM.YYYY`, `ja`/`nein`, Title_Case headers, "
+            "CRLF. DuckDB knows no Windows-1252; its baseline reads the file with "
+            "`encoding = 'latin-1'` (same bytes for the umlauts).",
+        ]
     profiled = [v for v in results["variants"] if v["profile"]]
     lines += ["", "### Profile" + (" (target missed)" if any(not v["target_met"] for v in profiled) else "")]
     if not profiled:
         lines += ["", "Target met for every variant; no profile taken (`--profile` forces one)."]
     for v in profiled:
-        lines += ["", f"`{v['variant']}` (one cProfile run, wall time; "
-                      f"{'target missed' if not v['target_met'] else 'target met'}):", "",
-                  "| phase | function | seconds | share |", "|---|---|--:|--:|"]
-        lines += [f"| {ph['phase']} | {_code(ph['function'])} | {ph['seconds']:.2f} | {ph['share']:.0%} |"
-                  for ph in v["profile"]["phases"]]
+        lines += [
+            "",
+            f"`{v['variant']}` (one cProfile run, wall time; "
+            f"{'target missed' if not v['target_met'] else 'target met'}):",
+            "",
+            "| phase | function | seconds | share |",
+            "|---|---|--:|--:|",
+        ]
+        lines += [
+            f"| {ph['phase']} | {_code(ph['function'])} | {ph['seconds']:.2f} | {ph['share']:.0%} |"
+            for ph in v["profile"]["phases"]
+        ]
     return "\n".join(lines)
 
 
@@ -408,16 +481,25 @@ def record_section(md_path: Path, section: str, body: str) -> None:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_ROWS:,} Zeilen, 1 Lauf / rows, 1 run (not recorded unless --record)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_ROWS:,} Zeilen, 1 Lauf / rows, 1 run (not recorded unless --record)",
+    )
     parser.add_argument("--rows", type=int, help=f"Zeilen / rows (default {FULL_ROWS:,})")
     parser.add_argument("--runs", type=int, help="Läufe je Pfad / runs per path (default 3)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated of {list(VARIANTS)}")
-    parser.add_argument("--profile", action="store_true", help="Profil auch bei erreichtem Ziel / profile anyway")
+    parser.add_argument(
+        "--profile", action="store_true", help="Profil auch bei erreichtem Ziel / profile anyway"
+    )
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--benchmarks-md", type=Path, default=DEFAULT_BENCHMARKS_MD)
-    parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=None,
-                        help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md")
+    parser.add_argument(
+        "--record",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md",
+    )
     parser.add_argument("--json", type=Path, help="Ergebnis zusätzlich als JSON / also write results as JSON")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
@@ -439,9 +521,10 @@ def ingest_main(argv: list[str] | None = None) -> dict:
     files = build_files(args.work_dir, args.rows, args.variants, args.seed)
     results = {
         "benchmark": SECTION,
-        "command": " ".join([PROG, *(argv if argv is not None else sys.argv[1:])]).strip()
-                   .replace(f"{PROG} ingest", PROG),
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "command": " ".join([PROG, *(argv if argv is not None else sys.argv[1:])])
+        .strip()
+        .replace(f"{PROG} ingest", PROG),
+        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "load_average_before": round(os.getloadavg()[0], 2),
         "parameters": {"rows": args.rows, "runs": args.runs, "quick": args.quick, "seed": args.seed},
@@ -476,8 +559,10 @@ def main(argv: list[str] | None = None) -> dict:
     common = {"--quick", "--record", "--no-record"}
     unknown = [a for a in argv if a not in common]
     if unknown:
-        raise SystemExit(f"{PROG}: unbekannte Option / unknown option {unknown[0]} (sections: "
-                         f"{', '.join(SECTIONS)}; e.g. `{PROG} ingest --help`)")
+        raise SystemExit(
+            f"{PROG}: unbekannte Option / unknown option {unknown[0]} (sections: "
+            f"{', '.join(SECTIONS)}; e.g. `{PROG} ingest --help`)"
+        )
     return {section: _section_main(section)(list(argv)) for section in SECTIONS}
 
 
@@ -486,11 +571,14 @@ def _section_main(section: str):
         return ingest_main
     if section == "e2e":
         from bench.e2e import main as e2e_main
+
         return e2e_main
     if section == "intake":
         from bench.intake_limits import main as intake_main
+
         return intake_main
     from bench.validation import main as validation_main
+
     return validation_main
 
 

@@ -90,12 +90,8 @@ def build_files(
     files["valid_same_size"] = {"path": str(path), "rows": repeated.height}
     small = work_dir / "small.xlsx"
     _small_xlsx(small, snapshot.head(3))
-    files["zip_bomb"] = {
-        "path": str(_zip_bomb(small, work_dir / "zip_bomb" / f"{MONTH}.xlsx"))
-    }
-    files["whole_grid"] = {
-        "path": str(_whole_grid(small, work_dir / "whole_grid" / f"{MONTH}.xlsx"))
-    }
+    files["zip_bomb"] = {"path": str(_zip_bomb(small, work_dir / "zip_bomb" / f"{MONTH}.xlsx"))}
+    files["whole_grid"] = {"path": str(_whole_grid(small, work_dir / "whole_grid" / f"{MONTH}.xlsx"))}
     path = work_dir / "huge_cell" / f"{MONTH}.{dialect.ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     head = snapshot.head(3).with_columns(
@@ -187,9 +183,7 @@ def run_case(path: str, provider: str, registry_path: str, report_dir: str) -> d
         "peak_rss_mb": _peak_rss_mb(),
         "ok": result.ok,
         "rules": sorted(set(errors["rule"].to_list())),
-        "errors_by_rule": {
-            r: errors["rule"].to_list().count(r) for r in set(errors["rule"].to_list())
-        },
+        "errors_by_rule": {r: errors["rule"].to_list().count(r) for r in set(errors["rule"].to_list())},
         "findings": result.findings.height,
         "report_bytes": sum(Path(p).stat().st_size for p in written),
     }
@@ -220,14 +214,10 @@ def measure(meta: dict, work_dir: Path) -> dict:
         )
     base, rep = out["valid_same_size"], out["repeated_snapshot"]
     out["verdict"] = {
-        "hostile_rejected": all(
-            not out[c]["ok"] for c in CASES if c != "valid_same_size"
-        ),
+        "hostile_rejected": all(not out[c]["ok"] for c in CASES if c != "valid_same_size"),
         "valid_accepted": base["ok"],
         "memory_ratio": rep["peak_rss_mb"] / base["peak_rss_mb"],
-        "small_files_mb": max(
-            out[c]["peak_rss_mb"] for c in ("zip_bomb", "whole_grid", "huge_cell")
-        ),
+        "small_files_mb": max(out[c]["peak_rss_mb"] for c in ("zip_bomb", "whole_grid", "huge_cell")),
     }
     v = out["verdict"]
     v["met"] = (
@@ -274,11 +264,7 @@ def markdown(results: dict) -> str:
     ]
     for case in CASES:
         x, f = r[case], meta["files"][case]
-        verdict = (
-            "accepted"
-            if x["ok"]
-            else "rejected (" + ", ".join(f"`{s}`" for s in x["rules"]) + ")"
-        )
+        verdict = "accepted" if x["ok"] else "rejected (" + ", ".join(f"`{s}`" for s in x["rules"]) + ")"
         lines.append(
             f"| {labels[case]} | {f['bytes'] / 1e6:,.1f} MB | {verdict} | {x['findings']:,} "
             f"| {x['report_bytes'] / 1e3:,.1f} KB | {x['seconds']:,.1f} | {x['peak_rss_mb']:,.0f} MB |"
@@ -310,12 +296,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--record",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="in BENCHMARKS.md schreiben / write into BENCHMARKS.md "
-        "(default: only at the full size)",
+        help="in BENCHMARKS.md schreiben / write into BENCHMARKS.md (default: only at the full size)",
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="10 MB, nicht eingetragen / not recorded"
-    )
+    parser.add_argument("--quick", action="store_true", help="10 MB, nicht eingetragen / not recorded")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.quick:
@@ -333,9 +316,7 @@ def main(argv: list[str] | None = None) -> dict:
     meta = build_files(args.work_dir, target_mb=args.target_mb)
     results = {
         "benchmark": "intake",
-        "command": " ".join(
-            [PROG, *(argv if argv is not None else sys.argv[2:])]
-        ).strip(),
+        "command": " ".join([PROG, *(argv if argv is not None else sys.argv[2:])]).strip(),
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "load_average_before": round(os.getloadavg()[0], 2),
@@ -347,9 +328,7 @@ def main(argv: list[str] | None = None) -> dict:
     text = markdown(results)
     print(text)
     if args.json:
-        args.json.write_text(
-            json.dumps(results, indent=2, default=str), encoding="utf-8"
-        )
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     if args.record:
         record_section(args.benchmarks_md, "intake", text)
         print(f"Eingetragen in / recorded in {args.benchmarks_md}")

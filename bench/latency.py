@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -63,10 +63,15 @@ ROWS = 10_000
 STAGES = [
     ("sensor", "file renamed → first run created (landing sensor tick, scan, checksum)"),
     ("launch ingest", "first run created → started (queue, run process start)"),
-    ("ingest", "ingest run started → ended, or step raw_<type> of an upload_<type> run (read, "
-     "pandera, DuckDB load)"),
-    ("refresh request", "ingest run ended → refresh run created (refresh sensor tick; – = none: "
-     "one upload_<type> run did it all)"),
+    (
+        "ingest",
+        "ingest run started → ended, or step raw_<type> of an upload_<type> run (read, pandera, DuckDB load)",
+    ),
+    (
+        "refresh request",
+        "ingest run ended → refresh run created (refresh sensor tick; – = none: "
+        "one upload_<type> run did it all)",
+    ),
     ("launch refresh", "refresh run created → started (queue, run process start; – = none)"),
     ("registry+log", "steps registry and delivery_log"),
     ("dbt", "step esf_dbt_models (dbt build with tests)"),
@@ -133,9 +138,14 @@ def upload_versions(root: Path, samples: int) -> tuple[Path, list[bytes]]:
 
 def start_ui(root: Path, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "w", encoding="utf-8")
-    return subprocess.Popen([str(BIN / "esf-monitor"), "ui", "--port", str(_free_port())],
-                            env=_env(root), cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [str(BIN / "esf-monitor"), "ui", "--port", str(_free_port())],
+        env=_env(root),
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -205,8 +215,14 @@ def tree_cpu_seconds(proc: subprocess.Popen) -> float:
     return total
 
 
-def one_sample(instance, proc: subprocess.Popen, landing_path: Path, content: bytes,
-               overview: Path, timeout_s: float = 900.0) -> dict:
+def one_sample(
+    instance,
+    proc: subprocess.Popen,
+    landing_path: Path,
+    content: bytes,
+    overview: Path,
+    timeout_s: float = 900.0,
+) -> dict:
     before = overview.stat().st_mtime_ns
     cpu_before = tree_cpu_seconds(proc)
     tmp = landing_path.with_name(f".{landing_path.name}.part")
@@ -235,8 +251,10 @@ def profile(instance, t0: float, t1: float) -> dict:
     """
     records = [r for r in instance.get_run_records() if r.create_timestamp.timestamp() >= t0]
     first = [r for r in records if r.dagster_run.job_name.startswith(("ingest_", "upload_"))]
-    out: dict = {"runs": sorted(r.dagster_run.job_name for r in records),
-                 "failed": [r.dagster_run.job_name for r in records if r.dagster_run.status.value != "SUCCESS"]}
+    out: dict = {
+        "runs": sorted(r.dagster_run.job_name for r in records),
+        "failed": [r.dagster_run.job_name for r in records if r.dagster_run.status.value != "SUCCESS"],
+    }
     if not first:
         return out
     i = min(first, key=lambda r: r.create_timestamp)
@@ -251,7 +269,9 @@ def profile(instance, t0: float, t1: float) -> dict:
         steps = {s.step_key: s for s in instance.get_run_step_stats(f.dagster_run.run_id)}
 
     def step(*keys):
-        return round(sum((steps[k].end_time or 0) - (steps[k].start_time or 0) for k in keys if k in steps), 1)
+        return round(
+            sum((steps[k].end_time or 0) - (steps[k].start_time or 0) for k in keys if k in steps), 1
+        )
 
     raw_step = next((k for k in steps if k.startswith("raw_")), None)
     out["stages"] = {
@@ -292,11 +312,11 @@ def markdown_section(results: dict) -> str:
         f"each time) and waits for `dashboards/internal/overview.html` to be rewritten; everything "
         f"settles between samples; settle time of the landing scan {settle_seconds():g} s "
         f"(`ESF_SETTLE_SECONDS`, contract default 10 s).",
-        f"- Settings that bound the latency: landing and refresh sensors evaluated on every loop "
-        f"of the sensor daemon (every 5 s; `minimum_interval_seconds=1`), run queue checked every "
-        f"1 s (`run_queue.dequeue_interval_seconds`), in-process executor (one process per run); "
-        f"a lone upload into an idle system is one `upload_<type>` run (slot → dashboards; dbt "
-        f"builds every model, runs the marts' tests), a burst is ingest runs + one refresh.",
+        "- Settings that bound the latency: landing and refresh sensors evaluated on every loop "
+        "of the sensor daemon (every 5 s; `minimum_interval_seconds=1`), run queue checked every "
+        "1 s (`run_queue.dequeue_interval_seconds`), in-process executor (one process per run); "
+        "a lone upload into an idle system is one `upload_<type>` run (slot → dashboards; dbt "
+        "builds every model, runs the marts' tests), a burst is ingest runs + one refresh.",
         "",
         f"**p50 {median:.1f} s, p95 {p95:.1f} s over {len(samples)} samples — targets p50 ≤ "
         f"{TARGET_P50_S:.0f} s, p95 ≤ {TARGET_P95_S:.0f} s {'met' if met else 'missed'}.** Samples: {listed} s.",
@@ -314,21 +334,32 @@ def markdown_section(results: dict) -> str:
     ]
     for n, s in enumerate(samples, 1):
         st = s.get("stages", {})
-        lines.append(f"| {n} | {s['seconds']:.1f} | " + " | ".join(
-            "–" if st.get(label) is None else f"{st[label]:.1f}" for label, _ in STAGES) + " |")
+        lines.append(
+            f"| {n} | {s['seconds']:.1f} | "
+            + " | ".join("–" if st.get(label) is None else f"{st[label]:.1f}" for label, _ in STAGES)
+            + " |"
+        )
     if samples and all("stages" in s for s in samples):
         med = {label: statistics.median(s["stages"][label] or 0 for s in samples) for label, _ in STAGES}
         absent = {label for label, _ in STAGES if all(s["stages"][label] is None for s in samples)}
-        lines.append("| median | " + f"{median:.1f} | " + " | ".join(
-            "–" if label in absent else f"{med[label]:.1f}" for label, _ in STAGES) + " |")
+        lines.append(
+            "| median | "
+            + f"{median:.1f} | "
+            + " | ".join("–" if label in absent else f"{med[label]:.1f}" for label, _ in STAGES)
+            + " |"
+        )
         overhead = med["sensor"] + med["launch ingest"] + med["refresh request"] + med["launch refresh"]
         shapes = sorted({" + ".join(s.get("runs", [])) for s in samples})
-        lines += ["", "Stages: " + "; ".join(f"*{label}* = {text}" for label, text in STAGES) + ".", "",
-                  f"Runs per sample: {'; '.join(shapes)}. "
-                  f"Of the median, {overhead:.1f} s is orchestration (sensor ticks, run queue, run "
-                  f"processes starting) and {med['dbt'] + med['GX']:.1f} s is dbt build plus the "
-                  f"great-expectations checks; the file itself ({med['ingest']:.1f} s to read, "
-                  "validate and load) is a small part."]
+        lines += [
+            "",
+            "Stages: " + "; ".join(f"*{label}* = {text}" for label, text in STAGES) + ".",
+            "",
+            f"Runs per sample: {'; '.join(shapes)}. "
+            f"Of the median, {overhead:.1f} s is orchestration (sensor ticks, run queue, run "
+            f"processes starting) and {med['dbt'] + med['GX']:.1f} s is dbt build plus the "
+            f"great-expectations checks; the file itself ({med['ingest']:.1f} s to read, "
+            "validate and load) is a small part.",
+        ]
         lines += ["", ("What it points at: " if not met else "Reading: ") + results.get("analysis", "")]
     failed = [s for s in samples if s.get("failed")]
     if failed:
@@ -344,7 +375,7 @@ ANALYSIS = (
     "of the daemon. dbt starts as its own process for the build (dagster-dbt's `dbt build`), "
     "with dbt's partial parse kept per data folder; Dagster's own SQLite storage. The "
     "staging/intermediate tests run with every `refresh_indicators` (bursts) and nightly "
-    "(docs/decisions.md, \"Event latency\"). Earlier figures, with the process tricks of issue #7 "
+    '(docs/decisions.md, "Event latency"). Earlier figures, with the process tricks of issue #7 '
     "that issue #14 removed (dbt standby, `os._exit`, frozen GC, pooled event-log connections): "
     "12.7 s median (2026-11-30 19:12 UTC); 23.2 s before them (15:22 UTC)."
 )
@@ -359,12 +390,20 @@ def p95(values) -> float:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=7, help="Messungen / samples (default 7; ≥ 5 for the targets)")
-    parser.add_argument("--quick", action="store_true", help="2 Messungen, nicht eingetragen / 2 samples, not recorded")
+    parser.add_argument(
+        "--samples", type=int, default=7, help="Messungen / samples (default 7; ≥ 5 for the targets)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="2 Messungen, nicht eingetragen / 2 samples, not recorded"
+    )
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--benchmarks-md", type=Path, default=DEFAULT_BENCHMARKS_MD)
-    parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=None,
-                        help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md")
+    parser.add_argument(
+        "--record",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Ergebnis in BENCHMARKS.md schreiben / write the result into BENCHMARKS.md",
+    )
     parser.add_argument("--json", type=Path, help="Ergebnis zusätzlich als JSON / also write results as JSON")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
@@ -386,7 +425,7 @@ def main(argv: list[str] | None = None) -> dict:
     results = {
         "benchmark": SECTION,
         "command": " ".join([PROG, *(argv if argv is not None else sys.argv[1:])]).strip(),
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "seed": args.seed,
         "slot": f"{landing_path.parts[-3]}|participants|{MONTH}",
@@ -400,10 +439,14 @@ def main(argv: list[str] | None = None) -> dict:
         wait_for_daemon(instance, proc)
         settle(instance, proc)
         for n, content in enumerate(versions, 1):
-            sample = one_sample(instance, proc, landing_path, content, root / "dashboards" / "internal" / "overview.html")
+            sample = one_sample(
+                instance, proc, landing_path, content, root / "dashboards" / "internal" / "overview.html"
+            )
             results["samples"].append(sample)
-            console.print(f"Messung / sample {n}: {sample['seconds']:.1f} s, CPU {sample['cpu_seconds']:.1f} s  "
-                          f"{sample.get('stages', {})}")
+            console.print(
+                f"Messung / sample {n}: {sample['seconds']:.1f} s, CPU {sample['cpu_seconds']:.1f} s  "
+                f"{sample.get('stages', {})}"
+            )
     finally:
         stop(proc)
         instance.dispose()
@@ -412,8 +455,10 @@ def main(argv: list[str] | None = None) -> dict:
     results["p95_s"] = p95(s["seconds"] for s in results["samples"])
     results["target_met"] = results["median_s"] <= TARGET_P50_S and results["p95_s"] <= TARGET_P95_S
     results["analysis"] = ANALYSIS
-    table = Table(title=f"Event latency (p50 {results['median_s']:.1f} s, p95 {results['p95_s']:.1f} s; "
-                        f"targets ≤ {TARGET_P50_S:.0f} s, ≤ {TARGET_P95_S:.0f} s)")
+    table = Table(
+        title=f"Event latency (p50 {results['median_s']:.1f} s, p95 {results['p95_s']:.1f} s; "
+        f"targets ≤ {TARGET_P50_S:.0f} s, ≤ {TARGET_P95_S:.0f} s)"
+    )
     table.add_column("sample")
     table.add_column("seconds", justify="right")
     for n, s in enumerate(results["samples"], 1):

@@ -63,9 +63,7 @@ def _make_account(data: Path, provider_id: str) -> None:
         f"u = User.objects.create_user({USER!r}, password={PASSWORD!r})\n"
         f"Account.objects.create(user=u, role='provider', provider_id={provider_id!r})\n"
     )
-    subprocess.run(
-        [str(BIN / "python"), "-c", code], env=_env(data), cwd=REPO, check=True
-    )
+    subprocess.run([str(BIN / "python"), "-c", code], env=_env(data), cwd=REPO, check=True)
 
 
 def _start(data: Path) -> tuple[subprocess.Popen, str]:
@@ -138,9 +136,7 @@ def measure(work_dir: Path, rows: int, samples: int) -> dict:
         )
         rss_before = _vm(proc.pid, "VmRSS")
         runs = [
-            upload_once(
-                session, url, bench_file.provider_id, bench_file.month, bench_file.path
-            )
+            upload_once(session, url, bench_file.provider_id, bench_file.month, bench_file.path)
             for _ in range(samples)
         ]
         peak = _vm(proc.pid, "VmHWM")
@@ -212,9 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--small-rows", type=int, default=10_000)
     parser.add_argument("--big-rows", type=int, default=1_000_000)
-    parser.add_argument(
-        "--samples", type=int, default=5, help="uploads of the small file"
-    )
+    parser.add_argument("--samples", type=int, default=5, help="uploads of the small file")
     parser.add_argument("--big-samples", type=int, default=1)
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--json", type=Path)

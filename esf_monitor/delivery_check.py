@@ -38,8 +38,17 @@ STATUS_DE = {
 }
 #: statuses that leave the month without usable data from the provider: the check fails
 NOT_DELIVERED = ("missing", "rejected")
-REPORT_COLUMNS = ["provider_id", "provider_kind", "extract_type", "reporting_month", "status",
-                  "status_de", "versions", "first_arrived_at", "is_late"]
+REPORT_COLUMNS = [
+    "provider_id",
+    "provider_kind",
+    "extract_type",
+    "reporting_month",
+    "status",
+    "status_de",
+    "versions",
+    "first_arrived_at",
+    "is_late",
+]
 
 
 def is_month(text: str) -> bool:
@@ -65,8 +74,9 @@ def expected_slots(registry: pl.DataFrame, month: str) -> list[tuple[str, str, s
     for row in registry.sort("project_id").iter_rows(named=True):
         if row["start_date"].strftime("%Y-%m") <= month <= row["end_date"].strftime("%Y-%m"):
             out += [(row["project_id"], "project", t) for t in PROVIDER_KIND_EXTRACTS["project"]]
-    first = (registry.group_by("jobcenter_id").agg(pl.col("start_date").min().alias("first"))
-             .sort("jobcenter_id"))
+    first = (
+        registry.group_by("jobcenter_id").agg(pl.col("start_date").min().alias("first")).sort("jobcenter_id")
+    )
     for jobcenter_id, first_start in first.iter_rows():
         if first_start.strftime("%Y-%m") <= month:
             out += [(jobcenter_id, "jobcenter", t) for t in PROVIDER_KIND_EXTRACTS["jobcenter"]]
@@ -89,8 +99,11 @@ class DeliveryCheck:
     def providers(self, *statuses: str) -> dict[str, list[str]]:
         """provider → its extract types with one of ``statuses`` (sorted, for messages)."""
         out: dict[str, list[str]] = {}
-        for p, t in self.rows.filter(pl.col("status").is_in(statuses)).select(
-                "provider_id", "extract_type").iter_rows():
+        for p, t in (
+            self.rows.filter(pl.col("status").is_in(statuses))
+            .select("provider_id", "extract_type")
+            .iter_rows()
+        ):
             out.setdefault(p, []).append(t)
         return out
 
@@ -101,18 +114,43 @@ def check_month(dd: DataDir, registry: pl.DataFrame, month: str) -> DeliveryChec
     for provider_id, kind, extract_type in expected_slots(registry, month):
         versions = store.read_versions(dd, provider_id, extract_type, month)
         accepted = sum(v.status == "accepted" for v in versions)
-        status = ("corrected" if accepted > 1 else "accepted" if accepted == 1
-                  else "rejected" if versions else "missing")
+        status = (
+            "corrected"
+            if accepted > 1
+            else "accepted"
+            if accepted == 1
+            else "rejected"
+            if versions
+            else "missing"
+        )
         first = min((v.arrived_at for v in versions), default=None)
-        rows.append({"provider_id": provider_id, "provider_kind": kind,
-                     "extract_type": extract_type, "reporting_month": month, "status": status,
-                     "status_de": STATUS_DE[status], "versions": len(versions),
-                     "first_arrived_at": first,
-                     "is_late": None if first is None else first >= late_from})
-    frame = pl.DataFrame(rows, schema={
-        "provider_id": pl.Utf8, "provider_kind": pl.Utf8, "extract_type": pl.Utf8,
-        "reporting_month": pl.Utf8, "status": pl.Utf8, "status_de": pl.Utf8,
-        "versions": pl.Int64, "first_arrived_at": pl.Utf8, "is_late": pl.Boolean})
+        rows.append(
+            {
+                "provider_id": provider_id,
+                "provider_kind": kind,
+                "extract_type": extract_type,
+                "reporting_month": month,
+                "status": status,
+                "status_de": STATUS_DE[status],
+                "versions": len(versions),
+                "first_arrived_at": first,
+                "is_late": None if first is None else first >= late_from,
+            }
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "provider_id": pl.Utf8,
+            "provider_kind": pl.Utf8,
+            "extract_type": pl.Utf8,
+            "reporting_month": pl.Utf8,
+            "status": pl.Utf8,
+            "status_de": pl.Utf8,
+            "versions": pl.Int64,
+            "first_arrived_at": pl.Utf8,
+            "is_late": pl.Boolean,
+        },
+    )
     return DeliveryCheck(month, frame)
 
 
@@ -124,13 +162,20 @@ def summary(check: DeliveryCheck) -> tuple[str, str]:
     """The report's text: German, then English."""
     missing, rejected = check.providers("missing"), check.providers("rejected")
     late = check.providers("accepted", "corrected")
-    late = {p: t for p, t in late.items()
-            if check.rows.filter((pl.col("provider_id") == p) & pl.col("is_late")).height}
+    late = {
+        p: t
+        for p, t in late.items()
+        if check.rows.filter((pl.col("provider_id") == p) & pl.col("is_late")).height
+    }
     n = check.rows.height
-    de = [f"Lieferprüfung für den Berichtsmonat {check.month} (Frist: 10. des Folgemonats)",
-          f"Erwartete Lieferungen: {n}, davon nicht geliefert: {check.not_delivered.height}."]
-    en = [f"Delivery check for reporting month {check.month} (deadline: the 10th of the next month)",
-          f"Expected extracts: {n}, not delivered: {check.not_delivered.height}."]
+    de = [
+        f"Lieferprüfung für den Berichtsmonat {check.month} (Frist: 10. des Folgemonats)",
+        f"Erwartete Lieferungen: {n}, davon nicht geliefert: {check.not_delivered.height}.",
+    ]
+    en = [
+        f"Delivery check for reporting month {check.month} (deadline: the 10th of the next month)",
+        f"Expected extracts: {n}, not delivered: {check.not_delivered.height}.",
+    ]
     if missing:
         de.append(f"Fehlend: {_listing(missing)}")
         en.append(f"Missing: {_listing(missing)}")

@@ -60,9 +60,14 @@ def _number_text(column: str) -> pl.Expr:
     a reach denominator (a mean population) keeps its fraction and counts stay integers, and
     identical data give byte-identical files."""
     x = pl.col(column).cast(pl.Float64).round_sig_figs(SIGNIFICANT_DIGITS)
-    return (pl.when(x.is_null()).then(None)
-            .when(x == x.floor()).then(x.cast(pl.Int64).cast(pl.Utf8))
-            .otherwise(x.cast(pl.Utf8)).alias(column))
+    return (
+        pl.when(x.is_null())
+        .then(None)
+        .when(x == x.floor())
+        .then(x.cast(pl.Int64).cast(pl.Utf8))
+        .otherwise(x.cast(pl.Utf8))
+        .alias(column)
+    )
 
 
 def _fixed_floats(frame: pl.DataFrame) -> pl.DataFrame:
@@ -74,11 +79,15 @@ def _fixed_floats(frame: pl.DataFrame) -> pl.DataFrame:
 def _format(frame: pl.DataFrame, mart: str) -> pl.DataFrame:
     numeric = [c for c in ("numerator", "denominator", "value") if c in frame.columns]
     frame = frame.with_columns(_number_text(c) for c in numeric)
-    sort_cols = [c for c in CUTOFF_EXPORTS.get(mart, frame.columns) if c not in
-                 ("gender", "value", "numerator", "denominator")]
+    sort_cols = [
+        c
+        for c in CUTOFF_EXPORTS.get(mart, frame.columns)
+        if c not in ("gender", "value", "numerator", "denominator")
+    ]
     if "gender" in frame.columns:
-        frame = frame.with_columns(pl.col("gender").replace_strict(
-            GENDER_ORDER, default=9, return_dtype=pl.Int8).alias("_g"))
+        frame = frame.with_columns(
+            pl.col("gender").replace_strict(GENDER_ORDER, default=9, return_dtype=pl.Int8).alias("_g")
+        )
         return frame.sort(sort_cols + ["_g"]).drop("_g")
     return frame.sort(sort_cols)
 
@@ -112,11 +121,14 @@ def write_exports(dd: DataDir) -> ExportSummary:
             frame = _format(marts[mart].filter(pl.col("cutoff") == cutoff).select(columns), mart)
             files.append(_write_csv(frame, dd.exports / cutoff / f"{mart}.csv"))
     latest = months[-1] if months else None
-    cutoffs = pl.DataFrame({
-        "cutoff": chosen,
-        "is_sfc_cutoff": [c[5:] in ("06", "12") for c in chosen],
-        "is_latest": [c == latest for c in chosen],
-    }, schema={"cutoff": pl.Utf8, "is_sfc_cutoff": pl.Boolean, "is_latest": pl.Boolean})
+    cutoffs = pl.DataFrame(
+        {
+            "cutoff": chosen,
+            "is_sfc_cutoff": [c[5:] in ("06", "12") for c in chosen],
+            "is_latest": [c == latest for c in chosen],
+        },
+        schema={"cutoff": pl.Utf8, "is_sfc_cutoff": pl.Boolean, "is_latest": pl.Boolean},
+    )
     files.append(_write_csv(cutoffs, dd.exports / "cutoffs.csv"))
     return ExportSummary(chosen, latest, files)
 
@@ -125,7 +137,8 @@ def _relation(con, name: str) -> str:
     """Schema-qualified name of a dbt mart, wherever the dbt project's schema config put it."""
     rows = con.execute(
         "select table_schema from information_schema.tables where table_name = ? "
-        "and table_schema <> 'raw' order by table_schema like '%marts%' desc limit 1", [name]
+        "and table_schema <> 'raw' order by table_schema like '%marts%' desc limit 1",
+        [name],
     ).fetchall()  # fetchall: DuckDB 2 keeps a half-fetched result open and refuses the next query
     row = rows[0] if rows else None
     if row is None:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import polars as pl
 
@@ -97,8 +97,9 @@ class _Received:
     deferred: bool = False
 
 
-def _receive(dd: DataDir, provider_id: str, extract_type: str, month: str,
-             registry: pl.DataFrame, force: bool) -> _Received:
+def _receive(
+    dd: DataDir, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame, force: bool
+) -> _Received:
     """Steps 1–2 of :func:`ingest_slot`: archive the bytes, read and validate them.
 
     Touches neither the warehouse nor ``versions.jsonl``, so it may run ahead of the previous
@@ -112,27 +113,55 @@ def _receive(dd: DataDir, provider_id: str, extract_type: str, month: str,
     sha = received.sha256
     if not force and store.is_processed(dd, provider_id, extract_type, month, sha):
         received.staged.unlink(missing_ok=True)
-        return _Received(provider_id, extract_type, month, src, sha,
-                         unchanged_record=store.read_versions(dd, provider_id, extract_type, month)[-1])
+        return _Received(
+            provider_id,
+            extract_type,
+            month,
+            src,
+            sha,
+            unchanged_record=store.read_versions(dd, provider_id, extract_type, month)[-1],
+        )
     try:
-        result = check_file(received.staged, provider_id, extract_type, month, registry, file_name=received.name)
+        result = check_file(
+            received.staged, provider_id, extract_type, month, registry, file_name=received.name
+        )
         if not result.ok and result.personal_data:
             restricted = store.quarantine_restricted(dd, received, provider_id, extract_type, month)
-            return _Received(provider_id, extract_type, month, src, sha, result=result, received=received,
-                             restricted=restricted)
+            return _Received(
+                provider_id,
+                extract_type,
+                month,
+                src,
+                sha,
+                result=result,
+                received=received,
+                restricted=restricted,
+            )
         archived = store.archive_received(dd, received, provider_id, extract_type, month)
     except BaseException:
         received.staged.unlink(missing_ok=True)
         raise
-    return _Received(provider_id, extract_type, month, src, sha, archived=archived, result=result,
-                     received=received)
+    return _Received(
+        provider_id, extract_type, month, src, sha, archived=archived, result=result, received=received
+    )
 
 
 def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
     """Steps 3–4 of :func:`ingest_slot`: load (or quarantine), then record the version."""
     if received.deferred:
-        return IngestOutcome(store.VersionRecord(received.provider_id, received.extract_type, received.month,
-                                                 "", received.src.name, "", status="deferred"), None, deferred=True)
+        return IngestOutcome(
+            store.VersionRecord(
+                received.provider_id,
+                received.extract_type,
+                received.month,
+                "",
+                received.src.name,
+                "",
+                status="deferred",
+            ),
+            None,
+            deferred=True,
+        )
     if received.unchanged_record is not None:
         return IngestOutcome(received.unchanged_record, None, unchanged=True)
     provider_id, extract_type, month = received.provider_id, received.extract_type, received.month
@@ -140,20 +169,30 @@ def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
     errors = result.findings.filter(pl.col("severity") == "error").height
     warnings = result.findings.filter(pl.col("severity") == "warning").height
     record = store.VersionRecord(
-        provider_id=provider_id, extract_type=extract_type, reporting_month=month, sha256=sha,
-        file_name=upload.name, arrived_at=store.utc_iso(upload.mtime), error_count=errors,
-        warning_count=warnings, incomplete_count=int(result.incomplete_count or 0),
-        archive_path=str(received.archived) if received.archived else "", summary_de=result.summary_de,
-        summary_en=result.summary_en)
+        provider_id=provider_id,
+        extract_type=extract_type,
+        reporting_month=month,
+        sha256=sha,
+        file_name=upload.name,
+        arrived_at=store.utc_iso(upload.mtime),
+        error_count=errors,
+        warning_count=warnings,
+        incomplete_count=int(result.incomplete_count or 0),
+        archive_path=str(received.archived) if received.archived else "",
+        summary_de=result.summary_de,
+        summary_en=result.summary_en,
+    )
 
     if result.ok:
         if con is None:
             with warehouse.connect(dd.warehouse) as own:
                 record.row_count = warehouse.replace_partition(
-                    own, extract_type, result.data, provider_id, month, sha)
+                    own, extract_type, result.data, provider_id, month, sha
+                )
         else:
             record.row_count = warehouse.replace_partition(
-                con, extract_type, result.data, provider_id, month, sha)
+                con, extract_type, result.data, provider_id, month, sha
+            )
         record.status = "accepted"
         if warnings:  # the uploader should still see the warnings (e.g. incomplete core data)
             report_dir = store.partition_dir(dd.reports, provider_id, extract_type, month)
@@ -165,8 +204,16 @@ def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
         record.status = "rejected"
         record.quarantine_path = str(received.restricted)
     else:
-        copy = store.quarantine_copy(dd, received.archived, provider_id, extract_type, month, sha,
-                                     name=upload.name, arrived=upload.mtime)
+        copy = store.quarantine_copy(
+            dd,
+            received.archived,
+            provider_id,
+            extract_type,
+            month,
+            sha,
+            name=upload.name,
+            arrived=upload.mtime,
+        )
         write_report(result, copy.parent, copy.name)
         record.status = "rejected"
         record.quarantine_path = str(copy)
@@ -174,15 +221,23 @@ def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
     return IngestOutcome(record, result.findings)
 
 
-def ingest_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
-                registry: pl.DataFrame, force: bool = False, con=None) -> IngestOutcome:
+def ingest_slot(
+    dd: DataDir,
+    provider_id: str,
+    extract_type: str,
+    month: str,
+    registry: pl.DataFrame,
+    force: bool = False,
+    con=None,
+) -> IngestOutcome:
     """Ingest one slot; ``con`` = an open warehouse connection to reuse (a range run opens one
     for all its slots: connecting costs ~40 ms, more than validating a small file)."""
     return _settle(dd, _receive(dd, provider_id, extract_type, month, registry, force), con)
 
 
-def ingest_slots(dd: DataDir, extract_type: str, keys: list[str], registry: pl.DataFrame,
-                 force: bool = False, con=None) -> Iterator[tuple[str, IngestOutcome]]:
+def ingest_slots(
+    dd: DataDir, extract_type: str, keys: list[str], registry: pl.DataFrame, force: bool = False, con=None
+) -> Iterator[tuple[str, IngestOutcome]]:
     """:func:`ingest_slot` for each key in order, reading and validating the NEXT slot in a
     worker thread while this one is loaded into DuckDB.
 
@@ -214,11 +269,13 @@ def ingest_slots(dd: DataDir, extract_type: str, keys: list[str], registry: pl.D
 # --- re-processing from the archive (``esf-monitor reprocess``, UI backfills) -------------------
 
 
-def newest_accepted(dd: DataDir, provider_id: str, extract_type: str, month: str
-                    ) -> store.VersionRecord | None:
+def newest_accepted(
+    dd: DataDir, provider_id: str, extract_type: str, month: str
+) -> store.VersionRecord | None:
     """The version whose rows the warehouse holds for the slot (None if nothing was accepted)."""
-    accepted = [v for v in store.read_versions(dd, provider_id, extract_type, month)
-                if v.status == "accepted"]
+    accepted = [
+        v for v in store.read_versions(dd, provider_id, extract_type, month) if v.status == "accepted"
+    ]
     return accepted[-1] if accepted else None
 
 
@@ -229,10 +286,10 @@ def archived_file(dd: DataDir, record: store.VersionRecord) -> Path:
     goes stale when the data folder is moved (``/srv/esf`` → a new disk). The bytes are checked
     against the recorded SHA-256, so a damaged archive fails loudly instead of loading garbage.
     """
-    folder = store.partition_dir(dd.archive, record.provider_id, record.extract_type,
-                                 record.reporting_month)
-    candidates = sorted(p for p in folder.glob(f"*_{record.sha256[:12]}.*")
-                        if p.suffix.lower() in (".csv", ".xlsx"))
+    folder = store.partition_dir(dd.archive, record.provider_id, record.extract_type, record.reporting_month)
+    candidates = sorted(
+        p for p in folder.glob(f"*_{record.sha256[:12]}.*") if p.suffix.lower() in (".csv", ".xlsx")
+    )
     if not candidates and record.archive_path and Path(record.archive_path).exists():
         candidates = [Path(record.archive_path)]
     for path in candidates:
@@ -240,11 +297,13 @@ def archived_file(dd: DataDir, record: store.VersionRecord) -> Path:
             return path
     raise NoSourceFile(
         f"Archivdatei fehlt oder ist beschädigt / archived file missing or damaged: "
-        f"{record.provider_id}|{record.extract_type}|{record.reporting_month} {record.sha256[:12]}")
+        f"{record.provider_id}|{record.extract_type}|{record.reporting_month} {record.sha256[:12]}"
+    )
 
 
-def reload_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
-                registry: pl.DataFrame, con=None) -> IngestOutcome | None:
+def reload_slot(
+    dd: DataDir, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame, con=None
+) -> IngestOutcome | None:
     """Validate and load the slot's newest ACCEPTED archived version again (after a rule fix).
 
     Never reads the landing folder: a re-run must reproduce the slot's current state, not pick
@@ -263,18 +322,26 @@ def reload_slot(dd: DataDir, provider_id: str, extract_type: str, month: str,
     result = check_file(src, provider_id, extract_type, month, registry)
     errors = result.findings.filter(pl.col("severity") == "error").height
     warnings = result.findings.filter(pl.col("severity") == "warning").height
-    outcome = store.VersionRecord(**{
-        **vars(record), "error_count": errors, "warning_count": warnings,
-        "incomplete_count": int(result.incomplete_count or 0),
-        "summary_de": result.summary_de, "summary_en": result.summary_en})
+    outcome = store.VersionRecord(
+        **{
+            **vars(record),
+            "error_count": errors,
+            "warning_count": warnings,
+            "incomplete_count": int(result.incomplete_count or 0),
+            "summary_de": result.summary_de,
+            "summary_en": result.summary_en,
+        }
+    )
     if result.ok:
         if con is None:
             with warehouse.connect(dd.warehouse) as own:
                 outcome.row_count = warehouse.replace_partition(
-                    own, extract_type, result.data, provider_id, month, record.sha256)
+                    own, extract_type, result.data, provider_id, month, record.sha256
+                )
         else:
             outcome.row_count = warehouse.replace_partition(
-                con, extract_type, result.data, provider_id, month, record.sha256)
+                con, extract_type, result.data, provider_id, month, record.sha256
+            )
         if warnings:
             report_dir = store.partition_dir(dd.reports, provider_id, extract_type, month)
             write_report(result, report_dir, f"{record.sha256[:12]}")

@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path
@@ -73,10 +74,18 @@ class DataDir:
         """dbt's target/ of this data folder, kept between builds (orchestration.assets.dbt)."""
         return self.dagster_home / "dbt_target"
 
-    def ensure(self) -> "DataDir":
-        for p in (self.reference, self.landing, self.archive, self.quarantine,
-                  self.warehouse.parent, self.exports, self.dashboards, self.reports,
-                  self.dagster_home):
+    def ensure(self) -> DataDir:
+        for p in (
+            self.reference,
+            self.landing,
+            self.archive,
+            self.quarantine,
+            self.warehouse.parent,
+            self.exports,
+            self.dashboards,
+            self.reports,
+            self.dagster_home,
+        ):
             p.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -41,9 +41,10 @@ import html
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -55,12 +56,16 @@ if TYPE_CHECKING:
 #: warning line for EECO01 ÷ participants_cumulative (ALL, total, latest cut-off) — see above
 MIN_COMPLETE_SHARE = 0.90
 #: fractions that must lie in 0–1 (value = numerator ÷ denominator of a subset of it)
-RATE_INDICATORS = ("integration_rate_12m", "integration_rate_cumulative", "integration_rate_6m",
-                   "followup_coverage", "status_unknown_share")
+RATE_INDICATORS = (
+    "integration_rate_12m",
+    "integration_rate_cumulative",
+    "integration_rate_6m",
+    "followup_coverage",
+    "status_unknown_share",
+)
 REACH_INDICATOR = "reach_rate_12m"
 #: headline indicators that are head counts (docs/indicators.md): numerator = value
-COUNT_INDICATORS = ("participants_cumulative", "participants_active", "entries_month",
-                    "leavers_month")
+COUNT_INDICATORS = ("participants_cumulative", "participants_active", "entries_month", "leavers_month")
 #: marts checked here (dbt model names = Dagster asset keys)
 MARTS = ("common_indicators", "sfc_table", "indicators")
 #: failing rows shown in the check metadata
@@ -144,10 +149,10 @@ def _results_vs_eeco01(mart: str):
     def build(frames, registry) -> pd.DataFrame:
         frame = _numeric(frames[mart])
         keys = _keys(mart) + ["gender"]
-        eeco01 = (frame[frame["indicator"] == "EECO01"][keys + ["value"]]
-                  .rename(columns={"value": "eeco01"}))
+        eeco01 = frame[frame["indicator"] == "EECO01"][keys + ["value"]].rename(columns={"value": "eeco01"})
         results = frame[frame["indicator"].str.startswith("EECR")]
         return results.merge(eeco01, on=keys, how="left").reset_index(drop=True)
+
     return build
 
 
@@ -157,17 +162,23 @@ def _gender_sums(mart: str):
         if mart == "indicators":
             frame = frame[frame["indicator"].isin(COUNT_INDICATORS)]
         keys = _keys(mart) + ["indicator"]
-        wide = (frame.groupby(keys + ["gender"], dropna=False)["value"].sum(min_count=1)
-                .unstack("gender").reindex(columns=list(GENDER_ROWS)))
+        wide = (
+            frame.groupby(keys + ["gender"], dropna=False)["value"]
+            .sum(min_count=1)
+            .unstack("gender")
+            .reindex(columns=list(GENDER_ROWS))
+        )
         wide.columns.name = None
         wide["sum_f_m_d"] = wide[list(GENDER)].sum(axis=1)
         return wide.reset_index()
+
     return build
 
 
 def _non_negative(mart: str):
     def build(frames, registry) -> pd.DataFrame:
         return _numeric(frames[mart]).reset_index(drop=True)
+
     return build
 
 
@@ -175,37 +186,50 @@ def _complete_share(frames, registry) -> pd.DataFrame:
     """EECO01 ÷ participants_cumulative for the programme (ALL, total) at the latest cut-off."""
     ci, ind = _numeric(frames["common_indicators"]), _numeric(frames["indicators"])
     if ci.empty:
-        return pd.DataFrame({"cutoff": [], "eeco01": [], "participants_cumulative": [],
-                             "complete_share": []})
+        return pd.DataFrame({"cutoff": [], "eeco01": [], "participants_cumulative": [], "complete_share": []})
     latest = ci["cutoff"].max()
 
     def programme_total(frame: pd.DataFrame, indicator: str) -> float:
-        row = frame[(frame["cutoff"] == latest) & (frame["project_id"] == "ALL")
-                    & (frame["indicator"] == indicator) & (frame["gender"] == "total")]
+        row = frame[
+            (frame["cutoff"] == latest)
+            & (frame["project_id"] == "ALL")
+            & (frame["indicator"] == indicator)
+            & (frame["gender"] == "total")
+        ]
         return float(row["value"].iloc[0]) if len(row) else float("nan")
 
     eeco01 = programme_total(ci, "EECO01")
     participants = programme_total(ind, "participants_cumulative")
     # no participants yet: nothing is incomplete; a missing figure stays NaN and fails not-null
     share = 1.0 if participants == 0 else eeco01 / participants
-    return pd.DataFrame({"cutoff": [latest], "project_id": ["ALL"], "eeco01": [eeco01],
-                         "participants_cumulative": [participants], "complete_share": [share]})
+    return pd.DataFrame(
+        {
+            "cutoff": [latest],
+            "project_id": ["ALL"],
+            "eeco01": [eeco01],
+            "participants_cumulative": [participants],
+            "complete_share": [share],
+        }
+    )
 
 
 def _projects_present(mart: str):
     def build(frames, registry) -> pd.DataFrame:
         frame = frames[mart]
         cutoffs = pd.DataFrame({"cutoff": sorted(frame["cutoff"].dropna().unique())})
-        projects = pd.DataFrame({
-            "project_id": registry["project_id"],
-            "start_month": pd.to_datetime(registry["start_date"]).dt.strftime("%Y-%m"),
-        })
+        projects = pd.DataFrame(
+            {
+                "project_id": registry["project_id"],
+                "start_month": pd.to_datetime(registry["start_date"]).dt.strftime("%Y-%m"),
+            }
+        )
         expected = cutoffs.merge(projects, how="cross")
         expected = expected[expected["start_month"] <= expected["cutoff"]]
         reported = frame[["cutoff", "project_id"]].drop_duplicates()
         merged = expected.merge(reported, on=["cutoff", "project_id"], how="left", indicator=True)
         merged["reported"] = merged.pop("_merge") == "both"
         return merged.sort_values(["cutoff", "project_id"]).reset_index(drop=True)
+
     return build
 
 
@@ -220,32 +244,49 @@ def _gx_expectations():
 
 
 def _between(column: str, low: float | None, high: float | None, text: str):
-    return lambda: [_gx_expectations().ExpectColumnValuesToBeBetween(
-        column=column, min_value=low, max_value=high, description=text)]
+    return lambda: [
+        _gx_expectations().ExpectColumnValuesToBeBetween(
+            column=column, min_value=low, max_value=high, description=text
+        )
+    ]
 
 
 def _non_negative_expectations(mart: str):
     columns = ("numerator", "denominator", "value") if mart == "indicators" else ("value",)
-    return lambda: [_gx_expectations().ExpectColumnValuesToBeBetween(
-        column=c, min_value=0, description=f"{c} ≥ 0 (leer erlaubt / empty allowed)")
-        for c in columns]
+    return lambda: [
+        _gx_expectations().ExpectColumnValuesToBeBetween(
+            column=c, min_value=0, description=f"{c} ≥ 0 (leer erlaubt / empty allowed)"
+        )
+        for c in columns
+    ]
 
 
 def _gender_expectations(mart: str):
     if mart == "indicators":
-        return lambda: [_gx_expectations().ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="total", column_B="sum_f_m_d", or_equal=True,
-            description="f + m + d ≤ total (ohne Geschlecht nur in total / missing gender only "
-                        "in total)")]
-    return lambda: [_gx_expectations().ExpectColumnPairValuesToBeEqual(
-        column_A="sum_f_m_d", column_B="total", description="f + m + d = total")]
+        return lambda: [
+            _gx_expectations().ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="total",
+                column_B="sum_f_m_d",
+                or_equal=True,
+                description="f + m + d ≤ total (ohne Geschlecht nur in total / missing gender only in total)",
+            )
+        ]
+    return lambda: [
+        _gx_expectations().ExpectColumnPairValuesToBeEqual(
+            column_A="sum_f_m_d", column_B="total", description="f + m + d = total"
+        )
+    ]
 
 
 def _results_expectations():
-    return [_gx_expectations().ExpectColumnPairValuesAToBeGreaterThanB(
-        column_A="eeco01", column_B="value", or_equal=True,
-        description="EECR ≤ EECO01 (gleicher Stichtag, gleiches Geschlecht / same cut-off, "
-                    "same gender)")]
+    return [
+        _gx_expectations().ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="eeco01",
+            column_B="value",
+            or_equal=True,
+            description="EECR ≤ EECO01 (gleicher Stichtag, gleiches Geschlecht / same cut-off, same gender)",
+        )
+    ]
 
 
 def _complete_share_expectations():
@@ -253,64 +294,111 @@ def _complete_share_expectations():
     return [
         e.ExpectColumnValuesToNotBeNull(
             column="complete_share",
-            description="EECO01 und participants_cumulative vorhanden / both figures present"),
+            description="EECO01 und participants_cumulative vorhanden / both figures present",
+        ),
         e.ExpectColumnValuesToBeBetween(
-            column="complete_share", min_value=MIN_COMPLETE_SHARE,
+            column="complete_share",
+            min_value=MIN_COMPLETE_SHARE,
             description=f"Anteil vollständiger Datensätze ≥ {MIN_COMPLETE_SHARE:.0%} / "
-                        f"complete-record share ≥ {MIN_COMPLETE_SHARE:.0%}"),
+            f"complete-record share ≥ {MIN_COMPLETE_SHARE:.0%}",
+        ),
     ]
 
 
 def _projects_expectations():
-    return [_gx_expectations().ExpectColumnValuesToBeInSet(
-        column="reported", value_set=[True],
-        description="Projekt für den Stichtag berichtet / project reported for the cut-off")]
+    return [
+        _gx_expectations().ExpectColumnValuesToBeInSet(
+            column="reported",
+            value_set=[True],
+            description="Projekt für den Stichtag berichtet / project reported for the cut-off",
+        )
+    ]
 
 
 CHECKS: tuple[QualityCheck, ...] = (
     QualityCheck(
-        "gx_rates_within_0_1", "indicators", True,
+        "gx_rates_within_0_1",
+        "indicators",
+        True,
         "Quoten liegen zwischen 0 und 1 / rates lie between 0 and 1 "
         f"({', '.join(RATE_INDICATORS)}; leer erlaubt / empty allowed)",
-        _rates, _between("value", 0, 1, "Quote 0–1 / rate 0–1")),
+        _rates,
+        _between("value", 0, 1, "Quote 0–1 / rate 0–1"),
+    ),
     QualityCheck(
-        "gx_reach_rate_at_most_1", "indicators", False,
+        "gx_reach_rate_at_most_1",
+        "indicators",
+        False,
         "Reichweitenquote ≤ 1 — sonst Zielgruppenzahlen prüfen / reach rate ≤ 1 — otherwise "
         "check the target-population figures",
-        _reach, _between("value", None, 1, "reach_rate_12m ≤ 1")),
-    *(QualityCheck(
-        "gx_results_le_eeco01", mart, True,
-        "Jedes Ergebnis (EECR) ≤ EECO01 je Stichtag, Einheit und Geschlecht (SFC2021) / every "
-        "result (EECR) ≤ EECO01 per cut-off, unit and gender (SFC2021)",
-        _results_vs_eeco01(mart), _results_expectations)
-      for mart in ("common_indicators", "sfc_table")),
-    *(QualityCheck(
-        "gx_gender_rows_sum_to_total", mart, True,
-        ("Zählindikatoren: f + m + d ≤ total (Teilnehmende ohne Geschlecht zählen nur in total) / "
-         "count indicators: f + m + d ≤ total (participants without gender count only in total)")
-        if mart == "indicators" else
-        "Summe der Geschlechter = total / gender rows sum to the total (f + m + d = total)",
-        _gender_sums(mart), _gender_expectations(mart))
-      for mart in MARTS),
-    *(QualityCheck(
-        "gx_no_negative_counts", mart, True,
-        "Keine negativen Zahlen / no negative counts"
-        + (" (numerator, denominator, value)" if mart == "indicators" else " (value)"),
-        _non_negative(mart), _non_negative_expectations(mart))
-      for mart in MARTS),
+        _reach,
+        _between("value", None, 1, "reach_rate_12m ≤ 1"),
+    ),
+    *(
+        QualityCheck(
+            "gx_results_le_eeco01",
+            mart,
+            True,
+            "Jedes Ergebnis (EECR) ≤ EECO01 je Stichtag, Einheit und Geschlecht (SFC2021) / every "
+            "result (EECR) ≤ EECO01 per cut-off, unit and gender (SFC2021)",
+            _results_vs_eeco01(mart),
+            _results_expectations,
+        )
+        for mart in ("common_indicators", "sfc_table")
+    ),
+    *(
+        QualityCheck(
+            "gx_gender_rows_sum_to_total",
+            mart,
+            True,
+            (
+                "Zählindikatoren: f + m + d ≤ total (Teilnehmende ohne Geschlecht zählen nur in total) / "
+                "count indicators: f + m + d ≤ total (participants without gender count only in total)"
+            )
+            if mart == "indicators"
+            else "Summe der Geschlechter = total / gender rows sum to the total (f + m + d = total)",
+            _gender_sums(mart),
+            _gender_expectations(mart),
+        )
+        for mart in MARTS
+    ),
+    *(
+        QualityCheck(
+            "gx_no_negative_counts",
+            mart,
+            True,
+            "Keine negativen Zahlen / no negative counts"
+            + (" (numerator, denominator, value)" if mart == "indicators" else " (value)"),
+            _non_negative(mart),
+            _non_negative_expectations(mart),
+        )
+        for mart in MARTS
+    ),
     QualityCheck(
-        "gx_complete_share_min", "common_indicators", False,
+        "gx_complete_share_min",
+        "common_indicators",
+        False,
         f"Anteil Teilnehmender mit vollständigen Kerndaten (EECO01 ÷ participants_cumulative, "
         f"ALL, letzter Stichtag) ≥ {MIN_COMPLETE_SHARE:.0%} / share of participants with "
         f"complete core data (EECO01 ÷ participants_cumulative, ALL, latest cut-off) "
         f"≥ {MIN_COMPLETE_SHARE:.0%}",
-        _complete_share, _complete_share_expectations, also_reads=("indicators",)),
-    *(QualityCheck(
-        "gx_no_project_missing", mart, True,
-        "Jedes begonnene Registerprojekt ist je Stichtag enthalten / every registry project "
-        "started by the cut-off is reported for it (start_date ≤ Monatsende / month end)",
-        _projects_present(mart), _projects_expectations, also_reads=("registry",))
-      for mart in ("common_indicators", "indicators")),
+        _complete_share,
+        _complete_share_expectations,
+        also_reads=("indicators",),
+    ),
+    *(
+        QualityCheck(
+            "gx_no_project_missing",
+            mart,
+            True,
+            "Jedes begonnene Registerprojekt ist je Stichtag enthalten / every registry project "
+            "started by the cut-off is reported for it (start_date ≤ Monatsende / month end)",
+            _projects_present(mart),
+            _projects_expectations,
+            also_reads=("registry",),
+        )
+        for mart in ("common_indicators", "indicators")
+    ),
 )
 
 
@@ -321,7 +409,7 @@ CHECKS: tuple[QualityCheck, ...] = (
 _RUNNER_LOCK = threading.Lock()
 
 
-def _gx_runner() -> tuple["EphemeralDataContext", dict]:
+def _gx_runner() -> tuple[EphemeralDataContext, dict]:
     """The process's GX context and validations (built once; thread-safe, see warm_up_in_background)."""
     with _RUNNER_LOCK:
         return _build_gx_runner()
@@ -341,7 +429,7 @@ def warm_up_in_background() -> threading.Thread:
 
 
 @functools.cache
-def _build_gx_runner() -> tuple["EphemeralDataContext", dict]:
+def _build_gx_runner() -> tuple[EphemeralDataContext, dict]:
     """One ephemeral GX context per process, with one validation definition per check.
 
     Creating the context and importing GX costs seconds; the suites do not depend on the data
@@ -364,10 +452,10 @@ def _build_gx_runner() -> tuple["EphemeralDataContext", dict]:
     validations = {}
     for check in CHECKS:
         batch = source.add_dataframe_asset(check.key).add_batch_definition_whole_dataframe("all")
-        suite = context.suites.add(gx.ExpectationSuite(name=check.key,
-                                                       expectations=check.expectations()))
+        suite = context.suites.add(gx.ExpectationSuite(name=check.key, expectations=check.expectations()))
         validations[check.key] = context.validation_definitions.add(
-            gx.ValidationDefinition(name=check.key, data=batch, suite=suite))
+            gx.ValidationDefinition(name=check.key, data=batch, suite=suite)
+        )
     return context, validations
 
 
@@ -389,8 +477,8 @@ def validate_marts(frames: dict[str, pd.DataFrame], registry: pd.DataFrame) -> l
     for check in CHECKS:
         frame = check.build_frame(frames, registry)
         result = validations[check.key].run(
-            batch_parameters={"dataframe": frame}, run_id=run_id,
-            result_format={"result_format": "COMPLETE"})
+            batch_parameters={"dataframe": frame}, run_id=run_id, result_format={"result_format": "COMPLETE"}
+        )
         failing: set = set()
         for expectation in result.results:
             if not expectation.success:
@@ -398,11 +486,19 @@ def validate_marts(frames: dict[str, pd.DataFrame], registry: pd.DataFrame) -> l
                 # an expectation that raised has no index list: count the whole frame as failing
                 failing.update(indices if indices is not None else frame.index)
         rows = frame.loc[sorted(failing)]
-        outcomes.append(CheckOutcome(
-            name=check.name, asset=check.asset, passed=bool(result.success),
-            blocking=check.blocking, severity=check.severity, description=check.description,
-            failing_count=len(rows), failing_rows=rows.head(MAX_FAILING_ROWS),
-            suite_name=check.key))
+        outcomes.append(
+            CheckOutcome(
+                name=check.name,
+                asset=check.asset,
+                passed=bool(result.success),
+                blocking=check.blocking,
+                severity=check.severity,
+                description=check.description,
+                failing_count=len(rows),
+                failing_rows=rows.head(MAX_FAILING_ROWS),
+                suite_name=check.key,
+            )
+        )
     return outcomes
 
 
@@ -412,7 +508,9 @@ def validate_marts(frames: dict[str, pd.DataFrame], registry: pd.DataFrame) -> l
 
 _REMOTE_TAG = re.compile(
     r"""<script\b[^>]*\bsrc=["']https?://[^"']*["'][^>]*>\s*</script>"""
-    r"""|<link\b[^>]*\bhref=["']https?://[^"']*["'][^>]*/?>""", re.IGNORECASE)
+    r"""|<link\b[^>]*\bhref=["']https?://[^"']*["'][^>]*/?>""",
+    re.IGNORECASE,
+)
 _REMOTE_LOGO = re.compile(r"""src=["']https?://[^"']*/(logo-long\.png)[^"']*["']""")
 _REMOTE_CSS_URL = re.compile(r"""url\(["']?https?://[^)]*\)""")
 
@@ -467,17 +565,20 @@ def _offline_page(text: str, depth: int) -> str:
 def _index_page(outcomes: list[CheckOutcome], pages: dict[str, str], built_at: str) -> str:
     rows = []
     for o in outcomes:
-        status = ("bestanden / passed", "passed") if o.passed else (
-            ("Fehler / failed", "failed") if o.blocking else ("Warnung / warning", "warn"))
+        status = (
+            ("bestanden / passed", "passed")
+            if o.passed
+            else (("Fehler / failed", "failed") if o.blocking else ("Warnung / warning", "warn"))
+        )
         link = pages.get(o.suite_name)
-        name = (f'<a href="{html.escape(link)}">{html.escape(o.name)}</a>' if link
-                else html.escape(o.name))
+        name = f'<a href="{html.escape(link)}">{html.escape(o.name)}</a>' if link else html.escape(o.name)
         rows.append(
             f'<tr><td class="{status[1]}">{status[0]}</td><td>{html.escape(o.asset)}</td>'
             f"<td>{name}</td><td>{html.escape(o.description)}</td>"
             f"<td>{o.failing_count}</td>"
-            f'<td>{"ja / yes" if o.blocking else "nein / no"}</td>'
-            f'<td><a href="expectations/{html.escape(o.suite_name)}.html">Suite</a></td></tr>')
+            f"<td>{'ja / yes' if o.blocking else 'nein / no'}</td>"
+            f'<td><a href="expectations/{html.escape(o.suite_name)}.html">Suite</a></td></tr>'
+        )
     failed = sum(not o.passed for o in outcomes)
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
@@ -508,8 +609,7 @@ def build_data_docs(outcomes: list[CheckOutcome], dest: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     site = {
         "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(staging)},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False},
     }
     site_name = "esf_quality"
@@ -522,8 +622,9 @@ def build_data_docs(outcomes: list[CheckOutcome], dest: Path) -> Path:
     pages: dict[str, str] = {}
     for page in staging.rglob("*.html"):
         relative = page.relative_to(staging)
-        page.write_text(_offline_page(page.read_text(encoding="utf-8"), len(relative.parts) - 1),
-                        encoding="utf-8")
+        page.write_text(
+            _offline_page(page.read_text(encoding="utf-8"), len(relative.parts) - 1), encoding="utf-8"
+        )
         if relative.parts[0] == "validations":
             pages[relative.parts[1]] = relative.as_posix()  # validations/<suite>/<run>/…
     (staging / "static" / "styles").mkdir(parents=True, exist_ok=True)

@@ -33,8 +33,7 @@ QUOTE_LIMIT = 200
 def formula_safe(value: pl.Expr) -> pl.Expr:
     """``value`` (a String expression) with every formula-like cell prefixed by ``'``."""
     starts = pl.any_horizontal(*(value.str.starts_with(s) for s in FORMULA_STARTS))
-    return (pl.when(starts & ~value.str.contains(_PLAIN_NUMBER))
-            .then(pl.lit("'") + value).otherwise(value))
+    return pl.when(starts & ~value.str.contains(_PLAIN_NUMBER)).then(pl.lit("'") + value).otherwise(value)
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:

@@ -27,7 +27,7 @@ import stat
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from esf_monitor.paths import DataDir
@@ -65,8 +65,10 @@ def _cache_connect(db: Path) -> sqlite3.Connection:
     # a cache: losing the last entries in a power cut only means hashing those files again;
     # a synced commit per file would cost seconds in a history load of hundreds of files
     con.execute("PRAGMA synchronous=OFF")
-    con.execute("CREATE TABLE IF NOT EXISTS checksum (path TEXT PRIMARY KEY, dev INTEGER, "
-                "ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, sha256 TEXT)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS checksum (path TEXT PRIMARY KEY, dev INTEGER, "
+        "ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, sha256 TEXT)"
+    )
     return con
 
 
@@ -97,8 +99,9 @@ def _disk_store(db: Path, path: str, state: tuple[int, ...], digest: str) -> Non
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.closing(_cache_connect(db)) as con, con:
-            con.execute("INSERT OR REPLACE INTO checksum VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (path, *state, digest))
+            con.execute(
+                "INSERT OR REPLACE INTO checksum VALUES (?, ?, ?, ?, ?, ?, ?)", (path, *state, digest)
+            )
     except sqlite3.Error:
         pass  # another process holds the lock past the timeout: this file is hashed again next time
 
@@ -160,7 +163,7 @@ def split_partition_key(key: str) -> tuple[str, str, str]:
 
 
 def _utc_iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_iso(ts: float) -> str:
@@ -169,7 +172,7 @@ def utc_iso(ts: float) -> str:
 
 
 def _now_iso() -> str:
-    return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -222,15 +225,16 @@ def is_processed(dd: DataDir, provider_id: str, extract_type: str, month: str, s
     return bool(versions) and versions[-1].sha256 == sha256
 
 
-def archive_copy(dd: DataDir, src: Path, provider_id: str, extract_type: str, month: str,
-                 sha256: str) -> Path:
+def archive_copy(
+    dd: DataDir, src: Path, provider_id: str, extract_type: str, month: str, sha256: str
+) -> Path:
     """Copy the received bytes into the archive (idempotent per checksum), atomically."""
     folder = partition_dir(dd.archive, provider_id, extract_type, month)
     folder.mkdir(parents=True, exist_ok=True)
     existing = sorted(folder.glob(f"*_{sha256[:12]}{src.suffix.lower()}"))
     if existing:
         return existing[0]
-    stamp = datetime.fromtimestamp(src.stat().st_mtime, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.fromtimestamp(src.stat().st_mtime, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
     dest = folder / f"{stamp}_{sha256[:12]}{src.suffix.lower()}"
     _atomic_copy(src, dest)
     return dest
@@ -245,8 +249,16 @@ def append_version(dd: DataDir, record: VersionRecord) -> None:
         os.fsync(fh.fileno())
 
 
-def quarantine_copy(dd: DataDir, src: Path, provider_id: str, extract_type: str, month: str,
-                    sha256: str, name: str | None = None, arrived: float | None = None) -> Path:
+def quarantine_copy(
+    dd: DataDir,
+    src: Path,
+    provider_id: str,
+    extract_type: str,
+    month: str,
+    sha256: str,
+    name: str | None = None,
+    arrived: float | None = None,
+) -> Path:
     """Keep a rejected file untouched in quarantine; returns the copy's path (report goes beside it).
     ``name``/``arrived``: the upload's file name and mtime when ``src`` is its archived copy."""
     folder = partition_dir(dd.quarantine, provider_id, extract_type, month)
@@ -270,11 +282,12 @@ def quarantine_unroutable(dd: DataDir, src: Path, reason_de: str, reason_en: str
         rel = src.resolve().relative_to(dd.landing.resolve())
     except ValueError:
         rel = Path(src.name)
-    stamp = datetime.now(tz=timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%S%fZ")
     dest = folder / f"{stamp}_{'__'.join(rel.parts)}"
     shutil.move(os.fspath(src), dest)
     dest.with_name(dest.name + ".reason.txt").write_text(
-        f"Datei abgelehnt / File rejected: {rel}\n\n{reason_de}\n\n{reason_en}\n", encoding="utf-8")
+        f"Datei abgelehnt / File rejected: {rel}\n\n{reason_de}\n\n{reason_en}\n", encoding="utf-8"
+    )
     return dest
 
 
@@ -350,8 +363,10 @@ def receive_upload(dd: DataDir, src: Path) -> Received:
                 h.update(chunk)
                 out.write(chunk)
         after = os.fstat(fd)
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or \
-                staged.stat().st_size != before.st_size:
+        if (after.st_size, after.st_mtime_ns) != (
+            before.st_size,
+            before.st_mtime_ns,
+        ) or staged.stat().st_size != before.st_size:
             raise UploadChanged(f"{src}: changed while being read")
     except BaseException:
         staged.unlink(missing_ok=True)
@@ -362,11 +377,12 @@ def receive_upload(dd: DataDir, src: Path) -> Received:
 
 
 def _stamp(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def archive_received(dd: DataDir, received: Received, provider_id: str, extract_type: str,
-                     month: str) -> Path:
+def archive_received(
+    dd: DataDir, received: Received, provider_id: str, extract_type: str, month: str
+) -> Path:
     """Move the received copy into the archive (idempotent per checksum)."""
     folder = partition_dir(dd.archive, provider_id, extract_type, month)
     folder.mkdir(parents=True, exist_ok=True)
@@ -397,8 +413,9 @@ def restricted_dir(dd: DataDir) -> Path:
     return dd.root / RESTRICTED
 
 
-def quarantine_restricted(dd: DataDir, received: Received, provider_id: str, extract_type: str,
-                          month: str) -> Path:
+def quarantine_restricted(
+    dd: DataDir, received: Received, provider_id: str, extract_type: str, month: str
+) -> Path:
     """Move a file rejected for PERSONAL DATA into the restricted quarantine — never into the
     archive: folders 0700, file 0600, deleted after the retention period (:func:`purge_restricted`).
     The file's mtime is set to now: the retention counts from the rejection."""
@@ -414,8 +431,9 @@ def quarantine_restricted(dd: DataDir, received: Received, provider_id: str, ext
     return dest
 
 
-def purge_restricted(dd: DataDir, now: float | None = None, days: float | None = None,
-                     log=None) -> list[Path]:
+def purge_restricted(
+    dd: DataDir, now: float | None = None, days: float | None = None, log=None
+) -> list[Path]:
     """Delete every file of the restricted quarantine older than the retention period (default
     30 days, ``ESF_RESTRICTED_RETENTION_DAYS``), with a log line each; returns what was deleted.
     Age = the file's mtime (set when it was quarantined); its report goes with it."""
@@ -432,8 +450,10 @@ def purge_restricted(dd: DataDir, now: float | None = None, days: float | None =
         if path.stat().st_mtime < limit:
             path.unlink()
             deleted.append(path)
-            log.info("Aufbewahrungsfrist abgelaufen, gelöscht / retention period over, deleted: %s",
-                     path.relative_to(dd.root))
+            log.info(
+                "Aufbewahrungsfrist abgelaufen, gelöscht / retention period over, deleted: %s",
+                path.relative_to(dd.root),
+            )
     return deleted
 
 

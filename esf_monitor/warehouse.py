@@ -13,10 +13,10 @@ elsewhere (e.g. an analyst's read-only session) instead of failing at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import polars as pl
@@ -44,11 +44,21 @@ META_COLUMNS = {
 }
 
 DELIVERY_COLUMNS = {
-    "provider_id": "VARCHAR", "extract_type": "VARCHAR", "reporting_month": "VARCHAR",
-    "sha256": "VARCHAR", "file_name": "VARCHAR", "arrived_at": "TIMESTAMP",
-    "processed_at": "TIMESTAMP", "status": "VARCHAR", "row_count": "INTEGER",
-    "error_count": "INTEGER", "warning_count": "INTEGER", "incomplete_count": "INTEGER",
-    "archive_path": "VARCHAR", "quarantine_path": "VARCHAR", "summary_de": "VARCHAR",
+    "provider_id": "VARCHAR",
+    "extract_type": "VARCHAR",
+    "reporting_month": "VARCHAR",
+    "sha256": "VARCHAR",
+    "file_name": "VARCHAR",
+    "arrived_at": "TIMESTAMP",
+    "processed_at": "TIMESTAMP",
+    "status": "VARCHAR",
+    "row_count": "INTEGER",
+    "error_count": "INTEGER",
+    "warning_count": "INTEGER",
+    "incomplete_count": "INTEGER",
+    "archive_path": "VARCHAR",
+    "quarantine_path": "VARCHAR",
+    "summary_de": "VARCHAR",
     "summary_en": "VARCHAR",
 }
 
@@ -76,20 +86,30 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for extract_type in COLUMNS:
         con.execute(_ddl(extract_type, raw_table_columns(extract_type)))
-    con.execute(_ddl("projects", {c: _sql_type(c) for c in REGISTRY_COLUMNS}
-                     | {"_file_sha256": "VARCHAR", "_loaded_at": "TIMESTAMP"}))
+    con.execute(
+        _ddl(
+            "projects",
+            {c: _sql_type(c) for c in REGISTRY_COLUMNS}
+            | {"_file_sha256": "VARCHAR", "_loaded_at": "TIMESTAMP"},
+        )
+    )
     con.execute(_ddl("deliveries", DELIVERY_COLUMNS))
     # process monitoring (docs/process-monitoring.md): the municipality registry and the
     # checklist catalogue (item_order = row of the catalogue file: the checklist's order)
     registry_meta = {"_file_sha256": "VARCHAR", "_loaded_at": "TIMESTAMP"}
     con.execute(_ddl("municipalities", {c: _sql_type(c) for c in MUNICIPALITY_COLUMNS} | registry_meta))
-    con.execute(_ddl("checklist_items", {c: _sql_type(c) for c in CHECKLIST_ITEM_COLUMNS}
-                     | {"item_order": "INTEGER"} | registry_meta))
+    con.execute(
+        _ddl(
+            "checklist_items",
+            {c: _sql_type(c) for c in CHECKLIST_ITEM_COLUMNS} | {"item_order": "INTEGER"} | registry_meta,
+        )
+    )
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False, wait_seconds: float = 120.0
-            ) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, read_only: bool = False, wait_seconds: float = 120.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting up to ``wait_seconds`` for another process's lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
@@ -118,11 +138,17 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 120.0
 
 
 def _now() -> datetime:
-    return datetime.now(tz=timezone.utc).replace(tzinfo=None)
+    return datetime.now(tz=UTC).replace(tzinfo=None)
 
 
-def replace_partition(con: duckdb.DuckDBPyConnection, extract_type: str, data: pl.DataFrame,
-                      provider_id: str, month: str, sha256: str) -> int:
+def replace_partition(
+    con: duckdb.DuckDBPyConnection,
+    extract_type: str,
+    data: pl.DataFrame,
+    provider_id: str,
+    month: str,
+    sha256: str,
+) -> int:
     """Atomically make ``data`` the only rows of (provider, month) in ``raw.<extract_type>``."""
     columns = list(raw_table_columns(extract_type))
     incoming = data.with_columns(
@@ -135,8 +161,10 @@ def replace_partition(con: duckdb.DuckDBPyConnection, extract_type: str, data: p
     col_list = ", ".join(f'"{c}"' for c in columns)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM raw.{extract_type} WHERE _provider_id = ? AND _reporting_month = ?",
-                    [provider_id, month])
+        con.execute(
+            f"DELETE FROM raw.{extract_type} WHERE _provider_id = ? AND _reporting_month = ?",
+            [provider_id, month],
+        )
         con.execute(f"INSERT INTO raw.{extract_type} ({col_list}) SELECT {col_list} FROM arrow")
         con.execute("COMMIT")
     except BaseException:
@@ -146,8 +174,11 @@ def replace_partition(con: duckdb.DuckDBPyConnection, extract_type: str, data: p
 
 
 def replace_registry(con: duckdb.DuckDBPyConnection, registry: pl.DataFrame, sha256: str) -> None:
-    arrow = registry.select(REGISTRY_COLUMNS).with_columns(  # noqa: F841
-        pl.lit(sha256).alias("_file_sha256"), pl.lit(_now()).alias("_loaded_at")).to_arrow()
+    arrow = (  # noqa: F841 (read by DuckDB's replacement scan)
+        registry.select(REGISTRY_COLUMNS)
+        .with_columns(pl.lit(sha256).alias("_file_sha256"), pl.lit(_now()).alias("_loaded_at"))
+        .to_arrow()
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM raw.projects")
@@ -158,14 +189,18 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: pl.DataFrame, sha
         raise
 
 
-def replace_process_registries(con: duckdb.DuckDBPyConnection, municipalities: pl.DataFrame,
-                               checklist_items: pl.DataFrame, sha256: str) -> None:
+def replace_process_registries(
+    con: duckdb.DuckDBPyConnection, municipalities: pl.DataFrame, checklist_items: pl.DataFrame, sha256: str
+) -> None:
     """Make the municipality registry and the checklist catalogue the only rows of
     raw.municipalities / raw.checklist_items (one transaction; empty frames empty them)."""
     stamp = [pl.lit(sha256).alias("_file_sha256"), pl.lit(_now()).alias("_loaded_at")]
     towns = municipalities.select(MUNICIPALITY_COLUMNS).with_columns(*stamp).to_arrow()  # noqa: F841
-    items = (checklist_items.select(CHECKLIST_ITEM_COLUMNS)  # noqa: F841
-             .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("item_order"), *stamp).to_arrow())
+    items = (  # noqa: F841 (read by DuckDB's replacement scan)
+        checklist_items.select(CHECKLIST_ITEM_COLUMNS)
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("item_order"), *stamp)
+        .to_arrow()
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM raw.municipalities")
@@ -179,12 +214,12 @@ def replace_process_registries(con: duckdb.DuckDBPyConnection, municipalities: p
 
 
 def replace_deliveries(con: duckdb.DuckDBPyConnection, records: list[dict]) -> None:
-    frame = pl.DataFrame(records, schema={c: pl.Utf8 for c in DELIVERY_COLUMNS}
-                         if not records else None)
+    frame = pl.DataFrame(records, schema={c: pl.Utf8 for c in DELIVERY_COLUMNS} if not records else None)
     arrow = frame.to_arrow()  # noqa: F841
     casts = ", ".join(
         f'TRY_CAST("{c}" AS {t}) AS "{c}"' if t == "TIMESTAMP" else f'CAST("{c}" AS {t}) AS "{c}"'
-        for c, t in DELIVERY_COLUMNS.items())
+        for c, t in DELIVERY_COLUMNS.items()
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM raw.deliveries")

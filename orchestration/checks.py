@@ -23,9 +23,13 @@ from orchestration.resources import DataFolder, Warehouse
 
 
 def _spec(check: quality.QualityCheck) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(check.name, asset=dg.AssetKey(check.asset),
-                             description=check.description, blocking=check.blocking,
-                             additional_deps=[dg.AssetKey(k) for k in check.also_reads])
+    return dg.AssetCheckSpec(
+        check.name,
+        asset=dg.AssetKey(check.asset),
+        description=check.description,
+        blocking=check.blocking,
+        additional_deps=[dg.AssetKey(k) for k in check.also_reads],
+    )
 
 
 def data_docs_dir(dd: DataDir) -> Path:

@@ -10,9 +10,8 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -22,16 +21,21 @@ from rich.table import Table
 from esf_monitor.paths import data_dir
 
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")  # dagster's BetaWarning, not for users
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="esf-monitor: ESF+ Monitoring — Datenannahme, Indikatoren, Dashboards.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="esf-monitor: ESF+ Monitoring — Datenannahme, Indikatoren, Dashboards.",
+)
 console = Console()
 
 
 @app.command()
-def generate(out: Path = typer.Option(..., help="Zielordner / target data folder"),
-             seed: int = typer.Option(42, help="Zufallsstartwert / random seed"),
-             scale: float = typer.Option(1.0, help="Skalierung / scale (1 = a few thousand spells)"),
-             months: int = typer.Option(24, help="Berichtsmonate / reporting months")):
+def generate(
+    out: Path = typer.Option(..., help="Zielordner / target data folder"),
+    seed: int = typer.Option(42, help="Zufallsstartwert / random seed"),
+    scale: float = typer.Option(1.0, help="Skalierung / scale (1 = a few thousand spells)"),
+    months: int = typer.Option(24, help="Berichtsmonate / reporting months"),
+):
     """Demo-Daten erzeugen / generate a complete demo data folder (deterministic per seed)."""
     from esf_monitor.demo.generator import generate as _generate
 
@@ -40,10 +44,14 @@ def generate(out: Path = typer.Option(..., help="Zielordner / target data folder
 
 
 @app.command()
-def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Dateien neu rechnen / rebuild even if nothing is new")):
+def run(
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Auch ohne neue Dateien neu rechnen / rebuild even if nothing is new"
+    ),
+):
     """Alle wartenden Dateien verarbeiten / process every file waiting under landing/ through Dagster."""
-    from orchestration.driver import EXIT_SOME_REJECTED, run_pending
     from esf_monitor.safe_cells import visible
+    from orchestration.driver import EXIT_SOME_REJECTED, run_pending
 
     dd = data_dir()
     # bound to the real stdout now: the runner diverts sys.stdout (dbt's log lines) while it works
@@ -51,8 +59,14 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     if not dd.registry_csv.exists():
         console.print(f"[red]Projektregister fehlt / registry missing:[/] {dd.registry_csv}")
         raise typer.Exit(2)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task("Scan landing/", total=None)
 
         def progress(text: str, done: int, total: int) -> None:
@@ -73,8 +87,11 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
         table.add_row(f"… {accepted} Dateien / files", "[green]accepted[/]")
     for path, reason in report.scan.unroutable:
         table.add_row(visible(str(path)), f"[yellow]quarantined: {reason}[/]")
-    waiting = {"unsettled": "wartet / waiting (settle time)", "ambiguous": "mehrdeutig / ambiguous",
-               "unknown_provider": "wartet auf Register / waiting for the registry"}
+    waiting = {
+        "unsettled": "wartet / waiting (settle time)",
+        "ambiguous": "mehrdeutig / ambiguous",
+        "unknown_provider": "wartet auf Register / waiting for the registry",
+    }
     for path, kind, reason in report.scan.waiting:  # left in landing/, listed every run
         table.add_row(visible(str(path)), f"[yellow]{waiting.get(kind, kind)}: {reason}[/]")
     for key in report.failed:
@@ -86,13 +103,15 @@ def run(refresh: bool = typer.Option(False, "--refresh", help="Auch ohne neue Da
     console.print(f"Exporte / exports:     {dd.exports}")
     console.print(f"Dashboard:             {dd.dashboards / 'index.html'}")
     console.print(f"Quarantäne / quarantine: {dd.quarantine}")
-    console.print(f"Dagster-Oberfläche / UI: make ui → http://127.0.0.1:3000")
+    console.print("Dagster-Oberfläche / UI: make ui → http://127.0.0.1:3000")
     if not report.ok:
         console.print("[red]Fehlgeschlagen / failed:[/] " + ", ".join(report.failed))
         raise typer.Exit(1)
     if report.some_rejected:  # not a failure: the run did its work, the uploaders must act
-        console.print("[yellow]Einige Dateien abgelehnt / some files rejected[/] "
-                      f"(exit {EXIT_SOME_REJECTED}) — Quarantäne / quarantine: {dd.quarantine}")
+        console.print(
+            "[yellow]Einige Dateien abgelehnt / some files rejected[/] "
+            f"(exit {EXIT_SOME_REJECTED}) — Quarantäne / quarantine: {dd.quarantine}"
+        )
         raise typer.Exit(EXIT_SOME_REJECTED)
 
 
@@ -106,14 +125,17 @@ def _month_option(value: str | None) -> str | None:
 
 @app.command()
 def reprocess(
-    month_from: str = typer.Option(None, "--from", callback=_month_option,
-                                   help="erster Berichtsmonat / first reporting month YYYY-MM"),
-    month_to: str = typer.Option(None, "--to", callback=_month_option,
-                                 help="letzter Berichtsmonat / last reporting month YYYY-MM"),
+    month_from: str = typer.Option(
+        None, "--from", callback=_month_option, help="erster Berichtsmonat / first reporting month YYYY-MM"
+    ),
+    month_to: str = typer.Option(
+        None, "--to", callback=_month_option, help="letzter Berichtsmonat / last reporting month YYYY-MM"
+    ),
     provider: str = typer.Option(None, "--provider", help="nur dieser Absender / only this provider"),
     type_: str = typer.Option(None, "--type", help="nur dieser Datentyp / only this extract type"),
-    refresh: bool = typer.Option(True, "--refresh/--no-refresh",
-                                 help="danach neu rechnen / rebuild indicators afterwards"),
+    refresh: bool = typer.Option(
+        True, "--refresh/--no-refresh", help="danach neu rechnen / rebuild indicators afterwards"
+    ),
 ):
     """Aus dem Archiv neu verarbeiten / re-run intake of archived slots (e.g. after a rule fix).
 
@@ -124,29 +146,47 @@ def reprocess(
     from schemas.codes import EXTRACT_TYPES
 
     if type_ is not None and type_ not in EXTRACT_TYPES:
-        raise typer.BadParameter(f"'{type_}': erlaubt / allowed: {', '.join(EXTRACT_TYPES)}",
-                                 param_hint="--type")
+        raise typer.BadParameter(
+            f"'{type_}': erlaubt / allowed: {', '.join(EXTRACT_TYPES)}", param_hint="--type"
+        )
     dd = data_dir()
     out = Console(file=sys.stdout)  # bound now: the runner diverts sys.stdout during dbt
     if not dd.registry_csv.exists():
         out.print(f"[red]Projektregister fehlt / registry missing:[/] {dd.registry_csv}")
         raise typer.Exit(2)
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=out) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=out,
+    ) as bar:
         task = bar.add_task("Archiv / archive", total=None)
-        report = _reprocess(dd, month_from, month_to, provider, type_, refresh=refresh,
-                            progress=lambda text, done, total: bar.update(
-                                task, description=text, completed=done, total=total))
+        report = _reprocess(
+            dd,
+            month_from,
+            month_to,
+            provider,
+            type_,
+            refresh=refresh,
+            progress=lambda text, done, total: bar.update(
+                task, description=text, completed=done, total=total
+            ),
+        )
     if not report.slots:
-        out.print("[yellow]Keine archivierten Lieferungen in dieser Auswahl / "
-                  "no archived deliveries match this selection.[/]")
+        out.print(
+            "[yellow]Keine archivierten Lieferungen in dieser Auswahl / "
+            "no archived deliveries match this selection.[/]"
+        )
         raise typer.Exit(1)
     counts: dict[str, int] = {}
     for status in report.outcomes.values():
         counts[status] = counts.get(status, 0) + 1
-    labels = {"accepted": "neu geladen / reloaded", "rejected": "jetzt abgelehnt / now rejected",
-              "skipped": "nichts Angenommenes / nothing accepted to reload"}
+    labels = {
+        "accepted": "neu geladen / reloaded",
+        "rejected": "jetzt abgelehnt / now rejected",
+        "skipped": "nichts Angenommenes / nothing accepted to reload",
+    }
     table = Table(title="Neu verarbeitet / reprocessed")
     table.add_column("Upload-Slot / slot")
     table.add_column("Status")
@@ -174,9 +214,13 @@ def _check(file: Path, provider: str, type_: str, month: str):
 
 
 @app.command()
-def validate(file: Path, provider: str = typer.Option(...), type: str = typer.Option(...),
-             month: str = typer.Option(..., help="YYYY-MM"),
-             report_dir: Path = typer.Option(None, help="Bericht hierhin schreiben / write report here")):
+def validate(
+    file: Path,
+    provider: str = typer.Option(...),
+    type: str = typer.Option(...),
+    month: str = typer.Option(..., help="YYYY-MM"),
+    report_dir: Path = typer.Option(None, help="Bericht hierhin schreiben / write report here"),
+):
     """Datei vor dem Hochladen prüfen / check a file before upload (same verdict as the pipeline)."""
     from esf_monitor.intake import write_report
 
@@ -191,8 +235,12 @@ def validate(file: Path, provider: str = typer.Option(...), type: str = typer.Op
 
 
 @app.command()
-def upload(file: Path, provider: str = typer.Option(...), type: str = typer.Option(...),
-           month: str = typer.Option(..., help="YYYY-MM")):
+def upload(
+    file: Path,
+    provider: str = typer.Option(...),
+    type: str = typer.Option(...),
+    month: str = typer.Option(..., help="YYYY-MM"),
+):
     """Prüfen und in landing/ ablegen / validate, then place into landing/ atomically."""
     result = _check(file, provider, type, month)
     if not result.ok:
@@ -220,8 +268,15 @@ def versions(provider: str, type: str, month: str):
         table.add_column(col, overflow="fold")
     table.add_column("sha256", no_wrap=True, min_width=16)
     for v in store.read_versions(data_dir(), provider, type, month):
-        table.add_row(v.arrived_at, v.processed_at, v.status, str(v.row_count),
-                      str(v.error_count), str(v.warning_count), v.sha256[:16])
+        table.add_row(
+            v.arrived_at,
+            v.processed_at,
+            v.status,
+            str(v.row_count),
+            str(v.error_count),
+            str(v.warning_count),
+            v.sha256[:16],
+        )
     console.print(table)
 
 
@@ -238,9 +293,21 @@ def dbt_docs():
     target = dd.root / "docs" / "dbt"
     env = dict(os.environ, ESF_DATA_DIR=str(dd.root))
     code = subprocess.call(
-        [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--static", "--quiet",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target)], env=env)
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "docs",
+            "generate",
+            "--static",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ],
+        env=env,
+    )
     if code == 0:
         console.print(f"dbt-Dokumentation / dbt docs: {target / 'static_index.html'}")
     raise typer.Exit(code)
@@ -254,15 +321,27 @@ def ui(port: int = 3000, host: str = "127.0.0.1"):
     prepare_instance(data_dir())
     # the code location by module (as workspace.yaml names it): works from any folder, also
     # when the package is installed from its wheel
-    cmd = [str(Path(sys.executable).parent / "dagster"), "dev", "-h", host, "-p", str(port),
-           "-m", "orchestration.definitions"]
+    cmd = [
+        str(Path(sys.executable).parent / "dagster"),
+        "dev",
+        "-h",
+        host,
+        "-p",
+        str(port),
+        "-m",
+        "orchestration.definitions",
+    ]
     raise typer.Exit(subprocess.call(cmd))
 
 
 @app.command()
-def portal(port: int = 8000, host: str = "127.0.0.1",
-           production: bool = typer.Option(False, "--production",
-                                           help="Produktionseinstellungen / production settings")):
+def portal(
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    production: bool = typer.Option(
+        False, "--production", help="Produktionseinstellungen / production settings"
+    ),
+):
     """Web-Portal / web portal on http://127.0.0.1:8000 over the same data folder (docs/portal.md)."""
     from portal.serve import main as serve_portal
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import duckdb
 
@@ -52,8 +53,11 @@ def plan_build(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -
     A state: ``registry_sha256`` (str | None), ``project_fingerprint`` (str) and ``months``
     ({reporting month: newest load stamp of that month, ISO text}).
     """
-    if (previous is None or previous.get("registry_sha256") != current["registry_sha256"]
-            or previous.get("project_fingerprint") != current["project_fingerprint"]):
+    if (
+        previous is None
+        or previous.get("registry_sha256") != current["registry_sha256"]
+        or previous.get("project_fingerprint") != current["project_fingerprint"]
+    ):
         return BuildPlan(full_refresh=True, rebuild_from=None)
     before, now = previous.get("months", {}), current["months"]
     changed = [m for m in set(before) | set(now) if before.get(m) != now.get(m)]
@@ -67,8 +71,10 @@ def project_fingerprint(manifest: Mapping[str, Any]) -> str:
     parts = [manifest["metadata"]["dbt_version"]]
     for uid, node in sorted(manifest["nodes"].items()):
         if node["resource_type"] == "model":
-            parts.append(f"{uid}\n{node['checksum']['checksum']}\n"
-                         f"{json.dumps(node['config'], sort_keys=True, default=str)}")
+            parts.append(
+                f"{uid}\n{node['checksum']['checksum']}\n"
+                f"{json.dumps(node['config'], sort_keys=True, default=str)}"
+            )
     for uid, macro in sorted(manifest["macros"].items()):
         if macro["package_name"] == project:
             parts.append(f"{uid}\n{macro['macro_sql']}")
@@ -78,23 +84,36 @@ def project_fingerprint(manifest: Mapping[str, Any]) -> str:
 def source_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Registry checksum and, per reporting month, the newest load stamp (raw `_loaded_at`,
     deliveries' `processed_at`, accepted or rejected) in the warehouse now."""
-    present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
-    parts = [f"select _reporting_month as m, max(_loaded_at) as ts from raw.{t} group by 1"
-             for t in RAW_TABLES if t in present]
+    present = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
+    parts = [
+        f"select _reporting_month as m, max(_loaded_at) as ts from raw.{t} group by 1"
+        for t in RAW_TABLES
+        if t in present
+    ]
     if "deliveries" in present:
         # any delivery, also a rejected one: it adds its month's cut-off (cut-off rule v2)
         # (not a process-monitoring checklist: its waves feed only the process marts, which are
         # plain tables rebuilt by every build, docs/process-monitoring.md)
-        parts.append("select reporting_month, max(processed_at) from raw.deliveries "
-                     "where extract_type <> 'process_checklist' group by 1")
+        parts.append(
+            "select reporting_month, max(processed_at) from raw.deliveries "
+            "where extract_type <> 'process_checklist' group by 1"
+        )
     months: dict[str, str] = {}
     if parts:
-        rows = con.execute(f"select m, cast(max(ts) as varchar) from ({' union all '.join(parts)}) "
-                           "group by m").fetchall()
+        rows = con.execute(
+            f"select m, cast(max(ts) as varchar) from ({' union all '.join(parts)}) group by m"
+        ).fetchall()
         months = {m: ts for m, ts in rows if m is not None}
-    registry = (con.execute("select max(_file_sha256) from raw.projects").fetchone()[0]
-                if "projects" in present else None)
+    registry = (
+        con.execute("select max(_file_sha256) from raw.projects").fetchone()[0]
+        if "projects" in present
+        else None
+    )
     return {"registry_sha256": registry, "months": months}
 
 

@@ -8,17 +8,19 @@ from orchestration.assets.intake import delivery_log, raw_assets, registry
 from orchestration.assets.publish import PUBLISH_ASSETS, disclosure_audit
 from orchestration.checks import quality_checks
 from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
-from orchestration.schedules import (dbt_tests_schedule, delivery_check_job,
-                                     delivery_check_schedule, refresh_after_backfill)
 from orchestration.resources import resources_for
+from orchestration.schedules import (
+    dbt_tests_schedule,
+    delivery_check_job,
+    delivery_check_schedule,
+    refresh_after_backfill,
+)
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
-    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, *PUBLISH_ASSETS,
-            delivery_check],
+    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, *PUBLISH_ASSETS, delivery_check],
     asset_checks=[quality_checks, disclosure_audit],
-    jobs=[*ingest_jobs.values(), *upload_jobs.values(), refresh_job, dbt_tests_job,
-          delivery_check_job],
+    jobs=[*ingest_jobs.values(), *upload_jobs.values(), refresh_job, dbt_tests_job, delivery_check_job],
     schedules=[delivery_check_schedule, dbt_tests_schedule],
     sensors=[landing_sensor, refresh_after_burst, refresh_after_backfill],
     resources=resources_for(dg.EnvVar("ESF_DATA_DIR")),

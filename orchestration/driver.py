@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Callable
 
 from esf_monitor import store
 from esf_monitor.paths import DataDir
@@ -78,7 +78,7 @@ def _pin_pg_driver() -> None:
     url = os.environ.get(PG_URL_ENV, "").strip()
     for bare in ("postgresql://", "postgres://"):
         if url.startswith(bare):
-            os.environ[PG_URL_ENV] = "postgresql+psycopg2://" + url[len(bare):]
+            os.environ[PG_URL_ENV] = "postgresql+psycopg2://" + url[len(bare) :]
 
 
 def prepare_instance(dd: DataDir):
@@ -125,20 +125,28 @@ def _slots_of(request, instance, partitions) -> list[str]:
     start = request.tags["dagster/asset_partition_range_start"]
     end = request.tags["dagster/asset_partition_range_end"]
     ordered = instance.get_dynamic_partitions(partitions.name)
-    return ordered[ordered.index(start):ordered.index(end) + 1]
+    return ordered[ordered.index(start) : ordered.index(end) + 1]
 
 
 def _execute(defs, instance, dd: DataDir, request, tags: dict):
     """Run one planned request in this process, as the daemon would launch it."""
     job = defs.resolve_job_def(request.job_name)
     with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
-        return job.execute_in_process(instance=instance, partition_key=request.partition_key,
-                                      run_config=QUIET, raise_on_error=False,
-                                      tags={**request.tags, **tags})
+        return job.execute_in_process(
+            instance=instance,
+            partition_key=request.partition_key,
+            run_config=QUIET,
+            raise_on_error=False,
+            tags={**request.tags, **tags},
+        )
 
 
-def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = None,
-                force_refresh: bool = False, lone_upload_run: bool = True) -> RunReport:
+def run_pending(
+    dd: DataDir,
+    progress: Callable[[str, int, int], None] | None = None,
+    force_refresh: bool = False,
+    lone_upload_run: bool = True,
+) -> RunReport:
     """Process every new or changed file under landing/: the runs planning.plan_intake asks
     for, then the refresh planning.plan_refresh asks for (always with ``force_refresh``).
 
@@ -157,15 +165,22 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
     wait_s = planning.settle_wait(scan, settle_seconds())
     if wait_s > 0:  # a file changed moments ago (still being copied?): wait once, look again
         if progress:
-            progress(f"Warte {wait_s:.0f} s auf noch kopierte Dateien / waiting {wait_s:.0f} s for "
-                     "files still being copied", 0, 1)
+            progress(
+                f"Warte {wait_s:.0f} s auf noch kopierte Dateien / waiting {wait_s:.0f} s for "
+                "files still being copied",
+                0,
+                1,
+            )
         time.sleep(wait_s)
         scan = planning.scan_landing(dd)
     recover(instance)  # runs left "started" by a killed earlier run would hold the pool slot
     owner = runner_tag()
     report = RunReport(scan)
-    plan = planning.plan_intake(scan, planning.observe_intake(instance, dd, scan, FILE_PARTITIONS),
-                                lone_upload=lone_upload_run and not force_refresh)
+    plan = planning.plan_intake(
+        scan,
+        planning.observe_intake(instance, dd, scan, FILE_PARTITIONS),
+        lone_upload=lone_upload_run and not force_refresh,
+    )
     for extract_type, keys in plan.new_partitions.items():
         instance.add_dynamic_partitions(FILE_PARTITIONS[extract_type].name, keys)
 
@@ -176,7 +191,11 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
         block = _slots_of(request, instance, FILE_PARTITIONS[extract_type])
         if progress:
             label = block[0] if len(block) == 1 else f"{block[0]} … {block[-1]} ({len(block)})"
-            downstream = " → dbt build → Exporte / exports → Dashboards" if request.job_name.startswith("upload_") else ""
+            downstream = (
+                " → dbt build → Exporte / exports → Dashboards"
+                if request.job_name.startswith("upload_")
+                else ""
+            )
             progress(f"Prüfe / validating {label}{downstream}", done, total)
         result = _execute(defs, instance, dd, request, owner)
         done += len(block)
@@ -190,9 +209,11 @@ def run_pending(dd: DataDir, progress: Callable[[str, int, int], None] | None = 
                 report.failed.append(request.job_name)
 
     decision = planning.plan_refresh(
-        planning.observe_refresh(instance, dd, [j.name for j in ingest_jobs.values()],
-                                 [j.name for j in upload_jobs.values()]),
-        force=force_refresh)
+        planning.observe_refresh(
+            instance, dd, [j.name for j in ingest_jobs.values()], [j.name for j in upload_jobs.values()]
+        ),
+        force=force_refresh,
+    )
     if decision.run:
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", done, total)
@@ -220,8 +241,13 @@ class ReprocessReport:
         return not self.failed
 
 
-def archived_slots(dd: DataDir, month_from: str | None = None, month_to: str | None = None,
-                   provider: str | None = None, extract_type: str | None = None) -> list[str]:
+def archived_slots(
+    dd: DataDir,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    provider: str | None = None,
+    extract_type: str | None = None,
+) -> list[str]:
     """Every upload slot the archive knows (has a ``versions.jsonl``), filtered; month order.
 
     The archive, not landing/ nor Dagster's partition list, decides what exists: it survives a
@@ -248,9 +274,15 @@ def _slot_status(result) -> dict[str, str]:
     return out
 
 
-def reprocess(dd: DataDir, month_from: str | None = None, month_to: str | None = None,
-              provider: str | None = None, extract_type: str | None = None, refresh: bool = True,
-              progress: Callable[[str, int, int], None] | None = None) -> ReprocessReport:
+def reprocess(
+    dd: DataDir,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    provider: str | None = None,
+    extract_type: str | None = None,
+    refresh: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ReprocessReport:
     """Re-run the intake of archived slots through the same ``ingest_<type>`` jobs, then one refresh.
 
     Each selected slot's newest ACCEPTED archived version is validated and loaded again (run tag
@@ -281,10 +313,14 @@ def reprocess(dd: DataDir, month_from: str | None = None, month_to: str | None =
             if progress:
                 label = block[0] if len(block) == 1 else f"{block[0]} … {block[-1]} ({len(block)})"
                 progress(f"Neu verarbeiten / reprocessing {label}", done, total)
-            tags = {"dagster/asset_partition_range_start": block[0],
-                    "dagster/asset_partition_range_end": block[-1], REPROCESS_TAG: "true"}
-            result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET,
-                                            raise_on_error=False)
+            tags = {
+                "dagster/asset_partition_range_start": block[0],
+                "dagster/asset_partition_range_end": block[-1],
+                REPROCESS_TAG: "true",
+            }
+            result = job.execute_in_process(
+                instance=instance, tags=tags, run_config=QUIET, raise_on_error=False
+            )
             done += len(block)
             if not result.success:
                 report.failed.extend(block)
@@ -296,7 +332,8 @@ def reprocess(dd: DataDir, month_from: str | None = None, month_to: str | None =
             progress("dbt build → Exporte / exports → Dashboards", done, total)
         with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("refresh_indicators").execute_in_process(
-                instance=instance, run_config=QUIET, raise_on_error=False)
+                instance=instance, run_config=QUIET, raise_on_error=False
+            )
         report.refreshed = True
         if not result.success:
             report.failed.append("refresh_indicators")

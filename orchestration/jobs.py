@@ -24,8 +24,9 @@ from orchestration.partitions import FILE_PARTITIONS
 #: dbt marts (dbt folder ``models/marts``): the published figures
 MART_KEYS = [spec.key for spec in esf_dbt_models.specs if spec.group_name == "marts"]
 
-DOWNSTREAM = (dg.AssetSelection.assets(registry, delivery_log, *PUBLISH_ASSETS)
-              | dg.AssetSelection.assets(esf_dbt_models))
+DOWNSTREAM = dg.AssetSelection.assets(registry, delivery_log, *PUBLISH_ASSETS) | dg.AssetSelection.assets(
+    esf_dbt_models
+)
 
 
 def _extract_type(asset: dg.AssetsDefinition) -> str:

@@ -41,8 +41,12 @@ from esf_monitor.paths import DataDir
 _log = logging.getLogger(__name__)
 
 #: run statuses that count as "on its way" (the burst is not over, the system is not idle)
-ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-                   dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+ACTIVE_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 #: Up to this many files, a range run's tags list every file's checksum (tags stay readable).
 CHECKSUM_TAG_LIMIT = 100
@@ -117,8 +121,9 @@ def scan_landing(dd: DataDir, since_ctime_ns: int = -1) -> ScanResult:
         if store.is_processed(dd, lp.provider_id, lp.extract_type, lp.month, sha):
             result.unchanged += 1
             continue
-        result.pending.append(PendingFile(
-            store.partition_key(lp.provider_id, lp.extract_type, lp.month), path, sha))
+        result.pending.append(
+            PendingFile(store.partition_key(lp.provider_id, lp.extract_type, lp.month), path, sha)
+        )
     # months in order, so that the archive's version history reads chronologically
     result.pending.sort(key=lambda f: (f.key.split("|")[2], f.key))
     return result
@@ -179,7 +184,9 @@ def plan_intake(scan: ScanResult, seen: IntakeObservation, lone_upload: bool = T
     """
     by_type: dict[str, dict[str, str]] = {}  # extract type -> {slot: "slot@sha256@v<n>"}
     for f in scan.pending:
-        by_type.setdefault(f.key.split("|")[1], {})[f.key] = f"{f.key}@{f.sha256}@v{seen.versions.get(f.key, 0)}"
+        by_type.setdefault(f.key.split("|")[1], {})[f.key] = (
+            f"{f.key}@{f.sha256}@v{seen.versions.get(f.key, 0)}"
+        )
     requests: list[dg.RunRequest] = []
     new_partitions: dict[str, list[str]] = {}
     for extract_type, stamps in by_type.items():
@@ -201,16 +208,24 @@ def ingest_request(extract_type: str, block: list[str], stamps: dict[str, str]) 
     job_name = f"ingest_{extract_type}"
     if len(block) == 1:
         key = block[0]
-        return dg.RunRequest(job_name=job_name, partition_key=key, run_key=stamps[key],
-                             tags={"esf/sha256": stamps[key].split("@")[1]})
+        return dg.RunRequest(
+            job_name=job_name,
+            partition_key=key,
+            run_key=stamps[key],
+            tags={"esf/sha256": stamps[key].split("@")[1]},
+        )
     digest = hashlib.sha256("\n".join(stamps[k] for k in block).encode()).hexdigest()
-    tags = {"dagster/asset_partition_range_start": block[0],
-            "dagster/asset_partition_range_end": block[-1],
-            "esf/files": str(len(block)), "esf/manifest_sha256": digest}
+    tags = {
+        "dagster/asset_partition_range_start": block[0],
+        "dagster/asset_partition_range_end": block[-1],
+        "esf/files": str(len(block)),
+        "esf/manifest_sha256": digest,
+    }
     if len(block) <= CHECKSUM_TAG_LIMIT:
         tags["esf/checksums"] = json.dumps({k: stamps[k].split("@")[1] for k in block})
-    return dg.RunRequest(job_name=job_name, run_key=f"{block[0]}..{block[-1]}@{len(block)}@{digest}",
-                         tags=tags)
+    return dg.RunRequest(
+        job_name=job_name, run_key=f"{block[0]}..{block[-1]}@{len(block)}@{digest}", tags=tags
+    )
 
 
 def instance_idle(instance) -> bool:
@@ -223,9 +238,11 @@ def observe_intake(instance, dd: DataDir, scan: ScanResult, partitions: dict) ->
     types = {f.key.split("|")[1] for f in scan.pending}
     return IntakeObservation(
         known_partitions={t: list(instance.get_dynamic_partitions(partitions[t].name)) for t in types},
-        versions={f.key: len(store.read_versions(dd, *store.split_partition_key(f.key)))
-                  for f in scan.pending},
-        idle=instance_idle(instance))
+        versions={
+            f.key: len(store.read_versions(dd, *store.split_partition_key(f.key))) for f in scan.pending
+        },
+        idle=instance_idle(instance),
+    )
 
 
 # --- the refresh after a burst -----------------------------------------------------------------
@@ -264,8 +281,9 @@ def plan_refresh(seen: RefreshObservation, cursor: str | None = None, force: boo
     they run (a second file arriving meanwhile is a plain ingest run, refreshed after both).
     """
     if seen.running:
-        return RefreshDecision(False, f"{seen.running} läuft noch / still running — waiting for "
-                               "the burst to end", cursor)
+        return RefreshDecision(
+            False, f"{seen.running} läuft noch / still running — waiting for the burst to end", cursor
+        )
     marker = seen.newest_ingest[0] if seen.newest_ingest else "none"
     run_key = f"refresh@{marker}@{seen.registry_change or ''}"
     if force:
@@ -296,12 +314,24 @@ def registry_changed(instance, dd: DataDir) -> str | None:
     return None if ("sha256" in meta and meta["sha256"].value == current) else current
 
 
-def observe_refresh(instance, dd: DataDir, ingest_jobs: list[str], upload_jobs: list[str]) -> RefreshObservation:
-    running = next((name for name in [*ingest_jobs, *upload_jobs, REFRESH_JOB]
-                    if instance.get_runs(dg.RunsFilter(job_name=name, statuses=ACTIVE_STATUSES), limit=1)),
-                   None)
-    finished = [r for name in ingest_jobs for r in instance.get_run_records(
-        dg.RunsFilter(job_name=name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)]
+def observe_refresh(
+    instance, dd: DataDir, ingest_jobs: list[str], upload_jobs: list[str]
+) -> RefreshObservation:
+    running = next(
+        (
+            name
+            for name in [*ingest_jobs, *upload_jobs, REFRESH_JOB]
+            if instance.get_runs(dg.RunsFilter(job_name=name, statuses=ACTIVE_STATUSES), limit=1)
+        ),
+        None,
+    )
+    finished = [
+        r
+        for name in ingest_jobs
+        for r in instance.get_run_records(
+            dg.RunsFilter(job_name=name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
+        )
+    ]
     newest = max(finished, key=lambda r: r.end_time or 0, default=None)
     dash = instance.get_latest_materialization_event(dg.AssetKey("dashboards"))
     on_disk = (dd.dashboards / "index.html").exists()
@@ -309,4 +339,5 @@ def observe_refresh(instance, dd: DataDir, ingest_jobs: list[str], upload_jobs: 
         running=running,
         newest_ingest=(newest.dagster_run.run_id, newest.end_time or 0.0) if newest else None,
         registry_change=registry_changed(instance, dd),
-        dashboards_at=dash.timestamp if dash is not None and on_disk else None)
+        dashboards_at=dash.timestamp if dash is not None and on_disk else None,
+    )

@@ -58,16 +58,22 @@ def recover(instance) -> list[str]:
     """
     from dagster import DagsterRunStatus, RunsFilter
 
-    active = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
-              DagsterRunStatus.CANCELING]
+    active = [
+        DagsterRunStatus.NOT_STARTED,
+        DagsterRunStatus.STARTING,
+        DagsterRunStatus.STARTED,
+        DagsterRunStatus.CANCELING,
+    ]
     failed = []
     for run in instance.get_runs(RunsFilter(statuses=active)):
         owner = run.tags.get(RUNNER_TAG)
         if owner is None or _owner_alive(owner) or owner == runner_tag()[RUNNER_TAG]:
             continue
         instance.report_run_failed(
-            run, "Abgebrochen: der Prozess von esf-monitor run lebt nicht mehr / interrupted: the "
-            f"esf-monitor run process ({owner}) is gone; the next run processes its files again.")
+            run,
+            "Abgebrochen: der Prozess von esf-monitor run lebt nicht mehr / interrupted: the "
+            f"esf-monitor run process ({owner}) is gone; the next run processes its files again.",
+        )
         failed.append(run.run_id)
     _free_slots_of_ended_runs(instance)
     return failed

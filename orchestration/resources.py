@@ -60,8 +60,9 @@ class Warehouse(dg.ConfigurableResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=esf_dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=str(DBT_EXECUTABLE))
+    return DbtCliResource(
+        project_dir=esf_dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
+    )
 
 
 def resources_for(root: str | Path | dg.EnvVar) -> dict:
@@ -96,8 +97,9 @@ def prepare_dbt_project(dd: DataDir) -> None:
     before = os.environ.get("ESF_DATA_DIR")
     os.environ["ESF_DATA_DIR"] = before or str(dd.root)
     try:
-        dbt_resource().cli(["parse", "--quiet"], target_path=esf_dbt_project.target_path,
-                           raise_on_error=True).wait()
+        dbt_resource().cli(
+            ["parse", "--quiet"], target_path=esf_dbt_project.target_path, raise_on_error=True
+        ).wait()
     finally:
         if before is None:
             del os.environ["ESF_DATA_DIR"]

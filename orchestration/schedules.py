@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from esf_monitor.delivery_check import previous_month
+from orchestration import planning
 from orchestration.assets.delivery import TIMEZONE, DeliveryCheckConfig, delivery_check
 from orchestration.assets.intake import raw_assets
-from orchestration import planning
 from orchestration.jobs import dbt_tests_job
 
 delivery_check_job = dg.define_asset_job(
@@ -57,7 +57,7 @@ def delivery_check_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     description="Jede Nacht 02:30 (Berlin): alle dbt-Tests / every night at 02:30 Berlin time: "
     "every dbt test as an asset check. A single upload's run (upload_<type>) tests only the "
     "marts, to keep the upload → dashboard latency short; this run covers staging and "
-    "intermediate too (docs/decisions.md, \"Event latency\").",
+    'intermediate too (docs/decisions.md, "Event latency").',
 )
 def dbt_tests_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     tick = context.scheduled_execution_time
@@ -90,20 +90,25 @@ def refresh_after_backfill(context: dg.SensorEvaluationContext):
     itself is no longer requested (it may still launch runs). A backfill whose runs partly
     failed gets its refresh too (the rows that did load must reach the exports)."""
     instance = context.instance
-    newest = next((record.dagster_run for record in instance.get_run_records(
-        dg.RunsFilter(statuses=_ENDED), limit=100)
-        if BACKFILL_TAG in record.dagster_run.tags
-        and RAW_KEYS & set(record.dagster_run.asset_selection or ())), None)
+    newest = next(
+        (
+            record.dagster_run
+            for record in instance.get_run_records(dg.RunsFilter(statuses=_ENDED), limit=100)
+            if BACKFILL_TAG in record.dagster_run.tags
+            and RAW_KEYS & set(record.dagster_run.asset_selection or ())
+        ),
+        None,
+    )
     if newest is None:
         return dg.SkipReason("kein Backfill der Rohdaten / no backfill of raw data yet")
     backfill_id = newest.tags[BACKFILL_TAG]
     if context.cursor == backfill_id:
         return dg.SkipReason("nichts Neues / nothing new")
     backfill = instance.get_backfill(backfill_id)
-    if (instance.get_runs(dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}, statuses=_ACTIVE),
-                          limit=1)
-            or (backfill is not None and backfill.status.value == "REQUESTED")):
+    if instance.get_runs(dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}, statuses=_ACTIVE), limit=1) or (
+        backfill is not None and backfill.status.value == "REQUESTED"
+    ):
         return dg.SkipReason("Backfill läuft noch / backfill still running")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"refresh@backfill:{backfill_id}")],
-        cursor=backfill_id)
+        run_requests=[dg.RunRequest(run_key=f"refresh@backfill:{backfill_id}")], cursor=backfill_id
+    )

@@ -52,9 +52,11 @@ def landing_sensor(context: dg.SensorEvaluationContext, data_folder: DataFolder)
         context.log.info(f"waiting ({kind}) {path}: {reason}")
     return dg.SensorResult(
         run_requests=plan.run_requests,
-        dynamic_partitions_requests=[FILE_PARTITIONS[t].build_add_request(keys)
-                                     for t, keys in plan.new_partitions.items()],
-        cursor=str(scan.next_cursor_ns))
+        dynamic_partitions_requests=[
+            FILE_PARTITIONS[t].build_add_request(keys) for t, keys in plan.new_partitions.items()
+        ],
+        cursor=str(scan.next_cursor_ns),
+    )
 
 
 @dg.sensor(
@@ -69,9 +71,12 @@ def landing_sensor(context: dg.SensorEvaluationContext, data_folder: DataFolder)
 def refresh_after_burst(context: dg.SensorEvaluationContext, data_folder: DataFolder):
     """Only plain ``ingest_<type>`` runs ask for a refresh: an ``upload_<type>`` run refreshed
     in itself (planning.plan_refresh)."""
-    seen = planning.observe_refresh(context.instance, data_folder.dd,
-                                    [job.name for job in ingest_jobs.values()],
-                                    [job.name for job in upload_jobs.values()])
+    seen = planning.observe_refresh(
+        context.instance,
+        data_folder.dd,
+        [job.name for job in ingest_jobs.values()],
+        [job.name for job in upload_jobs.values()],
+    )
     decision = planning.plan_refresh(seen, context.cursor)
     if decision.run:
         return dg.SensorResult(run_requests=[decision.run_request()], cursor=decision.cursor)

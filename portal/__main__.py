@@ -19,9 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--production", action="store_true")
-    sub.add_parser(
-        "demo-accounts", help="Demo-Konten anlegen / create the demo accounts"
-    )
+    sub.add_parser("demo-accounts", help="Demo-Konten anlegen / create the demo accounts")
     args = parser.parse_args(argv)
     if args.command == "serve":
         from portal.serve import main as serve_main

@@ -31,10 +31,7 @@ def create_demo_accounts(dd=None) -> tuple[Path, list[str]]:
     from portal.web.providers import all_providers
 
     dd = dd or data_dir()
-    wanted = [
-        (username_for(p.provider_id), Role.PROVIDER, p.provider_id, p.name)
-        for p in all_providers(dd)
-    ]
+    wanted = [(username_for(p.provider_id), Role.PROVIDER, p.provider_id, p.name) for p in all_providers(dd)]
     wanted += [
         (ANALYST, Role.ANALYST, "", "Monitoring-Team / analyst"),
         (ADMIN, Role.ADMIN, "", "IT-Administration / admin"),

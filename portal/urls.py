@@ -11,9 +11,7 @@ urlpatterns = [
     path("signin/", views.SignInView.as_view(), name="signin"),
     path("signin/code/", views.second_factor, name="second_factor"),
     path("signout/", views.sign_out, name="signout"),
-    path(
-        "account/second-factor/", views.setup_second_factor, name="setup_second_factor"
-    ),
+    path("account/second-factor/", views.setup_second_factor, name="setup_second_factor"),
     path(PROVIDER, views.start, name="start"),
     path(PROVIDER + "upload/", views.upload, name="upload"),
     path(PROVIDER + "checks/<uuid:check_id>/", views.check_result, name="check"),

@@ -53,9 +53,12 @@ def not_duplicated(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
     """
     rows = frame.select(key).with_row_index("_row")
     hashed = pl.struct(key).hash() if len(key) > 1 else pl.col(key[0]).hash()
-    repeated = (rows.filter(pl.all_horizontal(pl.col(key).is_not_null()))
-                .filter(hashed.is_duplicated())
-                .filter(pl.struct(key).is_duplicated())
-                .select("_row", pl.lit(False).alias("unique")))
-    return (rows.join(repeated, on="_row", how="left", maintain_order="left")
-            .select(pl.col("unique").fill_null(True)))
+    repeated = (
+        rows.filter(pl.all_horizontal(pl.col(key).is_not_null()))
+        .filter(hashed.is_duplicated())
+        .filter(pl.struct(key).is_duplicated())
+        .select("_row", pl.lit(False).alias("unique"))
+    )
+    return rows.join(repeated, on="_row", how="left", maintain_order="left").select(
+        pl.col("unique").fill_null(True)
+    )

@@ -24,9 +24,7 @@ class ChecklistItems(pa.DataFrameModel):
     item_text_en: str = pa.Field(metadata={"max_chars": 500})
     asks_responsibility: pl.Boolean
     first_wave: str = pa.Field(str_matches=WAVE_PATTERN, metadata={"kind": "month"})
-    last_wave: str = pa.Field(
-        nullable=True, str_matches=WAVE_PATTERN, metadata={"kind": "month"}
-    )
+    last_wave: str = pa.Field(nullable=True, str_matches=WAVE_PATTERN, metadata={"kind": "month"})
 
     class Config:
         strict = False
@@ -43,6 +41,5 @@ def schema() -> pa.DataFrameSchema:
 def asked_in(catalogue: pl.DataFrame, wave: str) -> pl.DataFrame:
     """The catalogue's items asked in ``wave`` (``YYYY-MM``), in checklist order."""
     return catalogue.filter(
-        (pl.col("first_wave") <= wave)
-        & (pl.col("last_wave").is_null() | (pl.col("last_wave") >= wave))
+        (pl.col("first_wave") <= wave) & (pl.col("last_wave").is_null() | (pl.col("last_wave") >= wave))
     )

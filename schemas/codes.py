@@ -99,23 +99,56 @@ NOTE_MAX_CHARS = 500
 PROCESS_CHECKLIST_COLUMNS = ("item_id", "status", "responsibility", "note")
 MUNICIPALITY_COLUMNS = ("municipality_id", "municipality_name", "programme", "kind", "region", "joined_on")
 CHECKLIST_ITEM_COLUMNS = (
-    "item_id", "section", "section_title_de", "section_title_en", "item_text_de", "item_text_en",
-    "asks_responsibility", "first_wave", "last_wave",
+    "item_id",
+    "section",
+    "section_title_de",
+    "section_title_en",
+    "item_text_de",
+    "item_text_en",
+    "asks_responsibility",
+    "first_wave",
+    "last_wave",
 )
 
 
 #: Column order of each extract, as the contract lists them.
 PARTICIPANTS_COLUMNS = (
-    "participant_id", "project_id", "entry_date", "exit_date", "gender", "birth_year",
-    "employment_status", "isced", "single_parent", "children_under_18", "disability",
-    "nationality", "foreign_background", "minority", "homeless", "rural", "district",
-    "access_channel", "exit_reason", "status_upon_leaving", "qualification_gained",
+    "participant_id",
+    "project_id",
+    "entry_date",
+    "exit_date",
+    "gender",
+    "birth_year",
+    "employment_status",
+    "isced",
+    "single_parent",
+    "children_under_18",
+    "disability",
+    "nationality",
+    "foreign_background",
+    "minority",
+    "homeless",
+    "rural",
+    "district",
+    "access_channel",
+    "exit_reason",
+    "status_upon_leaving",
+    "qualification_gained",
 )
 FOLLOWUP_COLUMNS = ("participant_id", "project_id", "exit_date", "status_6m", "benefit_receipt_6m")
 TARGET_POPULATION_COLUMNS = ("month", "district", "target_group", "count")
 REGISTRY_COLUMNS = (
-    "project_id", "project_name", "programme", "jobcenter_id", "district", "target_group",
-    "category_of_region", "specific_objective", "start_date", "end_date", "planned_participants",
+    "project_id",
+    "project_name",
+    "programme",
+    "jobcenter_id",
+    "district",
+    "target_group",
+    "category_of_region",
+    "specific_objective",
+    "start_date",
+    "end_date",
+    "planned_participants",
 )
 COLUMNS = {
     "participants": PARTICIPANTS_COLUMNS,

@@ -44,10 +44,16 @@ def schema_for(jobcenter_projects: Collection[str], month_end: date) -> pa.DataF
     """
     allowed = sorted(jobcenter_projects)
     schema = Followup.to_schema()
-    own = pa.Check(lambda d: d.lazyframe.select(pl.col("project_id").is_in(allowed)),
-                   name="foreign_project", statistics={"allowed": allowed})
-    due = pa.Check(lambda d: d.lazyframe.select(pl.col("exit_date").dt.offset_by("6mo") <= month_end),
-                   name="followup_too_early", statistics={"last_day": month_end})
-    return (schema
-            .update_column("project_id", checks=[*schema.columns["project_id"].checks, own])
-            .update_column("exit_date", checks=[*schema.columns["exit_date"].checks, due]))
+    own = pa.Check(
+        lambda d: d.lazyframe.select(pl.col("project_id").is_in(allowed)),
+        name="foreign_project",
+        statistics={"allowed": allowed},
+    )
+    due = pa.Check(
+        lambda d: d.lazyframe.select(pl.col("exit_date").dt.offset_by("6mo") <= month_end),
+        name="followup_too_early",
+        statistics={"last_day": month_end},
+    )
+    return schema.update_column(
+        "project_id", checks=[*schema.columns["project_id"].checks, own]
+    ).update_column("exit_date", checks=[*schema.columns["exit_date"].checks, due])

@@ -107,31 +107,54 @@ def _spells_not_overlapping(frame: pl.LazyFrame) -> pl.LazyFrame:
     overlapping = (
         rows.filter(pl.col("participant_id").hash().is_duplicated() & pl.col("entry_date").is_not_null())
         .sort("participant_id", "entry_date")
-        .filter(same_person & (pl.col("entry_date") != pl.col("entry_date").shift(1))
-                & (entry_day <= latest_earlier_exit))
-        .select("_row", pl.lit(False).alias("ok")))
-    return rows.join(overlapping, on="_row", how="left", maintain_order="left").select(pl.col("ok").fill_null(True))
+        .filter(
+            same_person
+            & (pl.col("entry_date") != pl.col("entry_date").shift(1))
+            & (entry_day <= latest_earlier_exit)
+        )
+        .select("_row", pl.lit(False).alias("ok"))
+    )
+    return rows.join(overlapping, on="_row", how="left", maintain_order="left").select(
+        pl.col("ok").fill_null(True)
+    )
 
 
-def schema_for(project_id: str, month_end: date, run_start: date | None,
-               run_end: date | None) -> pa.DataFrameSchema:
+def schema_for(
+    project_id: str, month_end: date, run_start: date | None, run_end: date | None
+) -> pa.DataFrameSchema:
     """The model plus the rules that depend on the uploading project and the reporting month.
 
     ``run_start``/``run_end``: the project's run from the registry (None = not in the
     registry; the intake rejects such a sender before it gets here).
     """
     schema = Participants.to_schema()
-    own = pa.Check(lambda d: d.lazyframe.select(pl.col("project_id") == project_id),
-                   name="foreign_project", statistics={"expected": project_id})
-    entry_checks = [pa.Check(lambda d: d.lazyframe.select(dates_not_after("entry_date", month_end)),
-                             name="after_reporting_month", statistics={"last_day": month_end})]
+    own = pa.Check(
+        lambda d: d.lazyframe.select(pl.col("project_id") == project_id),
+        name="foreign_project",
+        statistics={"expected": project_id},
+    )
+    entry_checks = [
+        pa.Check(
+            lambda d: d.lazyframe.select(dates_not_after("entry_date", month_end)),
+            name="after_reporting_month",
+            statistics={"last_day": month_end},
+        )
+    ]
     if run_start is not None and run_end is not None:
-        entry_checks.append(pa.Check(
-            lambda d: d.lazyframe.select(pl.col("entry_date").is_between(run_start, run_end)),
-            name="entry_outside_project_run", statistics={"start": run_start, "end": run_end}))
-    exit_check = pa.Check(lambda d: d.lazyframe.select(dates_not_after("exit_date", month_end)),
-                          name="after_reporting_month", statistics={"last_day": month_end})
-    return (schema
-            .update_column("project_id", checks=[*schema.columns["project_id"].checks, own])
-            .update_column("entry_date", checks=[*schema.columns["entry_date"].checks, *entry_checks])
-            .update_column("exit_date", checks=[*schema.columns["exit_date"].checks, exit_check]))
+        entry_checks.append(
+            pa.Check(
+                lambda d: d.lazyframe.select(pl.col("entry_date").is_between(run_start, run_end)),
+                name="entry_outside_project_run",
+                statistics={"start": run_start, "end": run_end},
+            )
+        )
+    exit_check = pa.Check(
+        lambda d: d.lazyframe.select(dates_not_after("exit_date", month_end)),
+        name="after_reporting_month",
+        statistics={"last_day": month_end},
+    )
+    return (
+        schema.update_column("project_id", checks=[*schema.columns["project_id"].checks, own])
+        .update_column("entry_date", checks=[*schema.columns["entry_date"].checks, *entry_checks])
+        .update_column("exit_date", checks=[*schema.columns["exit_date"].checks, exit_check])
+    )

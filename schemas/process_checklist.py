@@ -50,11 +50,7 @@ def schema_for(catalogue: pl.DataFrame, wave: str) -> pa.DataFrameSchema:
     """
     known = catalogue["item_id"].to_list() if catalogue.height else []
     asked = asked_in(catalogue, wave)["item_id"].to_list() if catalogue.height else []
-    asking = (
-        catalogue.filter(pl.col("asks_responsibility"))["item_id"].to_list()
-        if catalogue.height
-        else []
-    )
+    asking = catalogue.filter(pl.col("asks_responsibility"))["item_id"].to_list() if catalogue.height else []
     schema = ProcessChecklist.to_schema()
     in_catalogue = pa.Check(
         lambda d: d.lazyframe.select(pl.col("item_id").is_in(known)),
@@ -62,9 +58,7 @@ def schema_for(catalogue: pl.DataFrame, wave: str) -> pa.DataFrameSchema:
         statistics={"allowed": known},
     )
     in_wave = pa.Check(
-        lambda d: d.lazyframe.select(
-            ~pl.col("item_id").is_in(known) | pl.col("item_id").is_in(asked)
-        ),
+        lambda d: d.lazyframe.select(~pl.col("item_id").is_in(known) | pl.col("item_id").is_in(asked)),
         name="item_not_asked",
         statistics={"expected": wave},
     )
@@ -80,17 +74,11 @@ def schema_for(catalogue: pl.DataFrame, wave: str) -> pa.DataFrameSchema:
     )
     return schema.update_column(
         "item_id", checks=[*schema.columns["item_id"].checks, in_catalogue, in_wave]
-    ).update_column(
-        "responsibility", checks=[*schema.columns["responsibility"].checks, where_asked]
-    )
+    ).update_column("responsibility", checks=[*schema.columns["responsibility"].checks, where_asked])
 
 
 def unanswered(catalogue: pl.DataFrame, wave: str, answered: list[str]) -> list[str]:
     """Items of the wave the file does not answer (a warning: counted as "no answer")."""
     if not catalogue.height:
         return []
-    return [
-        i
-        for i in asked_in(catalogue, wave)["item_id"].to_list()
-        if i not in set(answered)
-    ]
+    return [i for i in asked_in(catalogue, wave)["item_id"].to_list() if i not in set(answered)]

@@ -29,6 +29,9 @@ class TargetPopulation(pa.DataFrameModel):
 def schema_for(month: str) -> pa.DataFrameSchema:
     """The model plus: every row is about the file's reporting month."""
     schema = TargetPopulation.to_schema()
-    same_month = pa.Check(lambda d: d.lazyframe.select(pl.col("month") == month),
-                          name="month_mismatch", statistics={"expected": month})
+    same_month = pa.Check(
+        lambda d: d.lazyframe.select(pl.col("month") == month),
+        name="month_mismatch",
+        statistics={"expected": month},
+    )
     return schema.update_column("month", checks=[*schema.columns["month"].checks, same_month])

@@ -27,8 +27,10 @@ def run_pipeline(data_dir: Path, refresh: bool = False) -> Path:
 
 def csv_digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every CSV under ``folder``, by relative path: equal dicts = equal bytes."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*.csv"))}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*.csv"))
+    }
 
 
 def cutoff_export_digests(exports: Path) -> dict[str, str]:

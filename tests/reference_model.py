@@ -25,10 +25,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
@@ -92,7 +92,7 @@ class Window:
 
     @property
     def minus_6(self) -> date:
-        """"C minus 6 months": last day of the month six months before C (2024-06 → 2023-12-31)."""
+        """ "C minus 6 months": last day of the month six months before C (2024-06 → 2023-12-31)."""
         return month_end(month_of_index(month_index(self.cutoff) - 6))
 
     def in_12m(self, day: date | None) -> bool:
@@ -128,10 +128,14 @@ class Participant:
     def complete(self) -> bool:
         """gender, birth_year, employment_status, isced present and valid in the first spell."""
         f = self.first
-        return (f["gender"] in GENDER
-                and self.age is not None and 14 <= self.age <= 70
-                and f["employment_status"] in EMPLOYMENT_STATUS
-                and f["isced"] is not None and 0 <= f["isced"] <= 8)
+        return (
+            f["gender"] in GENDER
+            and self.age is not None
+            and 14 <= self.age <= 70
+            and f["employment_status"] in EMPLOYMENT_STATUS
+            and f["isced"] is not None
+            and 0 <= f["isced"] <= 8
+        )
 
     @property
     def status(self) -> str | None:
@@ -172,7 +176,9 @@ def snapshot_rows(participants: pl.DataFrame, cutoff: str) -> list[dict]:
 
 def newest_rows(frame: pl.DataFrame, cutoff: str, key: tuple[str, ...]) -> dict[tuple, dict]:
     """Rows of all files with reporting month ≤ C, the newest file's row winning per key."""
-    eligible = frame.filter(pl.col("_reporting_month") <= cutoff).sort("_reporting_month", maintain_order=True)
+    eligible = frame.filter(pl.col("_reporting_month") <= cutoff).sort(
+        "_reporting_month", maintain_order=True
+    )
     return {tuple(row[k] for k in key): row for row in eligible.iter_rows(named=True)}
 
 
@@ -185,11 +191,18 @@ def participants_at(participants: pl.DataFrame, followup: pl.DataFrame, cutoff: 
     for (project_id, participant_id), rows in spells.items():
         rows.sort(key=lambda r: r["entry_date"])
         leaver = all(r["exit_date"] is not None for r in rows)
-        people.append(Participant(
-            project_id=project_id, participant_id=participant_id, first=rows[0], last=rows[-1],
-            first_entry=rows[0]["entry_date"], leaver=leaver,
-            last_exit=max(r["exit_date"] for r in rows) if leaver else None,
-            followup=followups.get((participant_id, project_id))))
+        people.append(
+            Participant(
+                project_id=project_id,
+                participant_id=participant_id,
+                first=rows[0],
+                last=rows[-1],
+                first_entry=rows[0]["entry_date"],
+                leaver=leaver,
+                last_exit=max(r["exit_date"] for r in rows) if leaver else None,
+                followup=followups.get((participant_id, project_id)),
+            )
+        )
     return people
 
 
@@ -288,17 +301,25 @@ def in_target_group(p: Participant, target_group: str) -> bool:
     if target_group == "women_foreign_background":
         return f["gender"] == "f" and f["foreign_background"] == "yes"
     if target_group == "parents_low_qualified":
-        return (f["children_under_18"] is not None and f["children_under_18"] >= 1
-                and f["isced"] is not None and f["isced"] <= 2)
+        return (
+            f["children_under_18"] is not None
+            and f["children_under_18"] >= 1
+            and f["isced"] is not None
+            and f["isced"] <= 2
+        )
     raise ValueError(f"unknown target_group {target_group!r}")
 
 
-def mean_population(target_population: pl.DataFrame, w: Window, district: str,
-                    target_group: str) -> float | None:
+def mean_population(
+    target_population: pl.DataFrame, w: Window, district: str, target_group: str
+) -> float | None:
     """Mean monthly count over the months of the 12-month window that have data (None if none)."""
     rows = newest_rows(target_population, w.cutoff, ("month", "district", "target_group"))
-    counts = [r["count"] for (month, d, tg), r in rows.items()
-              if d == district and tg == target_group and month in w.months_12m]
+    counts = [
+        r["count"]
+        for (month, d, tg), r in rows.items()
+        if d == district and tg == target_group and month in w.months_12m
+    ]
     return statistics.fmean(counts) if counts else None
 
 
@@ -309,8 +330,13 @@ def _ratio(numerator: float, denominator: float | None) -> float | None:
 # --------------------------------------------------------------------------- compute
 
 
-def compute(participants: pl.DataFrame, followup: pl.DataFrame, target_population: pl.DataFrame,
-            projects: pl.DataFrame, cutoff: str) -> dict[str, pl.DataFrame]:
+def compute(
+    participants: pl.DataFrame,
+    followup: pl.DataFrame,
+    target_population: pl.DataFrame,
+    projects: pl.DataFrame,
+    cutoff: str,
+) -> dict[str, pl.DataFrame]:
     """Every figure of docs/indicators.md for cut-off ``cutoff`` ('YYYY-MM') from the raw tables."""
     w = Window(cutoff)
     started = [r for r in projects.sort("project_id").iter_rows(named=True) if r["start_date"] <= w.end]
@@ -330,14 +356,16 @@ def compute(participants: pl.DataFrame, followup: pl.DataFrame, target_populatio
         for code, rule in COMMON_INDICATORS.items():
             for gender in GENDERS:
                 common[(project, code, gender)] = sum(
-                    1 for p in groups[(project, gender)] if p.complete and rule(p, w))
+                    1 for p in groups[(project, gender)] if p.complete and rule(p, w)
+                )
 
     sfc: dict[tuple, int] = defaultdict(int)
     for r in started:
         for code in COMMON_INDICATORS:
             for gender in GENDERS:
-                sfc[(r["specific_objective"], r["category_of_region"], code, gender)] += \
-                    common[(r["project_id"], code, gender)]
+                sfc[(r["specific_objective"], r["category_of_region"], code, gender)] += common[
+                    (r["project_id"], code, gender)
+                ]
 
     headline = []  # (project, indicator, gender, numerator, denominator, value)
     for project in [r["project_id"] for r in started] + [ALL]:
@@ -352,41 +380,77 @@ def compute(participants: pl.DataFrame, followup: pl.DataFrame, target_populatio
                 headline.append((project, name, gender, num, len(den), _ratio(num, len(den))))
             days = [p.duration_days for p in members if _left_12m(p, w)]
             for name, statistic in DURATIONS.items():
-                headline.append((project, name, gender, None, len(days),
-                                 float(statistic(days)) if days else None))
+                headline.append(
+                    (project, name, gender, None, len(days), float(statistic(days)) if days else None)
+                )
         headline.extend(_total_only(project, started, groups, target_population, w))
 
     return {
         "common_indicators": pl.DataFrame(
-            [(cutoff, *k, v) for k, v in common.items()], orient="row",
-            schema={"cutoff": pl.Utf8, "project_id": pl.Utf8, "indicator": pl.Utf8,
-                    "gender": pl.Utf8, "value": pl.Int64}),
+            [(cutoff, *k, v) for k, v in common.items()],
+            orient="row",
+            schema={
+                "cutoff": pl.Utf8,
+                "project_id": pl.Utf8,
+                "indicator": pl.Utf8,
+                "gender": pl.Utf8,
+                "value": pl.Int64,
+            },
+        ),
         "sfc_table": pl.DataFrame(
-            [(cutoff, *k, v) for k, v in sfc.items()], orient="row",
-            schema={"cutoff": pl.Utf8, "specific_objective": pl.Utf8, "category_of_region": pl.Utf8,
-                    "indicator": pl.Utf8, "gender": pl.Utf8, "value": pl.Int64}),
+            [(cutoff, *k, v) for k, v in sfc.items()],
+            orient="row",
+            schema={
+                "cutoff": pl.Utf8,
+                "specific_objective": pl.Utf8,
+                "category_of_region": pl.Utf8,
+                "indicator": pl.Utf8,
+                "gender": pl.Utf8,
+                "value": pl.Int64,
+            },
+        ),
         "indicators": pl.DataFrame(
-            [(cutoff, *row) for row in headline], orient="row",
-            schema={"cutoff": pl.Utf8, "project_id": pl.Utf8, "indicator": pl.Utf8, "gender": pl.Utf8,
-                    "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64}),
+            [(cutoff, *row) for row in headline],
+            orient="row",
+            schema={
+                "cutoff": pl.Utf8,
+                "project_id": pl.Utf8,
+                "indicator": pl.Utf8,
+                "gender": pl.Utf8,
+                "numerator": pl.Float64,
+                "denominator": pl.Float64,
+                "value": pl.Float64,
+            },
+        ),
     }
 
 
-def _total_only(project: str, started: list[dict], groups: dict, target_population: pl.DataFrame,
-                w: Window) -> list[tuple]:
+def _total_only(
+    project: str, started: list[dict], groups: dict, target_population: pl.DataFrame, w: Window
+) -> list[tuple]:
     """target_achievement and reach_rate_12m (gender total only) of one project or ALL."""
     chosen = started if project == ALL else [r for r in started if r["project_id"] == project]
     cumulative = sum(len(groups[(r["project_id"], "total")]) for r in chosen)
     planned = sum(r["planned_participants"] for r in chosen)
 
-    reached = sum(1 for r in chosen for p in groups[(r["project_id"], "total")]
-                  if w.in_12m(p.first_entry) and in_target_group(p, r["target_group"]))
-    means = {(r["district"], r["target_group"]): mean_population(target_population, w, r["district"],
-                                                                 r["target_group"]) for r in chosen}
+    reached = sum(
+        1
+        for r in chosen
+        for p in groups[(r["project_id"], "total")]
+        if w.in_12m(p.first_entry) and in_target_group(p, r["target_group"])
+    )
+    means = {
+        (r["district"], r["target_group"]): mean_population(
+            target_population, w, r["district"], r["target_group"]
+        )
+        for r in chosen
+    }
     with_data = [m for m in means.values() if m is not None]
     population = sum(with_data) if with_data else None
-    return [(project, "target_achievement", "total", cumulative, planned, _ratio(cumulative, planned)),
-            (project, "reach_rate_12m", "total", reached, population, _ratio(reached, population))]
+    return [
+        (project, "target_achievement", "total", cumulative, planned, _ratio(cumulative, planned)),
+        (project, "reach_rate_12m", "total", reached, population, _ratio(reached, population)),
+    ]
 
 
 # --------------------------------------------------------------------------- reading a data folder
@@ -407,16 +471,24 @@ def read_plain_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
     raw = raw.rename({c: c.strip().lower() for c in raw.columns})
     typed = []
     for column in columns:
-        text = pl.col(column).str.strip_chars().replace("", None) if column in raw.columns \
+        text = (
+            pl.col(column).str.strip_chars().replace("", None)
+            if column in raw.columns
             else pl.lit(None, pl.Utf8)
+        )
         if column in _DATE_COLUMNS:
             text = text.str.to_date("%Y-%m-%d")
         elif column in _INT_COLUMNS:
             text = text.cast(pl.Int64)
         elif column in _BOOL_COLUMNS:
             lowered = text.str.to_lowercase()
-            text = (pl.when(lowered.is_in(list(_TRUE))).then(True)
-                    .when(lowered.is_in(list(_FALSE))).then(False).otherwise(None))
+            text = (
+                pl.when(lowered.is_in(list(_TRUE)))
+                .then(True)
+                .when(lowered.is_in(list(_FALSE)))
+                .then(False)
+                .otherwise(None)
+            )
         typed.append(text.alias(column))
     return raw.select(typed)
 
@@ -436,28 +508,47 @@ def _slot_candidates(data_dir: Path) -> dict[tuple[str, str, str], list[Path]]:
         if not path.is_file() or path.name.startswith(".") or path.suffix.lower() not in (".csv", ".xlsx"):
             continue
         key = (path.parent.parent.name, path.parent.name, path.stem)
-        if key[1] in COLUMNS and (key not in landing
-                                  or path.stat().st_mtime_ns > landing[key].stat().st_mtime_ns):
+        if key[1] in COLUMNS and (
+            key not in landing or path.stat().st_mtime_ns > landing[key].stat().st_mtime_ns
+        ):
             landing[key] = path
-    archived = {(p.parent.parent.parent.name, p.parent.parent.name, p.parent.name)
-                for p in (data_dir / "archive").glob(f"*/*/*/{store.VERSIONS_FILE}")}
+    archived = {
+        (p.parent.parent.parent.name, p.parent.parent.name, p.parent.name)
+        for p in (data_dir / "archive").glob(f"*/*/*/{store.VERSIONS_FILE}")
+    }
     candidates = {}
     for key in sorted(landing.keys() | {k for k in archived if k[1] in COLUMNS}):
         versions = store.read_versions(DataDir(data_dir), *key)
-        candidates[key] = [*([landing[key]] if key in landing else []),
-                           *[Path(v.archive_path) for v in reversed(versions) if v.status == "accepted"
-                             and v.archive_path and Path(v.archive_path).exists()]]
+        candidates[key] = [
+            *([landing[key]] if key in landing else []),
+            *[
+                Path(v.archive_path)
+                for v in reversed(versions)
+                if v.status == "accepted" and v.archive_path and Path(v.archive_path).exists()
+            ],
+        ]
     return candidates
 
 
 def _empty(columns: tuple[str, ...]) -> pl.DataFrame:
-    schema = {c: (pl.Date if c in _DATE_COLUMNS else pl.Int64 if c in _INT_COLUMNS
-                  else pl.Boolean if c in _BOOL_COLUMNS else pl.Utf8) for c in columns}
+    schema = {
+        c: (
+            pl.Date
+            if c in _DATE_COLUMNS
+            else pl.Int64
+            if c in _INT_COLUMNS
+            else pl.Boolean
+            if c in _BOOL_COLUMNS
+            else pl.Utf8
+        )
+        for c in columns
+    }
     return pl.DataFrame(schema={**schema, "_provider_id": pl.Utf8, "_reporting_month": pl.Utf8})
 
 
-def load_raw_from_data_folder(data_dir: Path, use_intake: bool = True
-                              ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def load_raw_from_data_folder(
+    data_dir: Path, use_intake: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(participants, followup, target_population, projects) as the raw schema holds them.
 
     With ``use_intake`` (default) every file goes through ``esf_monitor.intake.check_file`` — all
@@ -484,8 +575,11 @@ def load_raw_from_data_folder(data_dir: Path, use_intake: bool = True
         else:
             data = read_plain_csv(paths[0], COLUMNS[extract_type]) if paths else None
         if data is not None:
-            frames[extract_type].append(data.with_columns(
-                pl.lit(provider).alias("_provider_id"), pl.lit(month).alias("_reporting_month")))
+            frames[extract_type].append(
+                data.with_columns(
+                    pl.lit(provider).alias("_provider_id"), pl.lit(month).alias("_reporting_month")
+                )
+            )
 
     def stacked(extract_type: str, columns: tuple[str, ...]) -> pl.DataFrame:
         parts = frames[extract_type]
@@ -495,12 +589,17 @@ def load_raw_from_data_folder(data_dir: Path, use_intake: bool = True
     if target_population.schema["month"] == pl.Date:
         target_population = target_population.with_columns(pl.col("month").dt.strftime("%Y-%m"))
     projects = projects.with_columns(pl.col("planned_participants").cast(pl.Int64))
-    return (stacked("participants", PARTICIPANTS_COLUMNS), stacked("followup", FOLLOWUP_COLUMNS),
-            target_population, projects)
+    return (
+        stacked("participants", PARTICIPANTS_COLUMNS),
+        stacked("followup", FOLLOWUP_COLUMNS),
+        target_population,
+        projects,
+    )
 
 
-def reporting_months(participants: pl.DataFrame, followup: pl.DataFrame,
-                     target_population: pl.DataFrame) -> list[str]:
+def reporting_months(
+    participants: pl.DataFrame, followup: pl.DataFrame, target_population: pl.DataFrame
+) -> list[str]:
     """Every month from the first to the last reporting month of any accepted file."""
     seen = [m for f in (participants, followup, target_population) for m in f["_reporting_month"].to_list()]
     if not seen:
@@ -565,7 +664,8 @@ def compare_frames(name: str, expected: pl.DataFrame, actual: pl.DataFrame) -> l
         for column in values:
             e, a = _number(exp[key][column]), _number(act[key][column])
             same = (e is None and a is None) or (
-                e is not None and a is not None and math.isclose(e, a, rel_tol=1e-9, abs_tol=1e-12))
+                e is not None and a is not None and math.isclose(e, a, rel_tol=1e-9, abs_tol=1e-12)
+            )
             if not same:
                 problems.append(f"{name} {key} {column}: expected {e}, got {a}")
     return problems

@@ -34,8 +34,9 @@ from esf_monitor.dashboard.render import write
 __all__ = ["build_dashboards"]
 
 
-def build_dashboards(exports_root: Path, registry: pl.DataFrame, out_dir: Path,
-                     public: bool = False) -> list[Path]:
+def build_dashboards(
+    exports_root: Path, registry: pl.DataFrame, out_dir: Path, public: bool = False
+) -> list[Path]:
     """Write every dashboard page into out_dir; returns the written paths (index last)."""
     exports_root, out_dir = Path(exports_root), Path(out_dir)
     data = load(exports_root, registry, public=public)
@@ -44,9 +45,13 @@ def build_dashboards(exports_root: Path, registry: pl.DataFrame, out_dir: Path,
         page.notice, page.notice_cls = (METHOD_NOTE, "method") if public else (INTERNAL_NOTE, "internal")
         return page
 
-    written = [write(marked(overview_page(data)), out_dir / "overview.html"),
-               write(marked(sfc_page(data)), out_dir / "sfc.html")]
+    written = [
+        write(marked(overview_page(data)), out_dir / "overview.html"),
+        write(marked(sfc_page(data)), out_dir / "sfc.html"),
+    ]
     for project_id in data.registry["project_id"].to_list():
-        written.append(write(marked(project_page(data, project_id)), out_dir / "projects" / f"{project_id}.html"))
+        written.append(
+            write(marked(project_page(data, project_id)), out_dir / "projects" / f"{project_id}.html")
+        )
     written.append(write(marked(index_page(data)), out_dir / "index.html"))
     return written

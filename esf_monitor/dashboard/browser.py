@@ -34,7 +34,7 @@ CHART_TIMEOUT_MS = 60_000
 ALLOWED_SCHEMES = ("data:", "blob:")
 
 #: JavaScript: every chart's drawn marks (datum and tooltip) and its named datasets.
-CHART_STATE_JS = """
+CHART_STATE_JS = r"""
 () => {
   const out = [];
   const views = (window.esfDashboard || {}).views || {};
@@ -102,19 +102,20 @@ class PageReport:
 
     path: Path
     url: str
-    requests: list[str] = field(default_factory=list)   # anything but the page itself, data:, blob:
-    console: list[str] = field(default_factory=list)    # "error: …", "warning: …", "pageerror: …"
-    charts_state: str = ""                              # ready | failed | none
-    figures: list[dict] = field(default_factory=list)   # {tag, attrs, text} per [data-value]
-    charts: list[dict] = field(default_factory=list)    # {id, kind, title, marks, datasets}
-    text: str = ""                                      # text nodes outside SVG, one per line
+    requests: list[str] = field(default_factory=list)  # anything but the page itself, data:, blob:
+    console: list[str] = field(default_factory=list)  # "error: …", "warning: …", "pageerror: …"
+    charts_state: str = ""  # ready | failed | none
+    figures: list[dict] = field(default_factory=list)  # {tag, attrs, text} per [data-value]
+    charts: list[dict] = field(default_factory=list)  # {id, kind, title, marks, datasets}
+    text: str = ""  # text nodes outside SVG, one per line
     screenshot: Path | None = None
 
 
 def open_browser(playwright):
     """Headless Debian chromium (no sandbox: test containers run as root)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                      args=["--no-sandbox", "--disable-gpu"])
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+    )
 
 
 def inspect_page(browser, path: Path, screenshot: Path | None = None) -> PageReport:
@@ -140,15 +141,18 @@ def inspect_page(browser, path: Path, screenshot: Path | None = None) -> PageRep
     context.route("**/*", route)
     context.on("request", on_request)
     page = context.new_page()
-    page.on("console", lambda m: report.console.append(f"{m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+    )
     page.on("pageerror", lambda e: report.console.append(f"pageerror: {e}"))
     page.on("websocket", lambda ws: report.requests.append(ws.url))  # not routed, so recorded here
     try:
         page.goto(report.url, wait_until="load")
         if page.locator("script.vega-spec").count():
-            page.wait_for_function("document.documentElement.dataset.charts !== undefined",
-                                   timeout=CHART_TIMEOUT_MS)
+            page.wait_for_function(
+                "document.documentElement.dataset.charts !== undefined", timeout=CHART_TIMEOUT_MS
+            )
             report.charts_state = page.evaluate("document.documentElement.dataset.charts")
         else:
             report.charts_state = "none"
@@ -171,13 +175,16 @@ def screenshot_name(path: Path, root: Path, ext: str = "jpg") -> str:
     return "_".join(Path(path).resolve().relative_to(Path(root).resolve()).with_suffix(f".{ext}").parts)
 
 
-def inspect_pages(paths: Iterable[Path], root: Path, screenshot_dir: Path | None,
-                  browser=None) -> list[PageReport]:
+def inspect_pages(
+    paths: Iterable[Path], root: Path, screenshot_dir: Path | None, browser=None
+) -> list[PageReport]:
     """Every page in one browser (the one given, or a new one); a screenshot per page into
     screenshot_dir (if given)."""
     if browser is not None:
-        return [inspect_page(browser, p, screenshot_dir / screenshot_name(p, root) if screenshot_dir else None)
-                for p in paths]
+        return [
+            inspect_page(browser, p, screenshot_dir / screenshot_name(p, root) if screenshot_dir else None)
+            for p in paths
+        ]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -196,8 +203,9 @@ def dashboard_files(root: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     from esf_monitor.paths import data_dir
 
-    parser = argparse.ArgumentParser(description="Screenshots of every dashboard, and what went wrong "
-                                                 "(console errors, network requests).")
+    parser = argparse.ArgumentParser(
+        description="Screenshots of every dashboard, and what went wrong (console errors, network requests)."
+    )
     parser.add_argument("dashboards", nargs="?", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--overview-png", type=Path, default=None)
@@ -206,8 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or root / "screenshots"
     problems = 0
     for report in inspect_pages(dashboard_files(root), root, out):
-        issues = report.requests + report.console + ([] if report.charts_state in ("ready", "none")
-                                                     else [f"charts: {report.charts_state}"])
+        issues = (
+            report.requests
+            + report.console
+            + ([] if report.charts_state in ("ready", "none") else [f"charts: {report.charts_state}"])
+        )
         problems += len(issues)
         print(f"{report.screenshot}  {'OK' if not issues else '; '.join(issues)}")
     if args.overview_png:
@@ -225,8 +236,9 @@ def overview_png(page_file: Path, dest: Path, height: int = 1300) -> Path:
         try:
             page = browser.new_page(viewport={"width": VIEWPORT["width"], "height": height})
             page.goto(Path(page_file).resolve().as_uri())
-            page.wait_for_function("document.documentElement.dataset.charts !== undefined",
-                                   timeout=CHART_TIMEOUT_MS)
+            page.wait_for_function(
+                "document.documentElement.dataset.charts !== undefined", timeout=CHART_TIMEOUT_MS
+            )
             dest.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(dest))
         finally:

@@ -40,8 +40,21 @@ VALUE = bi("Wert", "Value")
 PLACEHOLDER = alt.Data(name="esf-rows")
 _PLACEHOLDER_DICT = PLACEHOLDER.to_dict()
 #: column types whose Python values altair would pass through unchanged (so skipping it changes nothing)
-_PLAIN = (pl.String, pl.Boolean, pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64,
-          pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.Null)
+_PLAIN = (
+    pl.String,
+    pl.Boolean,
+    pl.Float32,
+    pl.Float64,
+    pl.Int8,
+    pl.Int16,
+    pl.Int32,
+    pl.Int64,
+    pl.UInt8,
+    pl.UInt16,
+    pl.UInt32,
+    pl.UInt64,
+    pl.Null,
+)
 
 
 def spec(chart: alt.TopLevelMixin, kind: str) -> dict:
@@ -65,7 +78,9 @@ def _shown(rows: pl.DataFrame, value: str = "value") -> list[dict]:
     return [r for r in rows.to_dicts() if r[value] is not None and r[value] == r[value]]  # NaN != NaN
 
 
-def trend(rows: pl.DataFrame, kind: str, title: str, description: str, via_altair: bool = False) -> dict | None:
+def trend(
+    rows: pl.DataFrame, kind: str, title: str, description: str, via_altair: bool = False
+) -> dict | None:
     """Line chart over months. rows: cutoff, indicator, series (label), value. None if nothing is shown."""
     data = _shown(rows.select("cutoff", "indicator", "series", "value"))
     if not data:
@@ -75,8 +90,9 @@ def trend(rows: pl.DataFrame, kind: str, title: str, description: str, via_altai
     return _with_values(_trend_skeleton(kind, title, description), data)
 
 
-def bars(rows: pl.DataFrame, kind: str, title: str, description: str, value_title: str,
-         via_altair: bool = False) -> dict | None:
+def bars(
+    rows: pl.DataFrame, kind: str, title: str, description: str, value_title: str, via_altair: bool = False
+) -> dict | None:
     """Horizontal bars. rows: code, label, value (in the order given), and indicator and cutoff
     when the bars are one indicator's values. None if nothing is shown."""
     keys = [c for c in ("code", "indicator", "cutoff") if c in rows.columns]
@@ -110,6 +126,7 @@ def _copy(value):
 # Everything but the data of a chart depends on a few strings, which repeat on every project
 # page (same titles, sources, kinds): altair builds each distinct chart once per process.
 
+
 @functools.lru_cache(maxsize=4096)
 def _trend_skeleton(kind: str, title: str, description: str) -> dict:
     return _skeleton(_trend_chart(PLACEHOLDER, kind, title, description), kind)
@@ -132,17 +149,29 @@ def _trend_chart(source: alt.Data, kind: str, title: str, description: str) -> a
     return base.mark_line(point=True).encode(
         x=alt.X("cutoff:O", title=MONTH, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("value:Q", title=VALUE, axis=alt.Axis(format=FORMATS[kind])),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
-        tooltip=[alt.Tooltip("cutoff:O", title=MONTH), alt.Tooltip("series:N", title=bi("Kennzahl", "Indicator")),
-                 alt.Tooltip("value:Q", title=VALUE, format=TOOLTIP_FORMATS[kind])],
+        color=alt.Color(
+            "series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)
+        ),
+        tooltip=[
+            alt.Tooltip("cutoff:O", title=MONTH),
+            alt.Tooltip("series:N", title=bi("Kennzahl", "Indicator")),
+            alt.Tooltip("value:Q", title=VALUE, format=TOOLTIP_FORMATS[kind]),
+        ],
     )
 
 
-def _bars_chart(source: alt.Data, kind: str, title: str, description: str, value_title: str,
-                height: int) -> alt.Chart:
-    return alt.Chart(source, title=title, description=description, width=WIDTH - 160, height=height).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=FORMATS[kind])),
-        tooltip=[alt.Tooltip("label:N", title=bi("Gruppe", "Group")),
-                 alt.Tooltip("value:Q", title=value_title, format=TOOLTIP_FORMATS[kind])],
+def _bars_chart(
+    source: alt.Data, kind: str, title: str, description: str, value_title: str, height: int
+) -> alt.Chart:
+    return (
+        alt.Chart(source, title=title, description=description, width=WIDTH - 160, height=height)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=FORMATS[kind])),
+            tooltip=[
+                alt.Tooltip("label:N", title=bi("Gruppe", "Group")),
+                alt.Tooltip("value:Q", title=value_title, format=TOOLTIP_FORMATS[kind]),
+            ],
+        )
     )

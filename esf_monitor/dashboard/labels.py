@@ -33,8 +33,12 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
     "duration_mean_days": ("Verweildauer Mittelwert (Tage)", "Mean duration (days)", "days"),
 }
 
-GENDER_NAMES = {"f": ("Frauen", "Women"), "m": ("Männer", "Men"), "d": ("Divers", "Non-binary"),
-           "total": ("Gesamt", "Total")}
+GENDER_NAMES = {
+    "f": ("Frauen", "Women"),
+    "m": ("Männer", "Men"),
+    "d": ("Divers", "Non-binary"),
+    "total": ("Gesamt", "Total"),
+}
 
 DIMENSIONS = {
     "gender": ("Geschlecht", "Gender"),
@@ -74,8 +78,12 @@ _CATEGORIES = {
     "unknown": ("unbekannt", "unknown"),
 }
 #: code lists whose every code has a label (a test checks it)
-LABELLED_CODE_LISTS = (codes.TARGET_GROUP, codes.ACCESS_CHANNEL, codes.EMPLOYMENT_STATUS,
-                       codes.CATEGORY_OF_REGION)
+LABELLED_CODE_LISTS = (
+    codes.TARGET_GROUP,
+    codes.ACCESS_CHANNEL,
+    codes.EMPLOYMENT_STATUS,
+    codes.CATEGORY_OF_REGION,
+)
 
 
 def category(code: str | None) -> str:
@@ -95,23 +103,34 @@ COMMON_INDICATORS = {
     "EECO07": ("18 bis 29 Jahre", "Aged 18 to 29"),
     "EECO08": ("55 Jahre und älter", "55 years of age and above"),
     "EECO09": ("Höchstens Sekundarbereich I (ISCED 0–2)", "Lower secondary education or less (ISCED 0–2)"),
-    "EECO10": ("Sekundarbereich II / postsekundar (ISCED 3–4)", "Upper secondary or post-secondary (ISCED 3–4)"),
+    "EECO10": (
+        "Sekundarbereich II / postsekundar (ISCED 3–4)",
+        "Upper secondary or post-secondary (ISCED 3–4)",
+    ),
     "EECO11": ("Tertiärbereich (ISCED 5–8)", "Tertiary education (ISCED 5–8)"),
     "EECO12": ("Menschen mit Behinderungen", "Participants with disabilities"),
     "EECO13": ("Drittstaatsangehörige", "Third-country nationals"),
     "EECO14": ("Mit ausländischer Herkunft", "Participants with a foreign background"),
     "EECO15": ("Angehörige von Minderheiten", "Minorities"),
-    "EECO16": ("Obdachlose oder von Ausgrenzung auf dem Wohnungsmarkt Betroffene",
-               "Homeless or affected by housing exclusion"),
+    "EECO16": (
+        "Obdachlose oder von Ausgrenzung auf dem Wohnungsmarkt Betroffene",
+        "Homeless or affected by housing exclusion",
+    ),
     "EECO17": ("Aus ländlichen Gebieten", "Participants from rural areas"),
     "EECR01": ("Nach der Teilnahme arbeitsuchend", "Engaged in job searching upon leaving"),
-    "EECR02": ("Nach der Teilnahme in allgemeiner oder beruflicher Bildung",
-               "In education or training upon leaving"),
+    "EECR02": (
+        "Nach der Teilnahme in allgemeiner oder beruflicher Bildung",
+        "In education or training upon leaving",
+    ),
     "EECR03": ("Nach der Teilnahme mit erlangter Qualifikation", "Gaining a qualification upon leaving"),
-    "EECR04": ("Nach der Teilnahme erwerbstätig, einschl. Selbstständige",
-               "In employment, including self-employment, upon leaving"),
-    "EECR05": ("Sechs Monate nach der Teilnahme erwerbstätig, einschl. Selbstständige",
-               "In employment, including self-employment, six months after leaving"),
+    "EECR04": (
+        "Nach der Teilnahme erwerbstätig, einschl. Selbstständige",
+        "In employment, including self-employment, upon leaving",
+    ),
+    "EECR05": (
+        "Sechs Monate nach der Teilnahme erwerbstätig, einschl. Selbstständige",
+        "In employment, including self-employment, six months after leaving",
+    ),
 }
 
 DELIVERY_STATUS = {
@@ -122,9 +141,11 @@ DELIVERY_STATUS = {
     "missing": ("fehlt", "missing", "–"),
 }
 LATE = ("verspätet", "late", "⏰")
-EXTRACT_TYPES = {"participants": ("Teilnehmende", "participants"),
-                 "followup": ("Verbleib nach 6 Monaten", "follow-up"),
-                 "target_population": ("Zielgruppenbestand", "target population")}
+EXTRACT_TYPES = {
+    "participants": ("Teilnehmende", "participants"),
+    "followup": ("Verbleib nach 6 Monaten", "follow-up"),
+    "target_population": ("Zielgruppenbestand", "target population"),
+}
 
 NO_DATA = bi("noch keine Daten", "no data yet")
 NO_CHART = bi("kein Diagramm – keine Daten", "no chart – no data")
@@ -137,10 +158,12 @@ METHOD_NOTE = (
     "To protect statistical confidentiality, values are slightly perturbed by the cell key method; "
     "totals may therefore differ from the sum of their parts. Deviation at most ±2, variance 1 (from "
     "5 cases on); 1 or 2 is never published. Rates in whole percent from the perturbed numerators and "
-    "denominators, durations in whole days, only from 10 on (else “–”).")
+    "denominators, durations in whole days, only from 10 on (else “–”)."
+)
 #: on every internal page
-INTERNAL_NOTE = bi("intern — exakte Werte, nicht zur Veröffentlichung",
-                   "internal — exact figures, not for publication")
+INTERNAL_NOTE = bi(
+    "intern — exakte Werte, nicht zur Veröffentlichung", "internal — exact figures, not for publication"
+)
 
 #: export file → dbt model that produces it (the export writes the mart unchanged)
 MODELS = {

@@ -40,19 +40,21 @@ class Kpi:
     text: str
     attrs: dict[str, str]
     source: str
-    previous: Cell | None = None   # the previous month's figure (title = "Vormonat / previous month <YYYY-MM>")
+    previous: Cell | None = (
+        None  # the previous month's figure (title = "Vormonat / previous month <YYYY-MM>")
+    )
 
 
 @dataclass
 class Block:
-    kind: str                      # kpis | table | chart | text | links | grid
+    kind: str  # kpis | table | chart | text | links | grid
     title: str = ""
     source: str = ""
     cls: str = ""
     text: str = ""
     id: str = ""
     json: str = ""
-    items: list = field(default_factory=list)       # Kpi (kpis), Cell (links), Block (grid)
+    items: list = field(default_factory=list)  # Kpi (kpis), Cell (links), Block (grid)
     header: list[Cell] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
 
@@ -71,9 +73,9 @@ class Page:
     subtitle: str
     nav: list[Cell]
     sections: list[Section]
-    root: str = ""                 # relative path to the dashboard folder ("../" for projects/)
-    notice: str = ""               # method note (public) or "intern — exakte Werte …" (internal)
-    notice_cls: str = "note"       # "method" | "internal"
+    root: str = ""  # relative path to the dashboard folder ("../" for projects/)
+    notice: str = ""  # method note (public) or "intern — exakte Werte …" (internal)
+    notice_cls: str = "note"  # "method" | "internal"
     _chart_count: int = 0
 
     def chart(self, chart_spec: dict | None, title: str, source: str) -> Block:
@@ -81,8 +83,13 @@ class Page:
         if chart_spec is None:
             return Block(kind="text", cls="nodata", text=f"{title}: {NO_CHART}")
         self._chart_count += 1
-        return Block(kind="chart", id=f"chart-{self._chart_count}", title=title, source=source,
-                     json=script_json(chart_spec))
+        return Block(
+            kind="chart",
+            id=f"chart-{self._chart_count}",
+            title=title,
+            source=source,
+            json=script_json(chart_spec),
+        )
 
     @property
     def has_charts(self) -> bool:
@@ -131,8 +138,14 @@ def _bundle_cache_file(vl_version: str | None) -> Path:
 def embed_options() -> str:
     """vega-embed options: no action menu (it links to the online editor), SVG, German number format."""
     locale = {**vlc.get_format_locale("de-DE"), "percent": "\u00a0%"}
-    return script_json({"actions": False, "renderer": "svg", "formatLocale": locale,
-                        "timeFormatLocale": vlc.get_time_format_locale("de-DE")})
+    return script_json(
+        {
+            "actions": False,
+            "renderer": "svg",
+            "formatLocale": locale,
+            "timeFormatLocale": vlc.get_time_format_locale("de-DE"),
+        }
+    )
 
 
 #: Draws every chart. When all are drawn (or failed), <html> gets data-charts="ready" (or
@@ -330,13 +343,17 @@ def _escape_text(value: str) -> str:
 def table_rows(rows: list[list[Cell]]) -> Markup:
     """Body rows: the first cell is the row's header (<th>); a first cell of class "total" marks the sum row."""
     total = ' class="total"'
-    return Markup("".join(
-        f'<tr{total if row[0].cls == "total" else ""}>{cells(row[:1], "th")}{cells(row[1:], "td")}</tr>'
-        for row in rows))
+    return Markup(
+        "".join(
+            f"<tr{total if row[0].cls == 'total' else ''}>{cells(row[:1], 'th')}{cells(row[1:], 'td')}</tr>"
+            for row in rows
+        )
+    )
 
 
-_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                          undefined=jinja2.StrictUndefined)
+_ENV = jinja2.Environment(
+    autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined
+)
 _ENV.globals.update(cells=cells, table_rows=table_rows)
 
 
@@ -347,8 +364,10 @@ def _template() -> jinja2.Template:
 
 def render(page: Page) -> str:
     return _template().render(
-        page=page, css=Markup(CSS),
-        bundle=vega_bundle() if page.has_charts else "", embed_js=EMBED_JS,
+        page=page,
+        css=Markup(CSS),
+        bundle=vega_bundle() if page.has_charts else "",
+        embed_js=EMBED_JS,
         options=embed_options(),
     )
 
@@ -363,6 +382,8 @@ def write(page: Page, path: Path) -> Path:
 
 
 def nav(root: str) -> list[Cell]:
-    return [Cell(bi("Start", "Home"), href=f"{root}index.html"),
-            Cell(bi("Übersicht", "Overview"), href=f"{root}overview.html"),
-            Cell("SFC2021", href=f"{root}sfc.html")]
+    return [
+        Cell(bi("Start", "Home"), href=f"{root}index.html"),
+        Cell(bi("Übersicht", "Overview"), href=f"{root}overview.html"),
+        Cell("SFC2021", href=f"{root}sfc.html"),
+    ]

@@ -61,7 +61,7 @@ import re
 import shutil
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -128,10 +128,19 @@ class Dialect:
 
 DIALECTS = {
     "utf8_comma": Dialect("csv"),
-    "cp1252_semicolon": Dialect("csv", encoding="cp1252", separator=";", line_terminator="\r\n",
-                                date_format="%d.%m.%Y", true="ja", false="nein", title_header=True),
-    "utf8_bom_semicolon": Dialect("csv", bom=True, separator=";", line_terminator="\r\n",
-                                  true="1", false="0"),
+    "cp1252_semicolon": Dialect(
+        "csv",
+        encoding="cp1252",
+        separator=";",
+        line_terminator="\r\n",
+        date_format="%d.%m.%Y",
+        true="ja",
+        false="nein",
+        title_header=True,
+    ),
+    "utf8_bom_semicolon": Dialect(
+        "csv", bom=True, separator=";", line_terminator="\r\n", true="1", false="0"
+    ),
     "xlsx": Dialect("xlsx"),
 }
 
@@ -145,9 +154,11 @@ class GenerateSummary:
     rows_total: int
 
     def __str__(self) -> str:
-        return (f"{self.projects} Projekte / projects, {self.providers} Datenlieferanten / providers, "
-                f"{self.files} Dateien / files, {self.spells_latest} Teilnahmen im letzten Stand / "
-                f"spells in latest snapshots, {self.rows_total} Zeilen / rows")
+        return (
+            f"{self.projects} Projekte / projects, {self.providers} Datenlieferanten / providers, "
+            f"{self.files} Dateien / files, {self.spells_latest} Teilnahmen im letzten Stand / "
+            f"spells in latest snapshots, {self.rows_total} Zeilen / rows"
+        )
 
 
 @dataclass(frozen=True)
@@ -165,8 +176,14 @@ class _Window:
         return _month_index(self.months[-1])
 
 
-def generate(out: Path, seed: int = 42, scale: float = 1.0, months: int = 24,
-             end_month: str = "2025-12", overwrite: bool = False) -> GenerateSummary:
+def generate(
+    out: Path,
+    seed: int = 42,
+    scale: float = 1.0,
+    months: int = 24,
+    end_month: str = "2025-12",
+    overwrite: bool = False,
+) -> GenerateSummary:
     """Write a complete demo data folder into ``out`` (see the module docstring).
 
     A folder that already holds a registry or uploads is refused (stale months of an earlier
@@ -185,8 +202,9 @@ def generate(out: Path, seed: int = 42, scale: float = 1.0, months: int = 24,
         projects = [p for p in PROJECTS if p.jobcenter_id == jobcenter.jobcenter_id]
         followups = []
         for spec in projects:
-            spells = _project_spells(spec, PROFILES[spec.profile], _rng(seed, spec.project_id), scale,
-                                     window.ends[-1])
+            spells = _project_spells(
+                spec, PROFILES[spec.profile], _rng(seed, spec.project_id), scale, window.ends[-1]
+            )
             written = _write_snapshots(out, spec, spells, window)
             files += len(written)
             rows_total += sum(written)
@@ -195,13 +213,19 @@ def generate(out: Path, seed: int = 42, scale: float = 1.0, months: int = 24,
                 _write_correction(out, spec, spells, window)
             followups.append(_followup(spells, _rng(seed, spec.project_id, 1), window))
         written = _write_followup(out, jobcenter, pl.concat(followups), window)
-        written += _write_target_population(out, jobcenter, projects, _rng(seed, jobcenter.jobcenter_id),
-                                            scale, window)
+        written += _write_target_population(
+            out, jobcenter, projects, _rng(seed, jobcenter.jobcenter_id), scale, window
+        )
         files += len(written)
         rows_total += sum(written)
     _stamp_arrivals(out / "landing", seed)
-    return GenerateSummary(projects=len(PROJECTS), providers=len(PROJECTS) + len(JOBCENTERS),
-                           files=files, spells_latest=spells_latest, rows_total=rows_total)
+    return GenerateSummary(
+        projects=len(PROJECTS),
+        providers=len(PROJECTS) + len(JOBCENTERS),
+        files=files,
+        spells_latest=spells_latest,
+        rows_total=rows_total,
+    )
 
 
 def _stamp_arrivals(landing: Path, seed: int) -> None:
@@ -216,7 +240,7 @@ def _stamp_arrivals(landing: Path, seed: int) -> None:
         rng = _rng(seed, "/".join(path.parts[-3:]), 7)
         day = int(rng.integers(11, 26)) if rng.random() < 0.06 else int(rng.integers(3, 11))
         hour = int(rng.integers(8, 18))
-        ts = datetime(year, month, day, hour, int(rng.integers(0, 60)), tzinfo=timezone.utc).timestamp()
+        ts = datetime(year, month, day, hour, int(rng.integers(0, 60)), tzinfo=UTC).timestamp()
         os.utime(path, (ts, ts))
 
 
@@ -225,8 +249,10 @@ def _prepare(out: Path, overwrite: bool) -> None:
     ours = (out / "reference" / "projects.csv", out / "landing", out / "landing_corrections")
     occupied = [p for p in ours if p.is_file() or (p.is_dir() and any(p.iterdir()))]
     if occupied and not overwrite:
-        raise FileExistsError(f"Zielordner enthält bereits Daten / target folder already holds data: "
-                              f"{', '.join(map(str, occupied))}")
+        raise FileExistsError(
+            f"Zielordner enthält bereits Daten / target folder already holds data: "
+            f"{', '.join(map(str, occupied))}"
+        )
     for p in occupied:
         p.unlink() if p.is_file() else shutil.rmtree(p)
 
@@ -263,19 +289,30 @@ def _persons_count(spec: ProjectSpec, scale: float, days: int) -> int:
 
 # --------------------------------------------------------------------------- registry
 
+
 def _write_registry(path: Path, scale: float) -> None:
-    rows = [{
-        "project_id": p.project_id, "project_name": p.project_name, "programme": p.programme,
-        "jobcenter_id": p.jobcenter_id, "district": p.district, "target_group": p.target_group,
-        "category_of_region": p.category_of_region, "specific_objective": p.specific_objective,
-        "start_date": p.start_date, "end_date": p.end_date,
-        "planned_participants": max(10, _persons_count(p, scale, (p.end_date - p.start_date).days + 1)),
-    } for p in PROJECTS]
+    rows = [
+        {
+            "project_id": p.project_id,
+            "project_name": p.project_name,
+            "programme": p.programme,
+            "jobcenter_id": p.jobcenter_id,
+            "district": p.district,
+            "target_group": p.target_group,
+            "category_of_region": p.category_of_region,
+            "specific_objective": p.specific_objective,
+            "start_date": p.start_date,
+            "end_date": p.end_date,
+            "planned_participants": max(10, _persons_count(p, scale, (p.end_date - p.start_date).days + 1)),
+        }
+        for p in PROJECTS
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     pl.DataFrame(rows).select(REGISTRY_COLUMNS).write_csv(path)
 
 
 # --------------------------------------------------------------------------- participants
+
 
 def _pseudonyms(rng: np.random.Generator, n: int) -> np.ndarray:
     """Unique hash-like ids: letters with single digits in between (never a digit run that
@@ -306,8 +343,9 @@ def _durations(rng: np.random.Generator, profile: Profile, exit_reason: np.ndarr
     return np.where(exit_reason == "dropout", days * 0.5, days).astype(np.int64)
 
 
-def _project_spells(spec: ProjectSpec, profile: Profile, rng: np.random.Generator, scale: float,
-                    window_end: date) -> pl.DataFrame:
+def _project_spells(
+    spec: ProjectSpec, profile: Profile, rng: np.random.Generator, scale: float, window_end: date
+) -> pl.DataFrame:
     """All spells of the project up to the window end, with their TRUE values; the snapshot
     hides what is not known yet (``_missing`` core field, ``_delayed`` status)."""
     start = np.datetime64(spec.start_date, "D")
@@ -320,8 +358,9 @@ def _project_spells(spec: ProjectSpec, profile: Profile, rng: np.random.Generato
 
     # persons (situation at first entry)
     entry = _weekday_shift(start + rng.integers(0, span, n), last_entry)
-    age = np.clip(np.rint(rng.normal(profile.age_mean, profile.age_sd, n)), profile.age_min,
-                  profile.age_max).astype(np.int64)
+    age = np.clip(
+        np.rint(rng.normal(profile.age_mean, profile.age_sd, n)), profile.age_min, profile.age_max
+    ).astype(np.int64)
     if spec.project_id == BOUNDARY_AGES_PROJECT:
         age[: len(BOUNDARY_AGES)] = BOUNDARY_AGES
     birth_year = entry.astype("datetime64[Y]").astype(np.int64) + 1970 - age
@@ -354,8 +393,9 @@ def _project_spells(spec: ProjectSpec, profile: Profile, rng: np.random.Generato
     second = {c: v[again] for c, v in person.items()}
     entry2 = _weekday_shift(exit_[again] + gap[again], last_entry)
     changed = rng.random(k) < 0.5
-    second["employment_status"] = np.where(changed, _choice(rng, profile.employment_status, k),
-                                           second["employment_status"])
+    second["employment_status"] = np.where(
+        changed, _choice(rng, profile.employment_status, k), second["employment_status"]
+    )
     second["children_under_18"] = np.minimum(15, second["children_under_18"] + (rng.random(k) < 0.15))
     reason2 = _choice(rng, profile.exit_reason, k)
     exit2 = np.minimum(entry2 + _durations(rng, profile, reason2), end)
@@ -367,33 +407,48 @@ def _project_spells(spec: ProjectSpec, profile: Profile, rng: np.random.Generato
     spells["exit_reason"] = np.concatenate([reason, reason2])
     spells["_last"] = np.concatenate([~again, np.ones(k, bool)])
     spells["status_upon_leaving"] = _choice(rng, profile.status_upon_leaving, m)
-    p_qual = np.select([spells["exit_reason"] == "completed", spells["exit_reason"] == "dropout"],
-                       [0.35, 0.05], 0.1)
+    p_qual = np.select(
+        [spells["exit_reason"] == "completed", spells["exit_reason"] == "dropout"], [0.35, 0.05], 0.1
+    )
     spells["qualification_gained"] = rng.random(m) < p_qual
     spells["_delayed"] = rng.random(m) < STATUS_DELAYED_SHARE
     missing = rng.random(m) < MISSING_CORE_SHARE
     missing[0] |= not missing.any()  # every project has an incomplete row (the correction fills it)
-    spells["_missing"] = np.where(missing, _choice(rng, {c: 1 / len(CORE_FIELDS) for c in CORE_FIELDS}, m), "")
+    spells["_missing"] = np.where(
+        missing, _choice(rng, {c: 1 / len(CORE_FIELDS) for c in CORE_FIELDS}, m), ""
+    )
 
     frame = pl.DataFrame(spells).with_columns(pl.lit(spec.project_id).alias("project_id"))
     for column in ("disability", "minority", "homeless", "access_channel"):
         blank = pl.Series(rng.random(m) < OPTIONAL_MISSING_SHARE)
         frame = frame.with_columns(pl.when(blank).then(None).otherwise(pl.col(column)).alias(column))
-    return (frame.with_columns(pl.col("birth_year", "isced", "children_under_18").cast(pl.Int32))
-            .select(*PARTICIPANTS_COLUMNS, "_last", "_delayed", "_missing")
-            .sort("entry_date", "participant_id"))
+    return (
+        frame.with_columns(pl.col("birth_year", "isced", "children_under_18").cast(pl.Int32))
+        .select(*PARTICIPANTS_COLUMNS, "_last", "_delayed", "_missing")
+        .sort("entry_date", "participant_id")
+    )
 
 
 def _empty_spells() -> pl.DataFrame:
     schema = {c: pl.String for c in PARTICIPANTS_COLUMNS}
-    schema.update(entry_date=pl.Date, exit_date=pl.Date, birth_year=pl.Int32, isced=pl.Int32,
-                  children_under_18=pl.Int32, single_parent=pl.Boolean, qualification_gained=pl.Boolean,
-                  _last=pl.Boolean, _delayed=pl.Boolean, _missing=pl.String)
+    schema.update(
+        entry_date=pl.Date,
+        exit_date=pl.Date,
+        birth_year=pl.Int32,
+        isced=pl.Int32,
+        children_under_18=pl.Int32,
+        single_parent=pl.Boolean,
+        qualification_gained=pl.Boolean,
+        _last=pl.Boolean,
+        _delayed=pl.Boolean,
+        _missing=pl.String,
+    )
     return pl.DataFrame(schema=schema)
 
 
-def _snapshot(spells: pl.DataFrame, month_start: date, month_end: date,
-              blank_missing: bool = True) -> pl.DataFrame:
+def _snapshot(
+    spells: pl.DataFrame, month_start: date, month_end: date, blank_missing: bool = True
+) -> pl.DataFrame:
     """What the project's tool exports at the end of the month (cumulative)."""
     left = pl.col("exit_date") <= month_end
     known = left & (~pl.col("_delayed") | (pl.col("exit_date") < month_start))
@@ -427,42 +482,58 @@ def _write_snapshots(out: Path, spec: ProjectSpec, spells: pl.DataFrame, window:
 
 def _write_correction(out: Path, spec: ProjectSpec, spells: pl.DataFrame, window: _Window) -> None:
     dialect = DIALECTS[spec.dialect]
-    path = out / "landing_corrections" / spec.project_id / "participants" / f"{window.months[-1]}.{dialect.ext}"
+    path = (
+        out / "landing_corrections" / spec.project_id / "participants" / f"{window.months[-1]}.{dialect.ext}"
+    )
     _write(_snapshot(spells, window.starts[-1], window.ends[-1], blank_missing=False), path, dialect)
 
 
 # --------------------------------------------------------------------------- jobcenter extracts
+
 
 def _followup(spells: pl.DataFrame, rng: np.random.Generator, window: _Window) -> pl.DataFrame:
     """Follow-up rows of one project's leavers, with the reporting month they arrive in."""
     leavers = spells.filter(pl.col("_last") & (pl.col("exit_date") <= window.ends[-1]))
     n = leavers.height
     if n == 0:
-        return pl.DataFrame(schema={**{c: pl.String for c in FOLLOWUP_COLUMNS}, "exit_date": pl.Date,
-                                    "_month": pl.Int64})
-    exit_index = (leavers["exit_date"].dt.year().cast(pl.Int64) * 12
-                  + leavers["exit_date"].dt.month().cast(pl.Int64) - 1).to_numpy()
+        return pl.DataFrame(
+            schema={**{c: pl.String for c in FOLLOWUP_COLUMNS}, "exit_date": pl.Date, "_month": pl.Int64}
+        )
+    exit_index = (
+        leavers["exit_date"].dt.year().cast(pl.Int64) * 12
+        + leavers["exit_date"].dt.month().cast(pl.Int64)
+        - 1
+    ).to_numpy()
     late = np.where(rng.random(n) < FOLLOWUP_LATE_SHARE, rng.integers(1, 3, n), 0)
     month = np.maximum(exit_index + 6 + late, window.first_index)
 
     status = leavers["status_upon_leaving"].to_numpy()
     if_integrated = _choice(rng, STATUS_6M_IF_INTEGRATED, n)
-    status_6m = np.where(np.isin(status, INTEGRATED), np.where(if_integrated == "same", status, if_integrated),
-                         _choice(rng, STATUS_6M_OTHERWISE, n))
+    status_6m = np.where(
+        np.isin(status, INTEGRATED),
+        np.where(if_integrated == "same", status, if_integrated),
+        _choice(rng, STATUS_6M_OTHERWISE, n),
+    )
     exit_date = leavers["exit_date"].to_numpy()
     mismatch = rng.random(n) < FOLLOWUP_MISMATCH_SHARE
     if n >= 10 and not mismatch.any():
         mismatch[rng.integers(0, n)] = True
     exit_date = exit_date + np.where(mismatch, rng.choice([-3, -2, -1, 1, 2, 3], n), 0)
-    rows = pl.DataFrame({
-        "participant_id": leavers["participant_id"], "project_id": leavers["project_id"],
-        "exit_date": exit_date, "status_6m": status_6m, "_month": month,
-        "_covered": rng.random(n) < FOLLOWUP_COVERAGE,
-        "_update": rng.random(n) < FOLLOWUP_UPDATE_SHARE,
-        "_status_update": _choice(rng, STATUS_6M_OTHERWISE, n),
-    }).filter(pl.col("_covered") & (pl.col("_month") <= window.last_index))
+    rows = pl.DataFrame(
+        {
+            "participant_id": leavers["participant_id"],
+            "project_id": leavers["project_id"],
+            "exit_date": exit_date,
+            "status_6m": status_6m,
+            "_month": month,
+            "_covered": rng.random(n) < FOLLOWUP_COVERAGE,
+            "_update": rng.random(n) < FOLLOWUP_UPDATE_SHARE,
+            "_status_update": _choice(rng, STATUS_6M_OTHERWISE, n),
+        }
+    ).filter(pl.col("_covered") & (pl.col("_month") <= window.last_index))
     updates = rows.filter(pl.col("_update") & (pl.col("_month") < window.last_index)).with_columns(
-        pl.col("_month") + 1, pl.col("_status_update").alias("status_6m"))
+        pl.col("_month") + 1, pl.col("_status_update").alias("status_6m")
+    )
     rows = pl.concat([rows, updates])
     in_work = pl.col("status_6m").is_in(INTEGRATED)
     benefit = rng.random(rows.height)
@@ -471,8 +542,12 @@ def _followup(spells: pl.DataFrame, rng: np.random.Generator, window: _Window) -
         pl.Series("_u", benefit),
     ).select(
         *FOLLOWUP_COLUMNS[:4],
-        pl.when(pl.col("_u") < pl.col("_p_yes")).then(pl.lit("yes"))
-        .when(pl.col("_u") < 0.94).then(pl.lit("no")).otherwise(pl.lit("unknown")).alias("benefit_receipt_6m"),
+        pl.when(pl.col("_u") < pl.col("_p_yes"))
+        .then(pl.lit("yes"))
+        .when(pl.col("_u") < 0.94)
+        .then(pl.lit("no"))
+        .otherwise(pl.lit("unknown"))
+        .alias("benefit_receipt_6m"),
         "_month",
     )
 
@@ -488,13 +563,22 @@ def _write_followup(out: Path, jobcenter: JobcenterSpec, rows: pl.DataFrame, win
     return written
 
 
-def _write_target_population(out: Path, jobcenter: JobcenterSpec, projects: list[ProjectSpec],
-                             rng: np.random.Generator, scale: float, window: _Window) -> list[int]:
+def _write_target_population(
+    out: Path,
+    jobcenter: JobcenterSpec,
+    projects: list[ProjectSpec],
+    rng: np.random.Generator,
+    scale: float,
+    window: _Window,
+) -> list[int]:
     """Month-end stock per district x target group: a level per district and group with a
     small random walk (±0.4 % a month), the way SGB II stocks drift."""
     districts = list(dict.fromkeys(p.district for p in projects))
-    months = [i for i, (s, e) in enumerate(zip(window.starts, window.ends))
-              if any(_runs_in(p, s, e) for p in projects)]
+    months = [
+        i
+        for i, (s, e) in enumerate(zip(window.starts, window.ends))
+        if any(_runs_in(p, s, e) for p in projects)
+    ]
     base = np.array([TARGET_POPULATION_BASE[d] for d in districts], float)  # districts x groups
     level = rng.uniform(0.97, 1.03, base.shape)
     drift = np.cumprod(1 + rng.normal(0, 0.004, (len(window.months), *base.shape)), axis=0)
@@ -502,18 +586,21 @@ def _write_target_population(out: Path, jobcenter: JobcenterSpec, projects: list
     dialect = DIALECTS[jobcenter.dialect]
     written = []
     for i in months:
-        frame = pl.DataFrame({
-            "month": [window.months[i]] * base.size,
-            "district": np.repeat(districts, len(TARGET_GROUP)),
-            "target_group": np.tile(TARGET_GROUP, len(districts)),
-            "count": counts[i].ravel(),
-        }).select(TARGET_POPULATION_COLUMNS)
+        frame = pl.DataFrame(
+            {
+                "month": [window.months[i]] * base.size,
+                "district": np.repeat(districts, len(TARGET_GROUP)),
+                "target_group": np.tile(TARGET_GROUP, len(districts)),
+                "count": counts[i].ravel(),
+            }
+        ).select(TARGET_POPULATION_COLUMNS)
         path = out / "landing" / jobcenter.jobcenter_id / "target_population" / f"{window.months[i]}.csv"
         written.append(_write(frame, path, dialect))
     return written
 
 
 # --------------------------------------------------------------------------- writers
+
 
 def _write(frame: pl.DataFrame, path: Path, dialect: Dialect) -> int:
     """Write one extract in the dialect; returns its number of data rows."""
@@ -523,11 +610,14 @@ def _write(frame: pl.DataFrame, path: Path, dialect: Dialect) -> int:
         return frame.height
     frame = frame.with_columns(
         pl.col(c).replace_strict({True: dialect.true, False: dialect.false}, return_dtype=pl.String)
-        for c, dtype in frame.schema.items() if dtype == pl.Boolean)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.Boolean
+    )
     if dialect.title_header:
         frame = frame.rename(_title_header)
-    text = frame.write_csv(separator=dialect.separator, line_terminator=dialect.line_terminator,
-                           date_format=dialect.date_format)
+    text = frame.write_csv(
+        separator=dialect.separator, line_terminator=dialect.line_terminator, date_format=dialect.date_format
+    )
     data = text.encode(dialect.encoding)
     path.write_bytes(codecs.BOM_UTF8 + data if dialect.bom else data)
     return frame.height

@@ -97,13 +97,21 @@ def attack(view: View, truth: dict[tuple, int], rounds: int = 12) -> list[tuple]
             changed |= _tighten(bounds, total, parts, False)
         if not changed:
             break
-    recovered = [k for k, (lo, hi) in bounds.items()
-                 if lo == hi and lo in SMALL and truth.get(k) == lo and k not in view.shown_exactly]
+    recovered = [
+        k
+        for k, (lo, hi) in bounds.items()
+        if lo == hi and lo in SMALL and truth.get(k) == lo and k not in view.shown_exactly
+    ]
     for cell, previous in view.months:
         if cell in bounds and previous in bounds:
             lo = bounds[cell][0] - bounds[previous][1]
             hi = bounds[cell][1] - bounds[previous][0]
-            if lo == hi and lo in SMALL and cell in truth and previous in truth \
-                    and truth[cell] - truth[previous] == lo:
+            if (
+                lo == hi
+                and lo in SMALL
+                and cell in truth
+                and previous in truth
+                and truth[cell] - truth[previous] == lo
+            ):
                 recovered.append(("diff", cell, previous))
     return recovered

@@ -26,7 +26,11 @@ import polars as pl
 from esf_monitor.disclosure.attack import View, attack, perturbed_bounds
 from esf_monitor.disclosure.ptable import MIN_DENOMINATOR
 from esf_monitor.disclosure.release import (
-    COUNT_INDICATORS, DURATIONS, PublicRelease, _percent, build_release,
+    COUNT_INDICATORS,
+    DURATIONS,
+    PublicRelease,
+    _percent,
+    build_release,
 )
 
 PROGRAMME = "ALL"
@@ -51,26 +55,35 @@ class AuditReport:
         return not self.problems and not self.recovered
 
     def summary(self) -> str:
-        head = (f"{self.cells} Zellen, {self.page_figures} Werte auf {self.pages} Seiten geprüft; "
-                f"{len(self.problems)} Befunde, {len(self.recovered)} durch Differenzbildung "
-                f"aufgedeckte Werte 1 oder 2 / {self.cells} cells, {self.page_figures} figures on "
-                f"{self.pages} pages checked; {len(self.problems)} findings, {len(self.recovered)} "
-                f"true counts of 1 or 2 recovered by differencing")
+        head = (
+            f"{self.cells} Zellen, {self.page_figures} Werte auf {self.pages} Seiten geprüft; "
+            f"{len(self.problems)} Befunde, {len(self.recovered)} durch Differenzbildung "
+            f"aufgedeckte Werte 1 oder 2 / {self.cells} cells, {self.page_figures} figures on "
+            f"{self.pages} pages checked; {len(self.problems)} findings, {len(self.recovered)} "
+            f"true counts of 1 or 2 recovered by differencing"
+        )
         return "\n".join([head, *self.problems[:20], *map(str, self.recovered[:20])])
 
 
 # ----------------------------------------------------------------------------- cells
 
-def count_cells(indicators: pl.DataFrame, common: pl.DataFrame, sfc: pl.DataFrame,
-                breakdowns: pl.DataFrame, numerator: str = "numerator") -> dict[tuple, int]:
+
+def count_cells(
+    indicators: pl.DataFrame,
+    common: pl.DataFrame,
+    sfc: pl.DataFrame,
+    breakdowns: pl.DataFrame,
+    numerator: str = "numerator",
+) -> dict[tuple, int]:
     """Every published count as (cell name → number); the same for the true counts of the
     marts. Names: ("ind", C, project, indicator, gender) for the headline counts and
     ("ind", C, project, indicator + ":num" | ":den", gender) for the parts of rates,
     ("eu", C, project, code, gender), ("sfc", C, objective, region, code, gender),
     ("bd", C, project, dimension, category, gender, measure)."""
     cells: dict[tuple, int] = {}
-    for c, p, ind, g, n, d in indicators.select("cutoff", "project_id", "indicator", "gender", numerator,
-                                                "denominator").iter_rows():
+    for c, p, ind, g, n, d in indicators.select(
+        "cutoff", "project_id", "indicator", "gender", numerator, "denominator"
+    ).iter_rows():
         if ind in COUNT_INDICATORS:
             cells[("ind", c, p, ind, g)] = int(n)
             continue
@@ -80,24 +93,35 @@ def count_cells(indicators: pl.DataFrame, common: pl.DataFrame, sfc: pl.DataFram
             cells[("ind", c, p, ind + ":den", g)] = int(d)
     for c, p, ind, g, v in common.select("cutoff", "project_id", "indicator", "gender", "value").iter_rows():
         cells[("eu", c, p, ind, g)] = int(v)
-    for c, so, r, ind, g, v in sfc.select("cutoff", "specific_objective", "category_of_region", "indicator",
-                                          "gender", "value").iter_rows():
+    for c, so, r, ind, g, v in sfc.select(
+        "cutoff", "specific_objective", "category_of_region", "indicator", "gender", "value"
+    ).iter_rows():
         cells[("sfc", c, so, r, ind, g)] = int(v)
-    for row in breakdowns.select("cutoff", "project_id", "dimension", "category", "gender", "participants",
-                                 "leavers", "integrated_leavers").iter_rows():
+    for row in breakdowns.select(
+        "cutoff",
+        "project_id",
+        "dimension",
+        "category",
+        "gender",
+        "participants",
+        "leavers",
+        "integrated_leavers",
+    ).iter_rows():
         for measure, v in zip(("participants", "leavers", "integrated_leavers"), row[5:]):
             cells[("bd", *row[:5], measure)] = int(v)
     return cells
 
 
 def public_cells(release: PublicRelease) -> dict[tuple, int]:
-    return count_cells(release.indicators, release.common_indicators, release.sfc_table,
-                       release.participant_breakdowns)
+    return count_cells(
+        release.indicators, release.common_indicators, release.sfc_table, release.participant_breakdowns
+    )
 
 
 def true_cells(marts: dict[str, pl.DataFrame]) -> dict[tuple, int]:
-    return count_cells(marts["indicators"], marts["common_indicators"], marts["sfc_table"],
-                       marts["participant_breakdowns"])
+    return count_cells(
+        marts["indicators"], marts["common_indicators"], marts["sfc_table"], marts["participant_breakdowns"]
+    )
 
 
 def lines(cells: dict[tuple, int], registry: pl.DataFrame) -> tuple[list, list, list]:
@@ -105,7 +129,9 @@ def lines(cells: dict[tuple, int], registry: pl.DataFrame) -> tuple[list, list, 
     eq, ge, months = [], [], []
     keys = set(cells)
     groups = {}
-    for pid, so, region in registry.select("project_id", "specific_objective", "category_of_region").iter_rows():
+    for pid, so, region in registry.select(
+        "project_id", "specific_objective", "category_of_region"
+    ).iter_rows():
         groups.setdefault((so, region), []).append(pid)
     projects = registry["project_id"].to_list()
     all_months = sorted({k[1] for k in keys})
@@ -116,24 +142,37 @@ def lines(cells: dict[tuple, int], registry: pl.DataFrame) -> tuple[list, list, 
             categories.setdefault((b[1], b[2], b[5]), {}).setdefault(b[3], []).append(b)
     for k in keys:
         family, cutoff = k[0], k[1]
-        if family in ("ind", "bd", "eu") and k[2] == PROGRAMME:           # programme = projects
-            eq.append((k, [(family, cutoff, p, *k[3:]) for p in projects if (family, cutoff, p, *k[3:]) in keys]))
-        if family == "sfc" and (k[2], k[3]) in groups:                     # SFC row = its projects
-            eq.append((k, [("eu", cutoff, p, k[4], k[5]) for p in groups[(k[2], k[3])]
-                           if ("eu", cutoff, p, k[4], k[5]) in keys]))
+        if family in ("ind", "bd", "eu") and k[2] == PROGRAMME:  # programme = projects
+            eq.append(
+                (k, [(family, cutoff, p, *k[3:]) for p in projects if (family, cutoff, p, *k[3:]) in keys])
+            )
+        if family == "sfc" and (k[2], k[3]) in groups:  # SFC row = its projects
+            eq.append(
+                (
+                    k,
+                    [
+                        ("eu", cutoff, p, k[4], k[5])
+                        for p in groups[(k[2], k[3])]
+                        if ("eu", cutoff, p, k[4], k[5]) in keys
+                    ],
+                )
+            )
         gender_at = {"ind": 4, "eu": 4, "sfc": 5, "bd": 5}[family]
-        if k[gender_at] == "total":                                        # gender parts
-            parts = [k[:gender_at] + (g,) + k[gender_at + 1:] for g in PARTS]
+        if k[gender_at] == "total":  # gender parts
+            parts = [k[:gender_at] + (g,) + k[gender_at + 1 :] for g in PARTS]
             parts = [p for p in parts if p in keys]
             (eq if family in ("eu", "sfc") else ge).append((k, parts))
-        if family in ("eu", "sfc") and k[-2] == "EECO01":                  # EECO01 lines
+        if family in ("eu", "sfc") and k[-2] == "EECO01":  # EECO01 lines
             for line in EECO01_LINES:
                 eq.append((k, [k[:-2] + (code, k[-1]) for code in line if k[:-2] + (code, k[-1]) in keys]))
-        if family == "ind" and k[3] == "participants_cumulative":          # breakdown categories
+        if family == "ind" and k[3] == "participants_cumulative":  # breakdown categories
             eq += [(k, parts) for parts in categories.get((cutoff, k[2], k[4]), {}).values()]
-        cumulative = (family in ("eu", "sfc") or (family == "ind" and k[3] == "participants_cumulative")
-                      or (family == "bd" and k[6] == "participants"))
-        if cumulative and cutoff in previous:                              # month minus month
+        cumulative = (
+            family in ("eu", "sfc")
+            or (family == "ind" and k[3] == "participants_cumulative")
+            or (family == "bd" and k[6] == "participants")
+        )
+        if cumulative and cutoff in previous:  # month minus month
             before = (family, previous[cutoff], *k[2:])
             if before in keys:
                 months.append((k, before))
@@ -147,6 +186,7 @@ def attack_release(published: dict[tuple, int], truth: dict[tuple, int], registr
 
 
 # ----------------------------------------------------------------------------- pages
+
 
 class _Figures(HTMLParser):
     def __init__(self):
@@ -162,7 +202,9 @@ class _Figures(HTMLParser):
             self.figures.append({k[5:]: v for k, v in a.items() if k.startswith("data-")})
         if tag == "a" and a.get("href"):
             self.hrefs.append(a["href"])
-        self._script = tag == "script" and a.get("type") == "application/json" and "vega-spec" in (a.get("class") or "")
+        self._script = (
+            tag == "script" and a.get("type") == "application/json" and "vega-spec" in (a.get("class") or "")
+        )
 
     def handle_data(self, data):
         if self._script:
@@ -197,11 +239,18 @@ def _numbers(value):
 
 def audit_pages(pages_root: Path, release: PublicRelease, report: AuditReport) -> None:
     counts = public_cells(release)
-    shown = {("ind", c, p, i, g): v for c, p, i, g, v in release.indicators.select(
-        "cutoff", "project_id", "indicator", "gender", "value").iter_rows()}
-    rates = {("bd", c, p, d, cat, g, "integration_rate"): v for c, p, d, cat, g, v in
-             release.participant_breakdowns.select("cutoff", "project_id", "dimension", "category", "gender",
-                                                   "integration_rate_percent").iter_rows()}
+    shown = {
+        ("ind", c, p, i, g): v
+        for c, p, i, g, v in release.indicators.select(
+            "cutoff", "project_id", "indicator", "gender", "value"
+        ).iter_rows()
+    }
+    rates = {
+        ("bd", c, p, d, cat, g, "integration_rate"): v
+        for c, p, d, cat, g, v in release.participant_breakdowns.select(
+            "cutoff", "project_id", "dimension", "category", "gender", "integration_rate_percent"
+        ).iter_rows()
+    }
     root = pages_root.resolve()
     for path in sorted(pages_root.rglob("*.html")):
         report.pages += 1
@@ -214,7 +263,9 @@ def audit_pages(pages_root: Path, release: PublicRelease, report: AuditReport) -
         for href in parser.hrefs:
             target = (path.parent / href.split("#")[0]).resolve() if href.split("#")[0] else path
             if "://" in href or "internal" in href or not target.is_relative_to(root):
-                report.problems.append(f"{name}: Link aus dem öffentlichen Bereich / link outside public: {href}")
+                report.problems.append(
+                    f"{name}: Link aus dem öffentlichen Bereich / link outside public: {href}"
+                )
         for spec in parser.scripts:
             for x in _numbers(json.loads(spec).get("data", {})) if spec.strip() else ():
                 if abs(x * 100 - round(x * 100)) > 1e-9:
@@ -239,24 +290,34 @@ def audit_pages(pages_root: Path, release: PublicRelease, report: AuditReport) -
             got = int(value) if value else None
             want = None if expected is None else int(expected)
             if got != want:
-                report.problems.append(f"{name}: {key} zeigt {value!r}, Veröffentlichung {want!r} / "
-                                       f"shows {value!r}, release has {want!r}")
+                report.problems.append(
+                    f"{name}: {key} zeigt {value!r}, Veröffentlichung {want!r} / "
+                    f"shows {value!r}, release has {want!r}"
+                )
 
 
 # ----------------------------------------------------------------------------- CSV
 
+
 def read_release(folder: Path) -> PublicRelease:
     from esf_monitor.dashboard.data import PUBLIC_SCHEMAS, read_export
 
-    frames = {n: read_export(folder / "all_months" / f"{n}.csv", n, PUBLIC_SCHEMAS)
-              for n in ("indicators", "common_indicators", "sfc_table", "participant_breakdowns",
-                        "delivery_status")}
-    return PublicRelease(frames["indicators"], frames["common_indicators"], frames["sfc_table"],
-                         frames["participant_breakdowns"], frames["delivery_status"])
+    frames = {
+        n: read_export(folder / "all_months" / f"{n}.csv", n, PUBLIC_SCHEMAS)
+        for n in ("indicators", "common_indicators", "sfc_table", "participant_breakdowns", "delivery_status")
+    }
+    return PublicRelease(
+        frames["indicators"],
+        frames["common_indicators"],
+        frames["sfc_table"],
+        frames["participant_breakdowns"],
+        frames["delivery_status"],
+    )
 
 
-def audit_release(exports_folder: Path, pages_root: Path | None, marts: dict[str, pl.DataFrame],
-                  registry: pl.DataFrame) -> AuditReport:
+def audit_release(
+    exports_folder: Path, pages_root: Path | None, marts: dict[str, pl.DataFrame], registry: pl.DataFrame
+) -> AuditReport:
     report = AuditReport()
     written = read_release(exports_folder)
     expected = build_release(marts)
@@ -264,17 +325,33 @@ def audit_release(exports_folder: Path, pages_root: Path | None, marts: dict[str
     report.cells = len(published)
     for k in wanted.keys() | published.keys():
         if published.get(k) != wanted.get(k):
-            report.problems.append(f"{k}: veröffentlicht / published {published.get(k)}, "
-                                   f"Zellwert / perturbed cell value {wanted.get(k)}")
+            report.problems.append(
+                f"{k}: veröffentlicht / published {published.get(k)}, "
+                f"Zellwert / perturbed cell value {wanted.get(k)}"
+            )
     report.problems += [f"{k}: 1 oder 2 / 1 or 2 published" for k, v in published.items() if v in (1, 2)]
     ind = written.indicators
     rated = ind.filter(~pl.col("indicator").is_in(COUNT_INDICATORS + DURATIONS))
-    bad = rated.filter(pl.col("value").is_not_null() & (
-        (pl.col("denominator") < MIN_DENOMINATOR) | (pl.col("value") != _percent(pl.col("numerator"), pl.col("denominator")))))
-    bad = pl.concat([bad, ind.filter(pl.col("indicator").is_in(DURATIONS) & pl.col("value").is_not_null()
-                                     & ((pl.col("denominator") < MIN_DENOMINATOR)
-                                        | (pl.col("value") != pl.col("value").round(0))))])
-    report.problems += [f"Quote/Dauer gegen die Regel / rate or duration breaks the rule: {r}" for r in bad.rows()]
+    bad = rated.filter(
+        pl.col("value").is_not_null()
+        & (
+            (pl.col("denominator") < MIN_DENOMINATOR)
+            | (pl.col("value") != _percent(pl.col("numerator"), pl.col("denominator")))
+        )
+    )
+    bad = pl.concat(
+        [
+            bad,
+            ind.filter(
+                pl.col("indicator").is_in(DURATIONS)
+                & pl.col("value").is_not_null()
+                & ((pl.col("denominator") < MIN_DENOMINATOR) | (pl.col("value") != pl.col("value").round(0)))
+            ),
+        ]
+    )
+    report.problems += [
+        f"Quote/Dauer gegen die Regel / rate or duration breaks the rule: {r}" for r in bad.rows()
+    ]
     if pages_root is not None:
         audit_pages(pages_root, written, report)
     report.recovered = attack_release(published, true_cells(marts), registry)

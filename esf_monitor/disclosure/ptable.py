@@ -54,8 +54,7 @@ def design_ptable() -> pl.DataFrame:
             rows += [(pcv, k, pvalue) for k in range(ckey, ckey + n)]
             ckey += n
         assert ckey == N_KEYS, pcv
-    return pl.DataFrame(rows, schema={"pcv": pl.Int64, "ckey": pl.Int64, "pvalue": pl.Int64},
-                        orient="row")
+    return pl.DataFrame(rows, schema={"pcv": pl.Int64, "ckey": pl.Int64, "pvalue": pl.Int64}, orient="row")
 
 
 @lru_cache(maxsize=1)
@@ -66,8 +65,7 @@ def load_ptable() -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def _lookup() -> tuple[tuple[int, ...], ...]:
     table = load_ptable().sort(["pcv", "ckey"])
-    return tuple(tuple(table.filter(pl.col("pcv") == pcv)["pvalue"].to_list())
-                 for pcv in range(MAX_PCV + 1))
+    return tuple(tuple(table.filter(pl.col("pcv") == pcv)["pvalue"].to_list()) for pcv in range(MAX_PCV + 1))
 
 
 def perturb(count: int, ckey: int) -> int:
@@ -80,8 +78,9 @@ def perturb_expr(count: str, ckey: str) -> pl.Expr:
     (the same lookup as ``perturb``, vectorised)."""
     table = load_ptable()
     codes = (table["pcv"] * N_KEYS + table["ckey"]).to_list()
-    code = (pl.min_horizontal(pl.col(count).cast(pl.Int64), pl.lit(MAX_PCV, pl.Int64)) * N_KEYS
-            + pl.col(ckey).cast(pl.Int64))
+    code = pl.min_horizontal(pl.col(count).cast(pl.Int64), pl.lit(MAX_PCV, pl.Int64)) * N_KEYS + pl.col(
+        ckey
+    ).cast(pl.Int64)
     pvalue = code.replace_strict(codes, table["pvalue"].to_list(), return_dtype=pl.Int64)
     return pl.col(count).cast(pl.Int64) + pvalue
 

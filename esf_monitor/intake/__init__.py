@@ -15,6 +15,12 @@ from esf_monitor.intake.report import write_report
 from esf_monitor.intake.validate import IntakeResult, check_file
 
 __all__ = [
-    "IntakeResult", "LandingPath", "PathRejected", "RegistryError", "check_file", "parse_landing_path",
-    "read_registry", "write_report",
+    "IntakeResult",
+    "LandingPath",
+    "PathRejected",
+    "RegistryError",
+    "check_file",
+    "parse_landing_path",
+    "read_registry",
+    "write_report",
 ]

@@ -24,16 +24,25 @@ from schemas.codes import EXIT_REASON
 
 #: pandera's built-in check names -> our rule ids. Custom checks are named by rule id already.
 BUILTIN_RULES = {
-    "isin": "code_list", "in_range": "out_of_range", "str_matches": "id_pattern",
-    "greater_than_or_equal_to": "out_of_range", "not_nullable": "missing_required",
-    "multiple_fields_uniqueness": "key_unique", "field_uniqueness": "key_unique", "key_unique": "key_unique",
+    "isin": "code_list",
+    "in_range": "out_of_range",
+    "str_matches": "id_pattern",
+    "greater_than_or_equal_to": "out_of_range",
+    "not_nullable": "missing_required",
+    "multiple_fields_uniqueness": "key_unique",
+    "field_uniqueness": "key_unique",
+    "key_unique": "key_unique",
 }
 #: Patterns in words a social worker understands.
 PATTERN_WORDS = {
-    PARTICIPANT_ID_PATTERN: ("Pseudonym aus 8 bis 64 Zeichen: Buchstaben A–Z, Ziffern, '-' und '_'",
-                             "pseudonym of 8 to 64 characters: letters A–Z, digits, '-' and '_'"),
-    PROJECT_ID_PATTERN: ("3 bis 32 Zeichen: Großbuchstaben A–Z, Ziffern und '-'",
-                         "3 to 32 characters: capital letters A–Z, digits and '-'"),
+    PARTICIPANT_ID_PATTERN: (
+        "Pseudonym aus 8 bis 64 Zeichen: Buchstaben A–Z, Ziffern, '-' und '_'",
+        "pseudonym of 8 to 64 characters: letters A–Z, digits, '-' and '_'",
+    ),
+    PROJECT_ID_PATTERN: (
+        "3 bis 32 Zeichen: Großbuchstaben A–Z, Ziffern und '-'",
+        "3 to 32 characters: capital letters A–Z, digits and '-'",
+    ),
 }
 
 
@@ -44,9 +53,19 @@ def _check_lookup(schema: pa.DataFrameSchema) -> pl.DataFrame:
         for number, check in enumerate(column.checks):
             rule = BUILTIN_RULES.get(check.name, check.name)
             de, en = _static_detail(rule, check.statistics or {})
-            rows.append({"column": name, "check_number": number, "rule": rule, "detail_de": de, "detail_en": en})
-    return pl.DataFrame(rows, schema={"column": pl.String, "check_number": pl.Int32, "rule": pl.String,
-                                      "detail_de": pl.String, "detail_en": pl.String})
+            rows.append(
+                {"column": name, "check_number": number, "rule": rule, "detail_de": de, "detail_en": en}
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "column": pl.String,
+            "check_number": pl.Int32,
+            "rule": pl.String,
+            "detail_de": pl.String,
+            "detail_en": pl.String,
+        },
+    )
 
 
 def _static_detail(rule: str, stats: dict) -> tuple[str, str]:
@@ -83,8 +102,9 @@ def _gather(frame: pl.DataFrame, column: str, index: pl.Series) -> pl.Series:
     return frame[column].cast(pl.String).gather(index)
 
 
-def _row_details(rule: str, index: pl.Series, typed: pl.DataFrame, clean: pl.DataFrame
-                 ) -> tuple[pl.Series, pl.Series] | None:
+def _row_details(
+    rule: str, index: pl.Series, typed: pl.DataFrame, clean: pl.DataFrame
+) -> tuple[pl.Series, pl.Series] | None:
     """Details that depend on the failing row (the other date, the computed age, ...)."""
     if rule == "exit_before_entry":
         other = _gather(clean, "entry_date", index)
@@ -108,30 +128,51 @@ def _key_findings(key: list[str], index: pl.Series, clean: pl.DataFrame) -> pl.D
 
     Linear in the rows: a 300 MB file repeating one snapshot used to list, for every row, every
     other row of its key (report and memory grew with the square, issue #13)."""
-    rows = clean.select(pl.col("_source_row"), *(pl.col(k).cast(pl.String).fill_null("–") for k in key))[index]
+    rows = clean.select(pl.col("_source_row"), *(pl.col(k).cast(pl.String).fill_null("–") for k in key))[
+        index
+    ]
     names = " / ".join(key)
-    grouped = (rows.lazy().with_columns(pl.concat_str([pl.col(k) for k in key], separator=" / ").alias("value"))
-               .group_by("value", maintain_order=True)
-               .agg(pl.col("_source_row").sort().head(LISTED_DUPLICATE_ROWS).alias("_listed"), pl.len().alias("_n"))
-               .filter(pl.col("_n") > 1)
-               .with_columns(pl.col("_listed").list.get(1).alias("row"),
-                             pl.col("_listed").cast(pl.List(pl.String)).list.join(", ").alias("_rows"))
-               .with_columns(pl.when(pl.col("_n") > LISTED_DUPLICATE_ROWS)
-                             .then(pl.format("{} … ({} Zeilen)", "_rows", "_n")).otherwise("_rows").alias("_de"),
-                             pl.when(pl.col("_n") > LISTED_DUPLICATE_ROWS)
-                             .then(pl.format("{} … ({} rows)", "_rows", "_n")).otherwise("_rows").alias("_en"))
-               .sort("row").collect())
+    grouped = (
+        rows.lazy()
+        .with_columns(pl.concat_str([pl.col(k) for k in key], separator=" / ").alias("value"))
+        .group_by("value", maintain_order=True)
+        .agg(pl.col("_source_row").sort().head(LISTED_DUPLICATE_ROWS).alias("_listed"), pl.len().alias("_n"))
+        .filter(pl.col("_n") > 1)
+        .with_columns(
+            pl.col("_listed").list.get(1).alias("row"),
+            pl.col("_listed").cast(pl.List(pl.String)).list.join(", ").alias("_rows"),
+        )
+        .with_columns(
+            pl.when(pl.col("_n") > LISTED_DUPLICATE_ROWS)
+            .then(pl.format("{} … ({} Zeilen)", "_rows", "_n"))
+            .otherwise("_rows")
+            .alias("_de"),
+            pl.when(pl.col("_n") > LISTED_DUPLICATE_ROWS)
+            .then(pl.format("{} … ({} rows)", "_rows", "_n"))
+            .otherwise("_rows")
+            .alias("_en"),
+        )
+        .sort("row")
+        .collect()
+    )
     return grouped.select(
-        pl.lit("error").alias("severity"), pl.col("row").cast(pl.Int32), pl.lit(key[0]).alias("column"),
-        "value", pl.lit("key_unique").alias("rule"),
+        pl.lit("error").alias("severity"),
+        pl.col("row").cast(pl.Int32),
+        pl.lit(key[0]).alias("column"),
+        "value",
+        pl.lit("key_unique").alias("rule"),
         pl.format(f"{names}; Zeilen {{}}", "_de").alias("detail_de"),
-        pl.format(f"{names}; rows {{}}", "_en").alias("detail_en"))
+        pl.format(f"{names}; rows {{}}", "_en").alias("detail_en"),
+    )
 
 
 def _unparsed_cells(failed: pl.DataFrame) -> pl.DataFrame:
     """(index, column) of the cells that did not parse: reported once, as a format error."""
-    parts = [pl.DataFrame({"index": failed[c].arg_true().cast(pl.Int64), "column": c})
-             for c in failed.columns if failed[c].any()]
+    parts = [
+        pl.DataFrame({"index": failed[c].arg_true().cast(pl.Int64), "column": c})
+        for c in failed.columns
+        if failed[c].any()
+    ]
     return pl.concat(parts) if parts else pl.DataFrame(schema={"index": pl.Int64, "column": pl.String})
 
 
@@ -148,8 +189,13 @@ def _not_consequential(rule: str, index: pl.Series, clean: pl.DataFrame, failed:
     return ~clean["participant_id"].gather(index).is_in(persons.implode())
 
 
-def schema_findings(schema: pa.DataFrameSchema, typed: pl.DataFrame, clean: pl.DataFrame,
-                     failed: pl.DataFrame, absent: set[str]) -> pl.DataFrame:
+def schema_findings(
+    schema: pa.DataFrameSchema,
+    typed: pl.DataFrame,
+    clean: pl.DataFrame,
+    failed: pl.DataFrame,
+    absent: set[str],
+) -> pl.DataFrame:
     """Validate with pandera (lazy: all failures) and translate its failure cases.
 
     The key checks (dataframe checks ``key_unique``) are evaluated here directly, with the
@@ -173,19 +219,26 @@ def schema_findings(schema: pa.DataFrameSchema, typed: pl.DataFrame, clean: pl.D
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.with_columns(
             pl.col("index").cast(pl.Int64),
-            pl.col("check").replace_strict(BUILTIN_RULES, default=None).alias("_builtin"))
+            pl.col("check").replace_strict(BUILTIN_RULES, default=None).alias("_builtin"),
+        )
     keyed = cases.filter(pl.col("_builtin") == "key_unique")
     for (column, number), group in keyed.group_by("column", "check_number", maintain_order=True):
         key = [column] if column in schema.columns else schema.checks[number].statistics["key"]
         if absent.isdisjoint(key):  # without a key column every row "repeats" the empty key
             parts.append(_key_findings(key, group["index"].drop_nulls(), clean))
 
-    cell = (cases.filter(pl.col("schema_context") == "Column", pl.col("_builtin").fill_null("") != "key_unique")
-            .join(_check_lookup(schema), on=["column", "check_number"], how="left")
-            .with_columns(pl.when(pl.col("check") == "not_nullable").then(pl.lit("missing_required"))
-                          .otherwise(pl.coalesce("rule", pl.lit("schema"))).alias("rule"))
-            .filter(~(pl.col("column").is_in(list(absent)) & (pl.col("rule") == "missing_required")))
-            .join(_unparsed_cells(failed), on=["index", "column"], how="anti"))
+    cell = (
+        cases.filter(pl.col("schema_context") == "Column", pl.col("_builtin").fill_null("") != "key_unique")
+        .join(_check_lookup(schema), on=["column", "check_number"], how="left")
+        .with_columns(
+            pl.when(pl.col("check") == "not_nullable")
+            .then(pl.lit("missing_required"))
+            .otherwise(pl.coalesce("rule", pl.lit("schema")))
+            .alias("rule")
+        )
+        .filter(~(pl.col("column").is_in(list(absent)) & (pl.col("rule") == "missing_required")))
+        .join(_unparsed_cells(failed), on=["index", "column"], how="anti")
+    )
     for (column, rule), group in cell.group_by("column", "rule", maintain_order=True):
         keep = _not_consequential(rule, group["index"], clean, failed)
         group = group.filter(keep)
@@ -193,15 +246,33 @@ def schema_findings(schema: pa.DataFrameSchema, typed: pl.DataFrame, clean: pl.D
             continue
         index = group["index"]
         details = _row_details(rule, index, typed, clean) or (group["detail_de"], group["detail_en"])
-        parts.append(pl.DataFrame({
-            "severity": "error", "row": typed["_source_row"].gather(index), "column": column,
-            "value": _gather(clean, column, index), "rule": rule,
-            "detail_de": details[0].fill_null(""), "detail_en": details[1].fill_null("")}))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "severity": "error",
+                    "row": typed["_source_row"].gather(index),
+                    "column": column,
+                    "value": _gather(clean, column, index),
+                    "rule": rule,
+                    "detail_de": details[0].fill_null(""),
+                    "detail_en": details[1].fill_null(""),
+                }
+            )
+        )
 
-    other = cases.filter(pl.col("schema_context") != "Column", pl.col("_builtin").fill_null("") != "key_unique")
+    other = cases.filter(
+        pl.col("schema_context") != "Column", pl.col("_builtin").fill_null("") != "key_unique"
+    )
     if other.height:  # schema-level failures: cannot happen while the intake builds the frame
-        parts.append(other.select(
-            pl.lit("error").alias("severity"), pl.lit(None, pl.Int32).alias("row"), "column",
-            pl.lit(None, pl.String).alias("value"), pl.lit("schema").alias("rule"),
-            pl.col("check").alias("detail_de"), pl.col("check").alias("detail_en")))
+        parts.append(
+            other.select(
+                pl.lit("error").alias("severity"),
+                pl.lit(None, pl.Int32).alias("row"),
+                "column",
+                pl.lit(None, pl.String).alias("value"),
+                pl.lit("schema").alias("rule"),
+                pl.col("check").alias("detail_de"),
+                pl.col("check").alias("detail_en"),
+            )
+        )
     return fnd.combine(parts)

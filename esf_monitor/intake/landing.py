@@ -96,29 +96,40 @@ def slot_candidates(folder: Path, month: str) -> list[Path]:
         names = os.listdir(folder)
     except OSError:
         return []
-    return sorted(folder / n for n in names
-                  if Path(n).stem == month and Path(n).suffix.lower() in UPLOAD_SUFFIXES
-                  and not n.startswith("."))
+    return sorted(
+        folder / n
+        for n in names
+        if Path(n).stem == month and Path(n).suffix.lower() in UPLOAD_SUFFIXES and not n.startswith(".")
+    )
 
 
-def classify_landing_path(path: Path | str, landing_root: Path | str, registry: pl.DataFrame,
-                          now_ns: int | None = None, settle_s: float | None = None) -> LandingStatus:
+def classify_landing_path(
+    path: Path | str,
+    landing_root: Path | str,
+    registry: pl.DataFrame,
+    now_ns: int | None = None,
+    settle_s: float | None = None,
+) -> LandingStatus:
     """The verdict on one landing file (see the module docstring); never raises for the file."""
     path, root = Path(path), Path(landing_root)
     now_ns = time.time_ns() if now_ns is None else now_ns
     settle_s = settle_seconds() if settle_s is None else settle_s
     if is_debris(path, root):
-        return LandingStatus("debris", path,
-                             reason_de=f"Hilfsdatei eines Programms, ignoriert: {visible(path.name)}",
-                             reason_en=f"tool debris, ignored: {visible(path.name)}")
+        return LandingStatus(
+            "debris",
+            path,
+            reason_de=f"Hilfsdatei eines Programms, ignoriert: {visible(path.name)}",
+            reason_en=f"tool debris, ignored: {visible(path.name)}",
+        )
     try:
         slot = parse_landing_path(path, root, registry)
     except ProviderUnknown as exc:
-        return LandingStatus("unknown_provider", path,
-                             reason_de=f"{exc.reason_de} – die Datei bleibt in landing/, bis das Register den "
-                                       "Absender kennt",
-                             reason_en=f"{exc.reason_en} – the file stays in landing/ until the registry "
-                                       "knows the sender")
+        return LandingStatus(
+            "unknown_provider",
+            path,
+            reason_de=f"{exc.reason_de} – die Datei bleibt in landing/, bis das Register den Absender kennt",
+            reason_en=f"{exc.reason_en} – the file stays in landing/ until the registry knows the sender",
+        )
     except PathRejected as exc:
         return LandingStatus("rejected", path, reason_de=exc.reason_de, reason_en=exc.reason_en)
     try:
@@ -130,17 +141,23 @@ def classify_landing_path(path: Path | str, landing_root: Path | str, registry: 
     if len(candidates) > 1:
         names = ", ".join(visible(c.name) for c in candidates)
         return LandingStatus(
-            "ambiguous", path, slot,
+            "ambiguous",
+            path,
+            slot,
             reason_de=f"mehrdeutig: für {slot.provider_id}|{slot.extract_type}|{slot.month} liegen mehrere "
-                      f"Dateien vor ({names}); bitte nur eine liefern – bis dahin wird keine gelesen",
+            f"Dateien vor ({names}); bitte nur eine liefern – bis dahin wird keine gelesen",
             reason_en=f"ambiguous: {slot.provider_id}|{slot.extract_type}|{slot.month} has several files "
-                      f"({names}); please send only one – until then none is read",
-            changed_ns=changed_ns)
+            f"({names}); please send only one – until then none is read",
+            changed_ns=changed_ns,
+        )
     if now_ns - changed_ns < settle_s * 1e9:
         age = max(0.0, (now_ns - changed_ns) / 1e9)
         return LandingStatus(
-            "unsettled", path, slot,
+            "unsettled",
+            path,
+            slot,
             reason_de=f"wird evtl. noch kopiert (zuletzt vor {age:.1f} s geändert, Wartezeit {settle_s:g} s)",
             reason_en=f"may still be being copied (last changed {age:.1f} s ago, settle time {settle_s:g} s)",
-            changed_ns=changed_ns)
+            changed_ns=changed_ns,
+        )
     return LandingStatus("ok", path, slot, changed_ns=changed_ns)

@@ -86,9 +86,11 @@ class XlsxFacts:
 
 def check_file_size(size: int) -> None:
     if size > MAX_FILE_BYTES:
-        raise LimitExceeded("limit_exceeded",
-                            f"Datei zu groß ({_mb(size)}; höchstens {_mb(MAX_FILE_BYTES)})",
-                            f"file too large ({_mb(size)}; at most {_mb(MAX_FILE_BYTES)})")
+        raise LimitExceeded(
+            "limit_exceeded",
+            f"Datei zu groß ({_mb(size)}; höchstens {_mb(MAX_FILE_BYTES)})",
+            f"file too large ({_mb(size)}; at most {_mb(MAX_FILE_BYTES)})",
+        )
 
 
 def inspect_xlsx(path: Path) -> XlsxFacts:
@@ -97,8 +99,11 @@ def inspect_xlsx(path: Path) -> XlsxFacts:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise LimitExceeded("unreadable_file", "keine lesbare Excel-Datei (.xlsx): kein gültiges ZIP",
-                            "not a readable Excel workbook (.xlsx): no valid zip") from exc
+        raise LimitExceeded(
+            "unreadable_file",
+            "keine lesbare Excel-Datei (.xlsx): kein gültiges ZIP",
+            "not a readable Excel workbook (.xlsx): no valid zip",
+        ) from exc
     with archive:
         infos = archive.infolist()
         expanded = sum(i.file_size for i in infos)
@@ -108,17 +113,25 @@ def inspect_xlsx(path: Path) -> XlsxFacts:
                 f"Excel-Datei entpackt zu groß ({_mb(expanded)}; höchstens {_mb(MAX_XLSX_EXPANDED_BYTES)}) – "
                 "möglicherweise eine ZIP-Bombe",
                 f"Excel file too large when expanded ({_mb(expanded)}; at most {_mb(MAX_XLSX_EXPANDED_BYTES)}) – "
-                "possibly a zip bomb")
+                "possibly a zip bomb",
+            )
         for info in infos:
-            if info.file_size > RATIO_CHECKED_FROM_BYTES and info.file_size > MAX_XLSX_RATIO * max(1, info.compress_size):
+            if info.file_size > RATIO_CHECKED_FROM_BYTES and info.file_size > MAX_XLSX_RATIO * max(
+                1, info.compress_size
+            ):
                 raise LimitExceeded(
                     "limit_exceeded",
                     f"Excel-Datei: Teil {info.filename} entpackt sich {info.file_size // max(1, info.compress_size)}-fach "
                     f"(höchstens {MAX_XLSX_RATIO}-fach) – möglicherweise eine ZIP-Bombe",
                     f"Excel file: part {info.filename} expands {info.file_size // max(1, info.compress_size)} times "
-                    f"(at most {MAX_XLSX_RATIO} times) – possibly a zip bomb")
-        facts = XlsxFacts(sheets=sorted((i.filename for i in infos if re.fullmatch(
-            r"xl/worksheets/[^/]+\.xml", i.filename)), key=_sheet_order))
+                    f"(at most {MAX_XLSX_RATIO} times) – possibly a zip bomb",
+                )
+        facts = XlsxFacts(
+            sheets=sorted(
+                (i.filename for i in infos if re.fullmatch(r"xl/worksheets/[^/]+\.xml", i.filename)),
+                key=_sheet_order,
+            )
+        )
         facts.names = _sheet_names(archive)
         for info in infos:
             if info.filename in facts.sheets:
@@ -129,7 +142,10 @@ def inspect_xlsx(path: Path) -> XlsxFacts:
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet part -> sheet name; best effort (a workbook without them keeps the part names)."""
     try:
-        if max(archive.getinfo(n).file_size for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")) > 16 * 1024**2:
+        if (
+            max(archive.getinfo(n).file_size for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+            > 16 * 1024**2
+        ):
             return {}
         workbook = ET.fromstring(archive.read("xl/workbook.xml"))
         rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -161,9 +177,14 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, facts: XlsxFact
                 first = chunk[:65536]
             seen += len(chunk)
             if seen > MAX_XLSX_EXPANDED_BYTES:
-                raise LimitExceeded("limit_exceeded", "Excel-Tabellenblatt entpackt zu groß",
-                                    "Excel sheet too large when expanded")
-            has_formula = has_formula or b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk
+                raise LimitExceeded(
+                    "limit_exceeded",
+                    "Excel-Tabellenblatt entpackt zu groß",
+                    "Excel sheet too large when expanded",
+                )
+            has_formula = (
+                has_formula or b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk
+            )
     _check_dimension(info.filename, first, seen)
     if has_formula:
         _formulas_without_value(archive, info, facts)
@@ -188,7 +209,8 @@ def _check_dimension(part: str, head: bytes, size: int) -> None:
             "den benutzten Bereich speichern (z. B. als CSV)".replace(",", "."),
             f"Excel sheet ({part}) declares the range {ref}: {rows:,} rows × {cols:,} columns; at most "
             f"{MAX_XLSX_ROWS:,} rows, {MAX_XLSX_COLUMNS} columns and {MAX_XLSX_CELLS:,} cells are allowed, and "
-            "no more cells than the sheet really holds – please save only the used range (e.g. as CSV)")
+            "no more cells than the sheet really holds – please save only the used range (e.g. as CSV)",
+        )
 
 
 def _formulas_without_value(archive: zipfile.ZipFile, info: zipfile.ZipInfo, facts: XlsxFacts) -> None:

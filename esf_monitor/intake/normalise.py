@@ -88,9 +88,15 @@ def column_specs(schema: pa.DataFrameSchema, core_fields: tuple[str, ...] = ()) 
         else:
             kind = "code" if codes else "text"
         meta = column.metadata or {}
-        specs[name] = ColumnSpec(name, kind, required=not column.nullable, core=name in core_fields,
-                                 codes=codes, aliases=tuple(sorted((meta.get("aliases") or {}).items())),
-                                 max_chars=meta.get("max_chars"))
+        specs[name] = ColumnSpec(
+            name,
+            kind,
+            required=not column.nullable,
+            core=name in core_fields,
+            codes=codes,
+            aliases=tuple(sorted((meta.get("aliases") or {}).items())),
+            max_chars=meta.get("max_chars"),
+        )
     return specs
 
 
@@ -138,7 +144,9 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
     extra_labels: dict[str, str] = {}  # internal name -> header as the uploader sees it
     seen: dict[str, list[int]] = {}
     unnamed = [i for i, h in enumerate(raw.header) if not normalise_header(h)]
-    filled = select(frame, *(_trimmed(f"_c{i}").is_not_null().any() for i in unnamed)).row(0) if unnamed else ()
+    filled = (
+        select(frame, *(_trimmed(f"_c{i}").is_not_null().any() for i in unnamed)).row(0) if unnamed else ()
+    )
     unnamed_filled: list[int] = []
     for i, header in enumerate(raw.header):
         name = normalise_header(header)
@@ -148,8 +156,17 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
                 label = f"({excel_column(i)})"
                 extra_labels[f"_c{i}"] = label
                 if i >= raw.header_width:
-                    findings.append(finding_rows(frame, _trimmed(f"_c{i}").is_not_null(), "error",
-                                                 "extra_fields", label, f"_c{i}", detail=excel_column(i)))
+                    findings.append(
+                        finding_rows(
+                            frame,
+                            _trimmed(f"_c{i}").is_not_null(),
+                            "error",
+                            "extra_fields",
+                            label,
+                            f"_c{i}",
+                            detail=excel_column(i),
+                        )
+                    )
                 else:
                     unnamed_filled.append(i)
             continue
@@ -164,15 +181,21 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
             if via_alias:
                 findings.append(column_findings("warning", "header_alias", [name], detail=as_written))
         elif (kind := personal_column(as_written)) is not None:
-            findings.append(column_findings("error", "personal_data_column", [as_written],
-                                            detail_de=kind[0], detail_en=kind[1]))
+            findings.append(
+                column_findings(
+                    "error", "personal_data_column", [as_written], detail_de=kind[0], detail_en=kind[1]
+                )
+            )
         else:
             findings.append(column_findings("warning", "unknown_column", [as_written]))
             extra_labels[f"_c{i}"] = as_written
     for name, where in seen.items():
         if len(where) > 1:
-            findings.append(column_findings("error", "duplicate_column", [name],
-                                            detail=", ".join(excel_column(i) for i in where)))
+            findings.append(
+                column_findings(
+                    "error", "duplicate_column", [name], detail=", ".join(excel_column(i) for i in where)
+                )
+            )
 
     absent = [name for name in specs if name not in positions]
     for i in unnamed_filled:
@@ -180,23 +203,37 @@ def shape(raw: RawTable, specs: dict[str, ColumnSpec]) -> Shaped:
         # missing it is probably that column — reading on would silently drop it (issue #13).
         label = f"({excel_column(i)})"
         if absent:
-            findings.append(column_findings("error", "unnamed_column_missing_header", [label],
-                                            detail=", ".join(absent)))
+            findings.append(
+                column_findings("error", "unnamed_column_missing_header", [label], detail=", ".join(absent))
+            )
         else:
             findings.append(column_findings("warning", "unnamed_column", [label]))
     for name in absent:
-        rule = ("missing_required" if specs[name].required
-                else "core_field_missing" if specs[name].core else "optional_column_missing")
+        rule = (
+            "missing_required"
+            if specs[name].required
+            else "core_field_missing"
+            if specs[name].core
+            else "optional_column_missing"
+        )
         findings.append(column_findings("error" if specs[name].required else "warning", rule, [name]))
 
     clean = select(
-        frame, *(pl.col(f"_c{positions[name]}").alias(name) if name in positions
-          else pl.lit(None, dtype=pl.String).alias(name) for name in specs),
-        *(_trimmed(key) for key in extra_labels), "_source_row")
+        frame,
+        *(
+            pl.col(f"_c{positions[name]}").alias(name)
+            if name in positions
+            else pl.lit(None, dtype=pl.String).alias(name)
+            for name in specs
+        ),
+        *(_trimmed(key) for key in extra_labels),
+        "_source_row",
+    )
     return Shaped(clean=clean, extra_labels=extra_labels, absent=set(absent), findings=findings)
 
 
 # --------------------------------------------------------------------------- values
+
 
 def _iso_date(value: pl.Expr) -> pl.Expr:
     return value.str.to_date("%Y-%m-%d", strict=False)
@@ -209,14 +246,18 @@ def _german_date(value: pl.Expr) -> pl.Expr:
 def _int(value: pl.Expr) -> pl.Expr:
     as_float = value.cast(pl.Float64, strict=False)
     integral = (as_float == as_float.round(0)) & (as_float.abs() < 2**31)
-    return pl.coalesce(value.cast(pl.Int32, strict=False),
-                       pl.when(integral).then(as_float).cast(pl.Int32, strict=False))
+    return pl.coalesce(
+        value.cast(pl.Int32, strict=False), pl.when(integral).then(as_float).cast(pl.Int32, strict=False)
+    )
 
 
 def _month(value: pl.Expr) -> pl.Expr:
     as_date = pl.coalesce(
-        _iso_date(value + pl.lit("-01")), _iso_date(value), _german_date(value),
-        _german_date(pl.lit("01.") + value.str.replace("/", ".", literal=True)))
+        _iso_date(value + pl.lit("-01")),
+        _iso_date(value),
+        _german_date(value),
+        _german_date(pl.lit("01.") + value.str.replace("/", ".", literal=True)),
+    )
     return as_date.dt.strftime("%Y-%m")
 
 
@@ -272,7 +313,11 @@ def _with_leftovers(clean: pl.DataFrame, typed: pl.DataFrame, specs: list[Column
     raw_nulls, typed_nulls = clean.null_count().row(0, named=True), typed.null_count().row(0, named=True)
     parsed = [s for s in specs if s.kind != "code" and typed_nulls[s.name] != raw_nulls[s.name]]
     codes = [s for s in specs if s.kind == "code"]
-    invalid = select(typed, *(_invalid_code(s).any().alias(s.name) for s in codes)).row(0, named=True) if codes else {}
+    invalid = (
+        select(typed, *(_invalid_code(s).any().alias(s.name) for s in codes)).row(0, named=True)
+        if codes
+        else {}
+    )
     return [s for s in specs if s in parsed or invalid.get(s.name)]
 
 
@@ -321,7 +366,15 @@ def parse(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra: list[str] = 
 
     unparsable = [s for s in pending if s.kind in PARSE_RULES]  # codes are pandera's business
     failed = pl.DataFrame([_leftover(s, clean, typed).alias(s.name) for s in unparsable])
-    findings = [finding_rows(clean, failed[name], "error", PARSE_RULES[specs[name].kind], name, name)
-                for name in failed.columns if failed[name].any()]
-    return Parsed(clean=clean, typed=typed, failed=failed, findings=findings,
-                  invalid_codes=[s.name for s in pending if s.kind == "code"])
+    findings = [
+        finding_rows(clean, failed[name], "error", PARSE_RULES[specs[name].kind], name, name)
+        for name in failed.columns
+        if failed[name].any()
+    ]
+    return Parsed(
+        clean=clean,
+        typed=typed,
+        failed=failed,
+        findings=findings,
+        invalid_codes=[s.name for s in pending if s.kind == "code"],
+    )

@@ -102,8 +102,11 @@ def read_table(path: Path, expected_columns: Collection[str]) -> RawTable:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:  # gone, a folder, no permission
-        raise Unreadable("unreadable_file", f"Datei nicht lesbar ({type(exc).__name__})",
-                         f"file cannot be opened ({type(exc).__name__})") from exc
+        raise Unreadable(
+            "unreadable_file",
+            f"Datei nicht lesbar ({type(exc).__name__})",
+            f"file cannot be opened ({type(exc).__name__})",
+        ) from exc
     if size == 0:
         raise Unreadable("empty_file", "die Datei ist leer (0 Bytes)", "the file is empty (0 bytes)")
     try:
@@ -113,9 +116,11 @@ def read_table(path: Path, expected_columns: Collection[str]) -> RawTable:
     if head.startswith(ZIP_MAGIC):
         table = _read_xlsx(path)
     elif head.startswith(OLE_MAGIC):
-        raise Unreadable("unreadable_file",
-                         "altes Excel-Format (.xls) – bitte als .xlsx oder CSV speichern",
-                         "legacy Excel format (.xls) – please save as .xlsx or CSV")
+        raise Unreadable(
+            "unreadable_file",
+            "altes Excel-Format (.xls) – bitte als .xlsx oder CSV speichern",
+            "legacy Excel format (.xls) – please save as .xlsx or CSV",
+        )
     else:
         table = _read_csv(path, head, size, expected_columns)
     if not any(contract_column(h, expected_columns)[0] for h in table.header):
@@ -131,7 +136,8 @@ def _no_header(expected_columns: Collection[str]) -> Unreadable:
         "header_not_recognised",
         f"Zeile 1 enthält keinen bekannten Spaltennamen (erwartet z. B. {expected}); die Kopfzeile muss in "
         "Zeile 1 stehen",
-        f"row 1 holds no known column name (expected e.g. {expected}); the header must be in row 1")
+        f"row 1 holds no known column name (expected e.g. {expected}); the header must be in row 1",
+    )
 
 
 def _decode_line(line: bytes) -> str:
@@ -143,17 +149,23 @@ def _decode_line(line: bytes) -> str:
 
 def _read_csv(path: Path, head: bytes, size: int, expected_columns: Collection[str]) -> RawTable:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise Unreadable("unreadable_file",
-                         "UTF-16-Text (Excel: „Unicode-Text“) – bitte als „CSV UTF-8“ speichern",
-                         "UTF-16 text (Excel: 'Unicode Text') – please save as 'CSV UTF-8'")
+        raise Unreadable(
+            "unreadable_file",
+            "UTF-16-Text (Excel: „Unicode-Text“) – bitte als „CSV UTF-8“ speichern",
+            "UTF-16 text (Excel: 'Unicode Text') – please save as 'CSV UTF-8'",
+        )
     if b"\x00" in head:
-        raise Unreadable("unreadable_file",
-                         "die Datei ist keine Textdatei (Binärdaten) – bitte als CSV (UTF-8) oder .xlsx speichern",
-                         "the file is not a text file (binary data) – please save as CSV (UTF-8) or .xlsx")
+        raise Unreadable(
+            "unreadable_file",
+            "die Datei ist keine Textdatei (Binärdaten) – bitte als CSV (UTF-8) oder .xlsx speichern",
+            "the file is not a text file (binary data) – please save as CSV (UTF-8) or .xlsx",
+        )
     if b"\n" not in head and size > len(head):
-        raise Unreadable("unreadable_file",
-                         "kein Zeilenumbruch in den ersten 64 KB – keine CSV-Datei",
-                         "no line break in the first 64 KB – not a CSV file")
+        raise Unreadable(
+            "unreadable_file",
+            "kein Zeilenumbruch in den ersten 64 KB – keine CSV-Datei",
+            "no line break in the first 64 KB – not a CSV file",
+        )
     lines = head.removeprefix(UTF8_BOM).split(b"\n", 2)
     first_line = _decode_line(lines[0].rstrip(b"\r"))
     skip_lines = 0
@@ -176,23 +188,38 @@ def _read_csv(path: Path, head: bytes, size: int, expected_columns: Collection[s
                 raise
             # Not valid UTF-8: the other encoding the contract allows.
             encoding = "Windows-1252"
-            frame = _parse_csv(path.read_bytes().decode("cp1252", errors="replace").encode("utf-8"),
-                               delimiter, skip_lines)
+            frame = _parse_csv(
+                path.read_bytes().decode("cp1252", errors="replace").encode("utf-8"), delimiter, skip_lines
+            )
     except pl.exceptions.PolarsError as exc:
         # polars' message quotes the offending line, which may hold personal data: not echoed.
-        raise Unreadable("unreadable_file",
-                         "CSV-Datei nicht lesbar – meist ein Anführungszeichen (\") ohne Gegenstück",
-                         "CSV file not readable – usually a quote (\") without its closing quote") from exc
+        raise Unreadable(
+            "unreadable_file",
+            'CSV-Datei nicht lesbar – meist ein Anführungszeichen (") ohne Gegenstück',
+            'CSV file not readable – usually a quote (") without its closing quote',
+        ) from exc
     header = list(frame.row(0)) if frame.height else []
-    return RawTable(header=header, frame=_with_source_row(frame.slice(1)), file_format="csv",
-                    encoding=encoding, delimiter=delimiter,
-                    header_width=min(len(first_line.split(delimiter)), len(header)))
+    return RawTable(
+        header=header,
+        frame=_with_source_row(frame.slice(1)),
+        file_format="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        header_width=min(len(first_line.split(delimiter)), len(header)),
+    )
 
 
 def _parse_csv(source: Path | bytes, delimiter: str, skip_lines: int) -> pl.DataFrame:
     try:
-        frame = pl.scan_csv(source, has_header=False, infer_schema=False, separator=delimiter,
-                            skip_lines=skip_lines, raise_if_empty=False, glob=False).collect()
+        frame = pl.scan_csv(
+            source,
+            has_header=False,
+            infer_schema=False,
+            separator=delimiter,
+            skip_lines=skip_lines,
+            raise_if_empty=False,
+            glob=False,
+        ).collect()
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise
@@ -210,8 +237,15 @@ def _parse_ragged(source: Path | bytes, delimiter: str, skip_lines: int) -> pl.D
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     widest = max(line.count(delimiter.encode()) for line in raw.splitlines()) + 1
     schema = {f"column_{i}": pl.String for i in range(widest)}
-    return pl.read_csv(raw, has_header=False, schema=schema, separator=delimiter, skip_lines=skip_lines,
-                       missing_columns="insert", raise_if_empty=False)
+    return pl.read_csv(
+        raw,
+        has_header=False,
+        schema=schema,
+        separator=delimiter,
+        skip_lines=skip_lines,
+        missing_columns="insert",
+        raise_if_empty=False,
+    )
 
 
 def _with_source_row(data: pl.DataFrame) -> pl.DataFrame:
@@ -220,8 +254,12 @@ def _with_source_row(data: pl.DataFrame) -> pl.DataFrame:
 
 def _sheet_frame(workbook, index: int) -> pl.DataFrame:
     frame = workbook.load_sheet(index, header_row=None, dtypes="string").to_polars()
-    return (frame.lazy().rename({c: f"_c{i}" for i, c in enumerate(frame.columns)})
-            .with_columns(pl.all().cast(pl.String).str.replace(_EXCEL_MIDNIGHT, "$1")).collect())
+    return (
+        frame.lazy()
+        .rename({c: f"_c{i}" for i, c in enumerate(frame.columns)})
+        .with_columns(pl.all().cast(pl.String).str.replace(_EXCEL_MIDNIGHT, "$1"))
+        .collect()
+    )
 
 
 def _read_xlsx(path: Path) -> RawTable:
@@ -240,19 +278,30 @@ def _read_xlsx(path: Path) -> RawTable:
         others = [(names[i], _sheet_frame(workbook, i)) for i in range(1, len(names))]
     except Exception as exc:  # fastexcel/calamine raise many kinds; all mean "no workbook"
         message = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise Unreadable("unreadable_file",
-                         f"keine lesbare Excel-Datei (.xlsx): {message}",
-                         f"not a readable Excel workbook (.xlsx): {message}") from exc
+        raise Unreadable(
+            "unreadable_file",
+            f"keine lesbare Excel-Datei (.xlsx): {message}",
+            f"not a readable Excel workbook (.xlsx): {message}",
+        ) from exc
     if frame.height == 0:
         raise Unreadable("empty_file", "das erste Tabellenblatt ist leer", "the first sheet is empty")
     header = list(frame.row(0))
-    first_part = next((part for part, name in facts.names.items() if name == names[0]),
-                      facts.sheets[0] if facts.sheets else None)
-    formulas = [(cell_row_column(ref)[0], ref) for part, ref in facts.formulas_without_value if part == first_part]
-    return RawTable(header=header, frame=_with_source_row(frame.slice(1)), file_format="xlsx",
-                    other_sheets=[(n, f) for n, f in others if f.height],
-                    formulas_without_value=formulas,
-                    # beyond the listed ones the sheet is not known: counted as the data sheet's
-                    formulas_without_value_count=len(formulas) + facts.formulas_without_value_count
-                    - len(facts.formulas_without_value),
-                    sheet_name=names[0])
+    first_part = next(
+        (part for part, name in facts.names.items() if name == names[0]),
+        facts.sheets[0] if facts.sheets else None,
+    )
+    formulas = [
+        (cell_row_column(ref)[0], ref) for part, ref in facts.formulas_without_value if part == first_part
+    ]
+    return RawTable(
+        header=header,
+        frame=_with_source_row(frame.slice(1)),
+        file_format="xlsx",
+        other_sheets=[(n, f) for n, f in others if f.height],
+        formulas_without_value=formulas,
+        # beyond the listed ones the sheet is not known: counted as the data sheet's
+        formulas_without_value_count=len(formulas)
+        + facts.formulas_without_value_count
+        - len(facts.formulas_without_value),
+        sheet_name=names[0],
+    )

@@ -26,16 +26,18 @@ import schemas.checklist_items
 import schemas.municipalities
 import schemas.registry
 from esf_monitor.intake import findings as fnd
+from esf_monitor.intake.failures import schema_findings
 from esf_monitor.intake.normalise import column_specs, parse, shape
 from esf_monitor.intake.readers import Unreadable, read_table
-from esf_monitor.intake.failures import schema_findings
 from schemas.codes import CHECKLIST_ITEM_COLUMNS, MUNICIPALITY_COLUMNS, REGISTRY_COLUMNS
 
 MAX_LISTED = 50
 
 
-_TITLES = {"municipalities.csv": ("Kommunenregister", "municipality registry"),
-           "checklist_items.csv": ("Checklistenkatalog", "checklist catalogue")}
+_TITLES = {
+    "municipalities.csv": ("Kommunenregister", "municipality registry"),
+    "checklist_items.csv": ("Checklistenkatalog", "checklist catalogue"),
+}
 
 
 class RegistryError(Exception):
@@ -55,10 +57,12 @@ class RegistryError(Exception):
 
 MUNICIPALITIES_FILE = "municipalities.csv"
 CHECKLIST_ITEMS_FILE = "checklist_items.csv"
-EMPTY_MUNICIPALITIES = pl.DataFrame(schema={c: (pl.Date if c == "joined_on" else pl.String)
-                                            for c in MUNICIPALITY_COLUMNS})
-EMPTY_CHECKLIST_ITEMS = pl.DataFrame(schema={c: (pl.Boolean if c == "asks_responsibility" else pl.String)
-                                             for c in CHECKLIST_ITEM_COLUMNS})
+EMPTY_MUNICIPALITIES = pl.DataFrame(
+    schema={c: (pl.Date if c == "joined_on" else pl.String) for c in MUNICIPALITY_COLUMNS}
+)
+EMPTY_CHECKLIST_ITEMS = pl.DataFrame(
+    schema={c: (pl.Boolean if c == "asks_responsibility" else pl.String) for c in CHECKLIST_ITEM_COLUMNS}
+)
 
 
 class Registry(pl.DataFrame):
@@ -78,8 +82,11 @@ def checklist_items_of(registry: pl.DataFrame) -> pl.DataFrame:
     return getattr(registry, "checklist_items", EMPTY_CHECKLIST_ITEMS)
 
 
-def with_process_registries(projects: pl.DataFrame, municipalities: pl.DataFrame | None = None,
-                            checklist_items: pl.DataFrame | None = None) -> Registry:
+def with_process_registries(
+    projects: pl.DataFrame,
+    municipalities: pl.DataFrame | None = None,
+    checklist_items: pl.DataFrame | None = None,
+) -> Registry:
     """``projects`` as a :class:`Registry` carrying the given frames (tests, the demo)."""
     out = Registry(projects)
     out.municipalities = EMPTY_MUNICIPALITIES if municipalities is None else municipalities
@@ -91,13 +98,20 @@ def _read_one(path: Path, schema, columns) -> pl.DataFrame:
     """One registry file, typed, with exactly ``columns``; raises :class:`RegistryError`."""
     specs = column_specs(schema)
     if not path.is_file():
-        raise RegistryError(path, fnd.with_messages(fnd.file_finding(
-            "error", "unreadable_file", f"Datei nicht gefunden: {path}", f"file not found: {path}")))
+        raise RegistryError(
+            path,
+            fnd.with_messages(
+                fnd.file_finding(
+                    "error", "unreadable_file", f"Datei nicht gefunden: {path}", f"file not found: {path}"
+                )
+            ),
+        )
     try:
         raw = read_table(path, specs.keys())
     except Unreadable as exc:
-        raise RegistryError(path, fnd.with_messages(
-            fnd.file_finding("error", exc.rule, exc.detail_de, exc.detail_en))) from exc
+        raise RegistryError(
+            path, fnd.with_messages(fnd.file_finding("error", exc.rule, exc.detail_de, exc.detail_en))
+        ) from exc
     shaped = shape(raw, specs)
     parsed = parse(shaped.clean, specs, list(shaped.extra_labels))
     parts = [*shaped.findings, *parsed.findings]
@@ -121,13 +135,24 @@ def read_registry(path: Path | str) -> Registry:
     if (m_path := path.parent / MUNICIPALITIES_FILE).exists():
         municipalities = _read_one(m_path, schemas.municipalities.schema(), MUNICIPALITY_COLUMNS)
         taken = set(projects["project_id"].to_list()) | set(projects["jobcenter_id"].to_list())
-        clash = municipalities.with_row_index("_row", offset=2).filter(pl.col("municipality_id").is_in(sorted(taken)))
+        clash = municipalities.with_row_index("_row", offset=2).filter(
+            pl.col("municipality_id").is_in(sorted(taken))
+        )
         if clash.height:
-            raise RegistryError(m_path, fnd.with_messages(clash.select(
-                pl.lit("error").alias("severity"), pl.col("_row").cast(pl.Int32).alias("row"),
-                pl.lit("municipality_id").alias("column"), pl.col("municipality_id").alias("value"),
-                pl.lit("provider_kind_ambiguous").alias("rule"), pl.lit("").alias("detail_de"),
-                pl.lit("").alias("detail_en"))))
+            raise RegistryError(
+                m_path,
+                fnd.with_messages(
+                    clash.select(
+                        pl.lit("error").alias("severity"),
+                        pl.col("_row").cast(pl.Int32).alias("row"),
+                        pl.lit("municipality_id").alias("column"),
+                        pl.col("municipality_id").alias("value"),
+                        pl.lit("provider_kind_ambiguous").alias("rule"),
+                        pl.lit("").alias("detail_de"),
+                        pl.lit("").alias("detail_en"),
+                    )
+                ),
+            )
     if (c_path := path.parent / CHECKLIST_ITEMS_FILE).exists():
         checklist = _read_one(c_path, schemas.checklist_items.schema(), CHECKLIST_ITEM_COLUMNS)
     return with_process_registries(projects, municipalities, checklist)
@@ -137,8 +162,10 @@ def registry_files(path: Path | str) -> list[Path]:
     """The registry files that exist: ``projects.csv`` and, if present, the two of the process
     monitoring (what the registry's checksum covers)."""
     path = Path(path)
-    return [path, *(p for p in (path.parent / MUNICIPALITIES_FILE, path.parent / CHECKLIST_ITEMS_FILE)
-                    if p.exists())]
+    return [
+        path,
+        *(p for p in (path.parent / MUNICIPALITIES_FILE, path.parent / CHECKLIST_ITEMS_FILE) if p.exists()),
+    ]
 
 
 def registry_sha256(path: Path | str, dd=None) -> str:

@@ -24,17 +24,24 @@ if TYPE_CHECKING:
     from esf_monitor.intake.validate import IntakeResult
 
 FIRST_FINDINGS = 10
-_TYPE_NAMES = {"participants": ("Teilnehmende", "participants"),
-               "followup": ("Verbleib nach 6 Monaten", "follow-up"),
-               "target_population": ("Zielgruppe (Bestand)", "target population"),
-               "process_checklist": ("Checkliste Prozessmonitoring", "process-monitoring checklist")}
+_TYPE_NAMES = {
+    "participants": ("Teilnehmende", "participants"),
+    "followup": ("Verbleib nach 6 Monaten", "follow-up"),
+    "target_population": ("Zielgruppe (Bestand)", "target population"),
+    "process_checklist": ("Checkliste Prozessmonitoring", "process-monitoring checklist"),
+}
 
 
 def _counts(findings: pl.DataFrame, severity: str, language: int) -> list[str]:
-    counts = (findings.filter(pl.col("severity") == severity).group_by("rule", maintain_order=True)
-              .len().sort("len", descending=True, maintain_order=True))
-    return [f"  - {RULE_TITLES.get(rule, (rule, rule))[language]} ({rule}): {n}"
-            for rule, n in counts.iter_rows()]
+    counts = (
+        findings.filter(pl.col("severity") == severity)
+        .group_by("rule", maintain_order=True)
+        .len()
+        .sort("len", descending=True, maintain_order=True)
+    )
+    return [
+        f"  - {RULE_TITLES.get(rule, (rule, rule))[language]} ({rule}): {n}" for rule, n in counts.iter_rows()
+    ]
 
 
 def summaries(result: IntakeResult) -> tuple[str, str]:
@@ -49,34 +56,58 @@ def _summary(result: IntakeResult, lang: int) -> str:
     warnings = findings.filter(pl.col("severity") == "warning")
     type_name = _TYPE_NAMES.get(result.extract_type, (result.extract_type,) * 2)[lang]
     if not result.ok:
-        verdict = ("ABGELEHNT – die Datei wurde nicht übernommen; nichts daraus ist in die Auswertung eingegangen."
-                   if de else "REJECTED – the file was not taken over; nothing from it reached the reports.")
+        verdict = (
+            "ABGELEHNT – die Datei wurde nicht übernommen; nichts daraus ist in die Auswertung eingegangen."
+            if de
+            else "REJECTED – the file was not taken over; nothing from it reached the reports."
+        )
     elif warnings.height:
-        verdict = ("ANGENOMMEN mit Hinweisen – die Daten wurden übernommen." if de
-                   else "ACCEPTED with warnings – the data were taken over.")
+        verdict = (
+            "ANGENOMMEN mit Hinweisen – die Daten wurden übernommen."
+            if de
+            else "ACCEPTED with warnings – the data were taken over."
+        )
     else:
         verdict = "ANGENOMMEN – alles in Ordnung." if de else "ACCEPTED – all fine."
     lines = [
         ("Ergebnis: " if de else "Result: ") + verdict,
-        (f"Datei: {result.file_name} · {type_name} · Absender {result.provider_id} · Berichtsmonat {result.month}"
-         if de else f"File: {result.file_name} · {type_name} · sender {result.provider_id} · "
-                    f"reporting month {result.month}"),
-        (f"Zeilen: {result.row_count} · Fehler: {errors.height} · Hinweise: {warnings.height}"
-         if de else f"Rows: {result.row_count} · errors: {errors.height} · warnings: {warnings.height}"),
+        (
+            f"Datei: {result.file_name} · {type_name} · Absender {result.provider_id} · Berichtsmonat {result.month}"
+            if de
+            else f"File: {result.file_name} · {type_name} · sender {result.provider_id} · "
+            f"reporting month {result.month}"
+        ),
+        (
+            f"Zeilen: {result.row_count} · Fehler: {errors.height} · Hinweise: {warnings.height}"
+            if de
+            else f"Rows: {result.row_count} · errors: {errors.height} · warnings: {warnings.height}"
+        ),
     ]
     if result.extract_type == "participants":
-        lines.append(f"Zeilen mit fehlenden Kerndaten: {result.incomplete_count}" if de
-                     else f"Rows with missing core data: {result.incomplete_count}")
+        lines.append(
+            f"Zeilen mit fehlenden Kerndaten: {result.incomplete_count}"
+            if de
+            else f"Rows with missing core data: {result.incomplete_count}"
+        )
     message = "message_de" if de else "message_en"
-    for title, part, severity in (("Fehler" if de else "Errors", errors, "error"),
-                                  ("Hinweise" if de else "Warnings", warnings, "warning")):
+    for title, part, severity in (
+        ("Fehler" if de else "Errors", errors, "error"),
+        ("Hinweise" if de else "Warnings", warnings, "warning"),
+    ):
         if part.height:
-            lines += ["", f"{title} nach Regel:" if de else f"{title} by rule:", *_counts(findings, severity, lang)]
+            lines += [
+                "",
+                f"{title} nach Regel:" if de else f"{title} by rule:",
+                *_counts(findings, severity, lang),
+            ]
             shown = part.head(FIRST_FINDINGS)[message].to_list()
             lines += ["", "Die ersten:" if de else "The first ones:", *(f"  - {m}" for m in shown)]
             if part.height > FIRST_FINDINGS:
-                lines.append(f"  … und {part.height - FIRST_FINDINGS} weitere" if de
-                             else f"  … and {part.height - FIRST_FINDINGS} more")
+                lines.append(
+                    f"  … und {part.height - FIRST_FINDINGS} weitere"
+                    if de
+                    else f"  … and {part.height - FIRST_FINDINGS} more"
+                )
     lines += ["", _what_to_do(result, de)]
     return "\n".join(lines)
 
@@ -88,36 +119,46 @@ _EXPORT_AGAIN = {"empty_file", "unreadable_file", "header_not_recognised", "no_r
 def _what_to_do(result: IntakeResult, de: bool) -> str:
     rules = set(result.findings.filter(pl.col("severity") == "error")["rule"])
     if rules & _EXPORT_AGAIN:
-        return ("Was tun: Bitte die Daten neu aus dem Fachverfahren oder Excel exportieren – als CSV "
-                "(UTF-8 oder Windows-1252, Trennzeichen ; oder ,) oder als Excel-Datei (.xlsx), die "
-                "Kopfzeile mit den Spaltennamen in Zeile 1 – und die Datei erneut liefern."
-                if de else
-                "What to do: please export the data again from the case-management tool or Excel – as "
-                "CSV (UTF-8 or Windows-1252, delimiter ; or ,) or as an Excel file (.xlsx), with the header "
-                "of column names in row 1 – and send the file again.")
+        return (
+            "Was tun: Bitte die Daten neu aus dem Fachverfahren oder Excel exportieren – als CSV "
+            "(UTF-8 oder Windows-1252, Trennzeichen ; oder ,) oder als Excel-Datei (.xlsx), die "
+            "Kopfzeile mit den Spaltennamen in Zeile 1 – und die Datei erneut liefern."
+            if de
+            else "What to do: please export the data again from the case-management tool or Excel – as "
+            "CSV (UTF-8 or Windows-1252, delimiter ; or ,) or as an Excel file (.xlsx), with the header "
+            "of column names in row 1 – and send the file again."
+        )
     if not result.ok:
-        lines = [("Was tun: Bitte die genannten Zeilen und Spalten in der Quelle (Fachverfahren oder Excel) "
-                  "korrigieren und die GANZE Datei erneut liefern. Die vollständige Liste steht in der Datei "
-                  "*.errors.csv (öffnet sich in Excel)."
-                  if de else
-                  "What to do: please correct the rows and columns named above in the source (case-management "
-                  "tool or Excel) and send the WHOLE file again. The complete list is in the *.errors.csv "
-                  "file (opens in Excel).")]
+        lines = [
+            (
+                "Was tun: Bitte die genannten Zeilen und Spalten in der Quelle (Fachverfahren oder Excel) "
+                "korrigieren und die GANZE Datei erneut liefern. Die vollständige Liste steht in der Datei "
+                "*.errors.csv (öffnet sich in Excel)."
+                if de
+                else "What to do: please correct the rows and columns named above in the source (case-management "
+                "tool or Excel) and send the WHOLE file again. The complete list is in the *.errors.csv "
+                "file (opens in Excel)."
+            )
+        ]
         if rules & {"personal_data_column", "personal_data_value"}:
-            lines.append("Wichtig: Namen, Geburtsdaten, Adressen, Telefonnummern, E-Mail-Adressen, IBAN, Steuer-, "
-                         "Sozialversicherungs- und BA-Kundennummern gehören nicht in die Lieferung – nur das "
-                         "Pseudonym (participant_id)."
-                         if de else
-                         "Important: names, birth dates, addresses, phone numbers, e-mail addresses, IBANs, tax, "
-                         "social-security and BA customer numbers do not belong in the delivery – only the "
-                         "pseudonym (participant_id).")
+            lines.append(
+                "Wichtig: Namen, Geburtsdaten, Adressen, Telefonnummern, E-Mail-Adressen, IBAN, Steuer-, "
+                "Sozialversicherungs- und BA-Kundennummern gehören nicht in die Lieferung – nur das "
+                "Pseudonym (participant_id)."
+                if de
+                else "Important: names, birth dates, addresses, phone numbers, e-mail addresses, IBANs, tax, "
+                "social-security and BA customer numbers do not belong in the delivery – only the "
+                "pseudonym (participant_id)."
+            )
         return "\n".join(lines)
     if result.incomplete_count:
-        return ("Was tun: Fehlende Kerndaten bitte nachtragen und mit der nächsten Lieferung senden; bis dahin "
-                "zählen diese Personen nicht für die EU-Indikatoren."
-                if de else
-                "What to do: please fill in the missing core data and send them with the next delivery; "
-                "until then these persons do not count for the EU indicators.")
+        return (
+            "Was tun: Fehlende Kerndaten bitte nachtragen und mit der nächsten Lieferung senden; bis dahin "
+            "zählen diese Personen nicht für die EU-Indikatoren."
+            if de
+            else "What to do: please fill in the missing core data and send them with the next delivery; "
+            "until then these persons do not count for the EU indicators."
+        )
     return "Was tun: nichts." if de else "What to do: nothing."
 
 

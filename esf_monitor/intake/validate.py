@@ -34,8 +34,8 @@ import schemas.process_checklist
 import schemas.target_population
 from esf_monitor.intake import findings as fnd
 from esf_monitor.intake import limits
-from esf_monitor.intake.findings import excel_column
 from esf_monitor.intake.failures import schema_findings
+from esf_monitor.intake.findings import excel_column
 from esf_monitor.intake.guard import KIND_LABELS, find_personal_values, maybe_personal, personal_column
 from esf_monitor.intake.normalise import ColumnSpec, column_specs, parse, select, shape
 from esf_monitor.intake.paths import allowed_problem
@@ -96,28 +96,50 @@ class _Outcome:
     dialect: str | None = None
 
 
-def check_file(path: Path | str, provider_id: str, extract_type: str, month: str,
-               registry: pl.DataFrame, file_name: str | None = None) -> IntakeResult:
+def check_file(
+    path: Path | str,
+    provider_id: str,
+    extract_type: str,
+    month: str,
+    registry: pl.DataFrame,
+    file_name: str | None = None,
+) -> IntakeResult:
     """Validate one file completely; never raises for bad content (see module docstring).
 
     ``file_name``: the upload's name when ``path`` is the intake's own copy of it."""
     path = Path(path)
     try:
-        outcome = _check(path, provider_id, extract_type, month, registry, Path(file_name or path.name).suffix)
+        outcome = _check(
+            path, provider_id, extract_type, month, registry, Path(file_name or path.name).suffix
+        )
     except Exception as exc:  # a bug must not lose a file: it is rejected and kept for the data team
         log.exception("intake check failed for %s", path)
-        outcome = _Outcome([fnd.file_finding("error", "internal_error", type(exc).__name__, type(exc).__name__)])
+        outcome = _Outcome(
+            [fnd.file_finding("error", "internal_error", type(exc).__name__, type(exc).__name__)]
+        )
     findings = fnd.with_messages(fnd.combine(outcome.parts))
     ok = findings.filter(pl.col("severity") == "error").height == 0
-    result = IntakeResult(ok=ok, data=outcome.data if ok else None, findings=findings, summary_de="",
-                          summary_en="", incomplete_count=outcome.incomplete, file_name=file_name or path.name,
-                          provider_id=provider_id, extract_type=extract_type, month=month,
-                          row_count=outcome.rows, dialect=outcome.dialect)
+    result = IntakeResult(
+        ok=ok,
+        data=outcome.data if ok else None,
+        findings=findings,
+        summary_de="",
+        summary_en="",
+        incomplete_count=outcome.incomplete,
+        file_name=file_name or path.name,
+        provider_id=provider_id,
+        extract_type=extract_type,
+        month=month,
+        row_count=outcome.rows,
+        dialect=outcome.dialect,
+    )
     result.summary_de, result.summary_en = summaries(result)
     return result
 
 
-def _schema_for(provider_id: str, extract_type: str, month: str, registry: pl.DataFrame) -> pa.DataFrameSchema:
+def _schema_for(
+    provider_id: str, extract_type: str, month: str, registry: pl.DataFrame
+) -> pa.DataFrameSchema:
     last_day = month_end(month)
     if extract_type == "participants":
         project = registry.filter(pl.col("project_id") == provider_id).select("start_date", "end_date")
@@ -131,12 +153,18 @@ def _schema_for(provider_id: str, extract_type: str, month: str, registry: pl.Da
     return schemas.target_population.schema_for(month)
 
 
-_KINDS = pl.DataFrame({"kind": list(KIND_LABELS), "detail_de": [v[0] for v in KIND_LABELS.values()],
-                       "detail_en": [v[1] for v in KIND_LABELS.values()]})
+_KINDS = pl.DataFrame(
+    {
+        "kind": list(KIND_LABELS),
+        "detail_de": [v[0] for v in KIND_LABELS.values()],
+        "detail_en": [v[1] for v in KIND_LABELS.values()],
+    }
+)
 
 
-def _check(path: Path, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame,
-           suffix: str = "") -> _Outcome:
+def _check(
+    path: Path, provider_id: str, extract_type: str, month: str, registry: pl.DataFrame, suffix: str = ""
+) -> _Outcome:
     if extract_type not in EXTRACT_TYPES:
         detail = f"unbekannter Dateityp '{extract_type}'", f"unknown extract type '{extract_type}'"
         return _Outcome([fnd.file_finding("error", "extract_type_not_allowed", *detail)])
@@ -174,22 +202,33 @@ def _check(path: Path, provider_id: str, extract_type: str, month: str, registry
     if extract_type == "participants":
         incomplete = select(typed, pl.any_horizontal(pl.col(c).is_null() for c in CORE_FIELDS).sum()).item()
     findings = _drop_shifted(_mask_personal(fnd.combine(parts), personal))
-    return _Outcome([findings], typed.select(*COLUMNS[extract_type], "_source_row"), int(incomplete),
-                    clean.height, raw.dialect)
+    return _Outcome(
+        [findings],
+        typed.select(*COLUMNS[extract_type], "_source_row"),
+        int(incomplete),
+        clean.height,
+        raw.dialect,
+    )
 
 
 # --------------------------------------------------------------------------- limits (issue #13)
+
 
 def _free_text(schema: pa.DataFrameSchema, specs: dict[str, ColumnSpec]) -> dict[str, int]:
     """Contract text columns without a pattern (ids have theirs): free text, capped at
     :data:`~esf_monitor.intake.limits.MAX_TEXT_CHARS` unless the column names its own limit
     (``max_chars``: the checklist's ``note``, 500)."""
-    return {name: spec.max_chars or limits.MAX_TEXT_CHARS for name, spec in specs.items() if spec.kind == "text"
-            and not any(check.name == "str_matches" for check in schema.columns[name].checks)}
+    return {
+        name: spec.max_chars or limits.MAX_TEXT_CHARS
+        for name, spec in specs.items()
+        if spec.kind == "text"
+        and not any(check.name == "str_matches" for check in schema.columns[name].checks)
+    }
 
 
-def _size_findings(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra_labels: dict[str, str],
-                   free_text: dict[str, int]) -> list[pl.DataFrame]:
+def _size_findings(
+    clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra_labels: dict[str, str], free_text: dict[str, int]
+) -> list[pl.DataFrame]:
     """Cells over the cell limit, rows over the line limit, free text over its limit.
 
     Byte lengths first (free: Arrow keeps the offsets); characters are only counted in a
@@ -200,20 +239,45 @@ def _size_findings(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra_labe
     parts = []
     for name in columns:
         if (longest[name] or 0) > limits.MAX_CELL_CHARS:
-            parts.append(fnd.finding_rows(clean, pl.col(name).str.len_chars() > limits.MAX_CELL_CHARS, "error",
-                                          "cell_too_long", labels[name], name,
-                                          detail_de=f"höchstens {limits.MAX_CELL_CHARS:,} Zeichen".replace(",", "."),
-                                          detail_en=f"at most {limits.MAX_CELL_CHARS:,} characters"))
+            parts.append(
+                fnd.finding_rows(
+                    clean,
+                    pl.col(name).str.len_chars() > limits.MAX_CELL_CHARS,
+                    "error",
+                    "cell_too_long",
+                    labels[name],
+                    name,
+                    detail_de=f"höchstens {limits.MAX_CELL_CHARS:,} Zeichen".replace(",", "."),
+                    detail_en=f"at most {limits.MAX_CELL_CHARS:,} characters",
+                )
+            )
         elif name in free_text and (longest[name] or 0) > free_text[name]:
-            parts.append(fnd.finding_rows(clean, pl.col(name).str.len_chars() > free_text[name], "error",
-                                          "text_too_long", name, name,
-                                          detail_de=f"höchstens {free_text[name]} Zeichen",
-                                          detail_en=f"at most {free_text[name]} characters"))
+            parts.append(
+                fnd.finding_rows(
+                    clean,
+                    pl.col(name).str.len_chars() > free_text[name],
+                    "error",
+                    "text_too_long",
+                    name,
+                    name,
+                    detail_de=f"höchstens {free_text[name]} Zeichen",
+                    detail_en=f"at most {free_text[name]} characters",
+                )
+            )
     if sum(v or 0 for v in longest.values()) > limits.MAX_LINE_BYTES:
         line = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in columns)
-        parts.append(fnd.finding_rows(clean, line > limits.MAX_LINE_BYTES, "error", "line_too_long", None, None,
-                                      detail_de=f"höchstens {limits.MAX_LINE_BYTES // 1024**2} MB je Zeile",
-                                      detail_en=f"at most {limits.MAX_LINE_BYTES // 1024**2} MB per row"))
+        parts.append(
+            fnd.finding_rows(
+                clean,
+                line > limits.MAX_LINE_BYTES,
+                "error",
+                "line_too_long",
+                None,
+                None,
+                detail_de=f"höchstens {limits.MAX_LINE_BYTES // 1024**2} MB je Zeile",
+                detail_en=f"at most {limits.MAX_LINE_BYTES // 1024**2} MB per row",
+            )
+        )
     return parts
 
 
@@ -223,15 +287,28 @@ def _formula_findings(raw) -> list[pl.DataFrame]:
         return []
     sheet = raw.sheet_name or ""
     rows = [row for row, _ in raw.formulas_without_value]
-    found = pl.DataFrame({"row": rows, "detail": [f"{ref} ('{sheet}')" for _, ref in raw.formulas_without_value]},
-                         schema={"row": pl.Int32, "detail": pl.String}).select(
-        pl.lit("error").alias("severity"), "row", pl.lit(None, pl.String).alias("column"),
-        pl.lit(None, pl.String).alias("value"), pl.lit("formula_without_value").alias("rule"),
-        pl.col("detail").alias("detail_de"), pl.col("detail").alias("detail_en"))
+    found = pl.DataFrame(
+        {"row": rows, "detail": [f"{ref} ('{sheet}')" for _, ref in raw.formulas_without_value]},
+        schema={"row": pl.Int32, "detail": pl.String},
+    ).select(
+        pl.lit("error").alias("severity"),
+        "row",
+        pl.lit(None, pl.String).alias("column"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit("formula_without_value").alias("rule"),
+        pl.col("detail").alias("detail_de"),
+        pl.col("detail").alias("detail_en"),
+    )
     more = raw.formulas_without_value_count - len(rows)
     if more > 0:
-        found = pl.concat([found, fnd.file_finding("error", "formula_without_value",
-                                                   f"… und {more} weitere", f"… and {more} more")])
+        found = pl.concat(
+            [
+                found,
+                fnd.file_finding(
+                    "error", "formula_without_value", f"… und {more} weitere", f"… and {more} more"
+                ),
+            ]
+        )
     return [found]
 
 
@@ -242,19 +319,41 @@ def _other_sheet_findings(raw) -> list[pl.DataFrame]:
     for sheet, frame in raw.other_sheets:
         header = [str(h) if h is not None else "" for h in frame.row(0)]
         body = _with_rows(frame)
-        for i, name in enumerate(header):
+        for _i, name in enumerate(header):
             if name.strip() and (kind := personal_column(name)) is not None:
-                parts.append(fnd.column_findings("error", "personal_data_column", [f"'{sheet}'!{name.strip()}"],
-                                                 detail_de=kind[0], detail_en=kind[1]))
-        cells = [pl.DataFrame({"row": body["_source_row"].filter(mask), "column": f"'{sheet}'!{excel_column(i)}",
-                               "value": body[c].filter(mask)})
-                 for i, c in enumerate(frame.columns)
-                 if (mask := select(body, maybe_personal(pl.col(c)).fill_null(False)).to_series()).any()]
+                parts.append(
+                    fnd.column_findings(
+                        "error",
+                        "personal_data_column",
+                        [f"'{sheet}'!{name.strip()}"],
+                        detail_de=kind[0],
+                        detail_en=kind[1],
+                    )
+                )
+        cells = [
+            pl.DataFrame(
+                {
+                    "row": body["_source_row"].filter(mask),
+                    "column": f"'{sheet}'!{excel_column(i)}",
+                    "value": body[c].filter(mask),
+                }
+            )
+            for i, c in enumerate(frame.columns)
+            if (mask := select(body, maybe_personal(pl.col(c)).fill_null(False)).to_series()).any()
+        ]
         if cells:
             found = find_personal_values(pl.concat(cells))
-            parts.append(found.join(_KINDS, on="kind", how="left").select(
-                pl.lit("error").alias("severity"), "row", "column", pl.lit(None, pl.String).alias("value"),
-                pl.lit("personal_data_value").alias("rule"), "detail_de", "detail_en"))
+            parts.append(
+                found.join(_KINDS, on="kind", how="left").select(
+                    pl.lit("error").alias("severity"),
+                    "row",
+                    "column",
+                    pl.lit(None, pl.String).alias("value"),
+                    pl.lit("personal_data_value").alias("rule"),
+                    "detail_de",
+                    "detail_en",
+                )
+            )
     return parts
 
 
@@ -264,6 +363,7 @@ def _with_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 # --------------------------------------------------------------------------- guard and warnings
 
+
 def _unanswered_items(registry: pl.DataFrame, month: str, clean: pl.DataFrame) -> list[pl.DataFrame]:
     """process_checklist: items of the wave the file does not answer — one warning listing
     them (they count as "no answer", docs/process-monitoring.md)."""
@@ -272,12 +372,21 @@ def _unanswered_items(registry: pl.DataFrame, month: str, clean: pl.DataFrame) -
     if not missing:
         return []
     listed = ", ".join(missing)
-    return [fnd.file_finding("warning", "items_not_answered", f"{len(missing)}: {listed}",
-                             f"{len(missing)}: {listed}")]
+    return [
+        fnd.file_finding(
+            "warning", "items_not_answered", f"{len(missing)}: {listed}", f"{len(missing)}: {listed}"
+        )
+    ]
 
 
-def _personal_values(clean: pl.DataFrame, typed: pl.DataFrame, failed: pl.DataFrame, invalid_codes: list[str],
-                     specs: dict[str, ColumnSpec], extra_labels: dict[str, str]) -> pl.DataFrame:
+def _personal_values(
+    clean: pl.DataFrame,
+    typed: pl.DataFrame,
+    failed: pl.DataFrame,
+    invalid_codes: list[str],
+    specs: dict[str, ColumnSpec],
+    extra_labels: dict[str, str],
+) -> pl.DataFrame:
     """Scan every cell that is free text or not a valid value of its column.
 
     Valid dates, numbers, booleans and codes cannot be personal data, so only free-text
@@ -288,19 +397,35 @@ def _personal_values(clean: pl.DataFrame, typed: pl.DataFrame, failed: pl.DataFr
     text = {name: maybe_personal(pl.col(name)) for name, spec in specs.items() if spec.kind == "text"}
     text.update({key: maybe_personal(pl.col(key)) for key in extra_labels})
     codes = {name: ~pl.col(name).is_in(specs[name].codes).fill_null(True) for name in invalid_codes}
-    flagged = {**select(clean, *(m.alias(n) for n, m in text.items())).to_dict(),
-               **(select(typed, *(m.alias(n) for n, m in codes.items())).to_dict() if codes else {}),
-               **failed.to_dict()}  # separate selects: see normalise._with_leftovers
+    flagged = {
+        **select(clean, *(m.alias(n) for n, m in text.items())).to_dict(),
+        **(select(typed, *(m.alias(n) for n, m in codes.items())).to_dict() if codes else {}),
+        **failed.to_dict(),
+    }  # separate selects: see normalise._with_leftovers
     labels = {**{name: name for name in specs}, **extra_labels}
-    cells = [pl.DataFrame({"row": clean["_source_row"].filter(mask), "column": labels[name],
-                           "value": clean[name].filter(mask)})
-             for name, mask in flagged.items() if mask.any()]
+    cells = [
+        pl.DataFrame(
+            {
+                "row": clean["_source_row"].filter(mask),
+                "column": labels[name],
+                "value": clean[name].filter(mask),
+            }
+        )
+        for name, mask in flagged.items()
+        if mask.any()
+    ]
     if not cells:
         return fnd.empty()
     found = find_personal_values(pl.concat(cells))
     return found.join(_KINDS, on="kind", how="left").select(
-        pl.lit("error").alias("severity"), "row", "column", pl.lit(None, pl.String).alias("value"),
-        pl.lit("personal_data_value").alias("rule"), "detail_de", "detail_en")
+        pl.lit("error").alias("severity"),
+        "row",
+        "column",
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit("personal_data_value").alias("rule"),
+        "detail_de",
+        "detail_en",
+    )
 
 
 def _warnings(extract_type: str, clean: pl.DataFrame, absent: set[str]) -> list[pl.DataFrame]:
@@ -310,11 +435,17 @@ def _warnings(extract_type: str, clean: pl.DataFrame, absent: set[str]) -> list[
     if extract_type == "participants":
         for name in CORE_FIELDS:
             if name not in absent:
-                parts.append(fnd.finding_rows(clean, pl.col(name).is_null(), "warning",
-                                              "core_field_missing", name, None))
+                parts.append(
+                    fnd.finding_rows(
+                        clean, pl.col(name).is_null(), "warning", "core_field_missing", name, None
+                    )
+                )
         without_exit = pl.col("exit_date").is_null() & (
-            pl.col("exit_reason").is_not_null() | pl.col("status_upon_leaving").is_not_null())
-        parts.append(fnd.finding_rows(clean, without_exit, "warning", "exit_data_without_exit", "exit_date", None))
+            pl.col("exit_reason").is_not_null() | pl.col("status_upon_leaving").is_not_null()
+        )
+        parts.append(
+            fnd.finding_rows(clean, without_exit, "warning", "exit_data_without_exit", "exit_date", None)
+        )
     return parts
 
 
@@ -324,8 +455,10 @@ def _drop_shifted(findings: pl.DataFrame) -> pl.DataFrame:
     shifted = findings.filter(pl.col("rule") == "extra_fields")["row"]
     if shifted.is_empty():
         return findings
-    return findings.filter(~pl.col("row").is_in(shifted.implode()).fill_null(False)
-                           | pl.col("rule").is_in(["extra_fields", "personal_data_value"]))
+    return findings.filter(
+        ~pl.col("row").is_in(shifted.implode()).fill_null(False)
+        | pl.col("rule").is_in(["extra_fields", "personal_data_value"])
+    )
 
 
 def _mask_personal(findings: pl.DataFrame, personal: pl.DataFrame) -> pl.DataFrame:
@@ -335,6 +468,8 @@ def _mask_personal(findings: pl.DataFrame, personal: pl.DataFrame) -> pl.DataFra
     if personal.height == 0:
         return findings
     flagged = personal.select("row", "column").unique().with_columns(pl.lit(True).alias("_flagged"))
-    return (findings.join(flagged, on=["row", "column"], how="left", nulls_equal=False, maintain_order="left")
-            .with_columns(pl.when(pl.col("_flagged")).then(None).otherwise(pl.col("value")).alias("value"))
-            .drop("_flagged"))
+    return (
+        findings.join(flagged, on=["row", "column"], how="left", nulls_equal=False, maintain_order="left")
+        .with_columns(pl.when(pl.col("_flagged")).then(None).otherwise(pl.col("value")).alias("value"))
+        .drop("_flagged")
+    )

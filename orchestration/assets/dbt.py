@@ -5,9 +5,9 @@ Sources map to the intake assets through ``meta.dagster.asset_key`` in
 → intermediate → marts in the UI.
 """
 
-
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
@@ -37,8 +37,12 @@ class EsfDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = EsfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=esf_dbt_project.manifest_path, project=esf_dbt_project,
-            dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
+@dbt_assets(
+    manifest=esf_dbt_project.manifest_path,
+    project=esf_dbt_project,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
 def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_folder: DataFolder):
     """`dbt build`: staging views, intermediate, marts, the data tests of every model and the
     SFC2021 rules; the incremental models from the months orchestration/dbt_build_plan.py finds
@@ -57,8 +61,11 @@ def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_
     state = dbt_build_plan.current_state(dd.warehouse, esf_dbt_project.manifest_path)
     plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(target), state)
     os.environ.update(plan.env())  # builds never overlap (pool warehouse)
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *plan.dbt_args()],
-                       context=context, target_path=target).stream()
+    yield from dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test", *plan.dbt_args()],
+        context=context,
+        target_path=target,
+    ).stream()
     if context.selected_asset_keys == context.assets_def.keys:  # a subset leaves months undone
         dbt_build_plan.save_state(target, state)
 

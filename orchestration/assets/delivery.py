@@ -19,17 +19,24 @@ TIMEZONE = "Europe/Berlin"
 
 
 class DeliveryCheckConfig(dg.Config):
-    month: str = Field(default="", description="Berichtsmonat JJJJ-MM / reporting month YYYY-MM; "
-                       "empty = the month before today (Europe/Berlin)")
+    month: str = Field(
+        default="",
+        description="Berichtsmonat JJJJ-MM / reporting month YYYY-MM; "
+        "empty = the month before today (Europe/Berlin)",
+    )
 
 
 @dg.asset(
     group_name="monitoring",
     kinds={"csv"},
-    check_specs=[dg.AssetCheckSpec(
-        "all_providers_delivered", asset="delivery_check",
-        description="Alle Absender haben den Monat geliefert / every provider delivered the "
-        "month. Fails naming each provider whose extract(s) are missing or only rejected.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "all_providers_delivered",
+            asset="delivery_check",
+            description="Alle Absender haben den Monat geliefert / every provider delivered the "
+            "month. Fails naming each provider whose extract(s) are missing or only rejected.",
+        )
+    ],
     description="Lieferprüfung / delivery check of one reporting month (default: the previous "
     "month): reports/_delivery_check/<YYYY-MM>.csv and .txt (German, then English). Config "
     "`month` = YYYY-MM to check another month.",
@@ -45,18 +52,30 @@ def delivery_check(config: DeliveryCheckConfig, data_folder: DataFolder):
     missing, rejected = check.providers("missing"), check.providers("rejected")
     counts = {s: check.rows.filter(check.rows["status"] == s).height for s in dc.STATUS_DE}
     yield dg.MaterializeResult(
-        metadata={"month": month, "expected": check.rows.height, **counts,
-                  "report_csv": dg.MetadataValue.path(str(csv)),
-                  "report_txt": dg.MetadataValue.path(str(txt)),
-                  "summary": dg.MetadataValue.md(f"{de}\n\n{en}".replace("\n", "  \n"))},
-        check_results=[dg.AssetCheckResult(
-            check_name="all_providers_delivered", passed=check.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=(f"{month}: fehlt / missing: {', '.join(missing) or '-'}; "
-                         f"nur abgelehnt / only rejected: {', '.join(rejected) or '-'}"),
-            metadata={"month": month,
-                      "missing_providers": ", ".join(missing) or "-",
-                      "rejected_only_providers": ", ".join(rejected) or "-",
-                      "missing": dg.MetadataValue.json(missing),
-                      "rejected_only": dg.MetadataValue.json(rejected)})],
+        metadata={
+            "month": month,
+            "expected": check.rows.height,
+            **counts,
+            "report_csv": dg.MetadataValue.path(str(csv)),
+            "report_txt": dg.MetadataValue.path(str(txt)),
+            "summary": dg.MetadataValue.md(f"{de}\n\n{en}".replace("\n", "  \n")),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="all_providers_delivered",
+                passed=check.passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=(
+                    f"{month}: fehlt / missing: {', '.join(missing) or '-'}; "
+                    f"nur abgelehnt / only rejected: {', '.join(rejected) or '-'}"
+                ),
+                metadata={
+                    "month": month,
+                    "missing_providers": ", ".join(missing) or "-",
+                    "rejected_only_providers": ", ".join(rejected) or "-",
+                    "missing": dg.MetadataValue.json(missing),
+                    "rejected_only": dg.MetadataValue.json(rejected),
+                },
+            )
+        ],
     )

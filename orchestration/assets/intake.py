@@ -4,9 +4,7 @@ Every asset here writes the warehouse, so all sit in the pool ``warehouse`` (lim
 dagster.yaml): DuckDB allows one writing process.
 """
 
-
 import dagster as dg
-import polars as pl
 
 from esf_monitor import store
 from esf_monitor import warehouse as raw_tables
@@ -40,8 +38,14 @@ def registry(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeRes
     with warehouse.connect() as con:
         raw_tables.replace_registry(con, frame, sha)
         raw_tables.replace_process_registries(con, frame.municipalities, frame.checklist_items, sha)
-    return dg.MaterializeResult(metadata={"projects": frame.height, "municipalities": frame.municipalities.height,
-                                          "checklist_items": frame.checklist_items.height, "sha256": sha})
+    return dg.MaterializeResult(
+        metadata={
+            "projects": frame.height,
+            "municipalities": frame.municipalities.height,
+            "checklist_items": frame.checklist_items.height,
+            "sha256": sha,
+        }
+    )
 
 
 def _outcome_table(outcomes) -> str:
@@ -49,8 +53,10 @@ def _outcome_table(outcomes) -> str:
     for key, o in outcomes:
         r = o.record
         status = r.status + (" (unchanged)" if o.unchanged else "")
-        lines.append(f"| {key} | {status} | {r.row_count} | {r.error_count} | {r.warning_count} "
-                     f"| {r.incomplete_count} |")
+        lines.append(
+            f"| {key} | {status} | {r.row_count} | {r.error_count} | {r.warning_count} "
+            f"| {r.incomplete_count} |"
+        )
     return "\n".join(lines)
 
 
@@ -79,10 +85,14 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         kinds={"polars", "pandera", "duckdb"},
-        check_specs=[dg.AssetCheckSpec(
-            "contract", asset=name,
-            description="Datei erfüllt den Datenliefervertrag / file meets the extract contract "
-            "(pandera). Failure = file rejected and quarantined with a report.")],
+        check_specs=[
+            dg.AssetCheckSpec(
+                "contract",
+                asset=name,
+                description="Datei erfüllt den Datenliefervertrag / file meets the extract contract "
+                "(pandera). Failure = file rejected and quarantined with a report.",
+            )
+        ],
         description=f"`{extract_type}` uploads → raw.{extract_type}. One partition per upload slot "
         f"`<provider>|{extract_type}|<YYYY-MM>`; a newer accepted version replaces the slot's rows.",
     )
@@ -98,22 +108,27 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
                 raise dg.Failure(f"partition {key} is not a {extract_type} slot")
         with warehouse.connect() as con:
             if reprocess:
-                steps = ((key, reload_slot(dd, *store.split_partition_key(key), registry_frame,
-                                           con=con)) for key in keys)
+                steps = (
+                    (key, reload_slot(dd, *store.split_partition_key(key), registry_frame, con=con))
+                    for key in keys
+                )
             else:
                 # the next slot is read and validated while this one is loaded (history loads)
                 steps = ingest_slots(dd, extract_type, keys, registry_frame, force=force, con=con)
             for key, outcome in steps:
                 if outcome is not None and outcome.deferred:  # changed while being read: next scan
-                    context.log.warning(f"{key}: Datei änderte sich beim Lesen, nicht übernommen / "
-                                        "file changed while being read, not taken this time")
+                    context.log.warning(
+                        f"{key}: Datei änderte sich beim Lesen, nicht übernommen / "
+                        "file changed while being read, not taken this time"
+                    )
                     skipped.append(key)
                     continue
                 if not reprocess and outcome.unchanged:
                     # the current file was processed already: a materialisation asked for
                     # by hand (UI) re-loads the slot's accepted version from the archive
-                    outcome = reload_slot(dd, *store.split_partition_key(key), registry_frame,
-                                          con=con) or outcome
+                    outcome = (
+                        reload_slot(dd, *store.split_partition_key(key), registry_frame, con=con) or outcome
+                    )
                 if outcome is None:  # nothing accepted yet: nothing to re-load
                     skipped.append(key)
                     continue
@@ -134,29 +149,44 @@ def build_raw_asset(extract_type: str) -> dg.AssetsDefinition:
             # per-slot result, read by esf-monitor reprocess for its summary (a history load of
             # thousands of slots keeps its event small: the archive has the same facts)
             metadata["slot_status"] = dg.MetadataValue.json(
-                {k: o.record.status for k, o in outcomes} | {k: "skipped" for k in skipped})
+                {k: o.record.status for k, o in outcomes} | {k: "skipped" for k in skipped}
+            )
         if skipped:
             metadata["skipped_no_accepted_version"] = ", ".join(skipped[:200])
         if len(outcomes) == 1:
             rec = outcomes[0][1].record
-            metadata.update({"status": rec.status, "sha256": rec.sha256, "file": rec.file_name,
-                             "arrived_at": rec.arrived_at,
-                             "versions": len(store.read_versions(
-                                 dd, rec.provider_id, extract_type, rec.reporting_month))})
+            metadata.update(
+                {
+                    "status": rec.status,
+                    "sha256": rec.sha256,
+                    "file": rec.file_name,
+                    "arrived_at": rec.arrived_at,
+                    "versions": len(
+                        store.read_versions(dd, rec.provider_id, extract_type, rec.reporting_month)
+                    ),
+                }
+            )
             if rec.quarantine_path:
                 metadata["quarantine"] = dg.MetadataValue.path(rec.quarantine_path)
         check_meta = {
             "rejected_slots": ", ".join(k for k, _ in rejected) or "-",
-            "summary_de": dg.MetadataValue.md("\n\n".join(
-                f"**{k}**\n\n{o.record.summary_de}" for k, o in rejected[:20]) or "-"),
-            "summary_en": dg.MetadataValue.md("\n\n".join(
-                f"**{k}**\n\n{o.record.summary_en}" for k, o in rejected[:20]) or "-"),
+            "summary_de": dg.MetadataValue.md(
+                "\n\n".join(f"**{k}**\n\n{o.record.summary_de}" for k, o in rejected[:20]) or "-"
+            ),
+            "summary_en": dg.MetadataValue.md(
+                "\n\n".join(f"**{k}**\n\n{o.record.summary_en}" for k, o in rejected[:20]) or "-"
+            ),
         }
         yield dg.MaterializeResult(
             metadata=metadata,
-            check_results=[dg.AssetCheckResult(
-                check_name="contract", passed=not rejected,
-                severity=dg.AssetCheckSeverity.ERROR, metadata=check_meta)],
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="contract",
+                    passed=not rejected,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata=check_meta,
+                )
+            ],
         )
 
     return _raw_asset

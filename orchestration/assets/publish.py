@@ -13,7 +13,6 @@
 import os
 import shutil
 
-
 import dagster as dg
 
 from esf_monitor import exports
@@ -38,11 +37,13 @@ MART_KEYS = [dg.AssetKey(m) for m in exports.MARTS]
 )
 def indicator_exports(data_folder: DataFolder) -> dg.MaterializeResult:
     summary = exports.write_exports(data_folder.dd)
-    return dg.MaterializeResult(metadata={
-        "cutoffs": ", ".join(summary.cutoffs),
-        "latest": summary.latest or "-",
-        "folder": dg.MetadataValue.path(str(data_folder.dd.exports)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "cutoffs": ", ".join(summary.cutoffs),
+            "latest": summary.latest or "-",
+            "folder": dg.MetadataValue.path(str(data_folder.dd.exports)),
+        }
+    )
 
 
 @dg.asset(
@@ -59,21 +60,25 @@ def dashboards(data_folder: DataFolder) -> dg.MaterializeResult:
     dd = data_folder.dd
     paths = build_dashboards(dd.exports, read_registry(dd.registry_csv), dd.dashboards / "internal")
     write_start_page(dd.dashboards)
-    return dg.MaterializeResult(metadata={
-        "pages": len(paths),
-        "overview": dg.MetadataValue.path(str(dd.dashboards / "internal" / "overview.html")),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "pages": len(paths),
+            "overview": dg.MetadataValue.path(str(dd.dashboards / "internal" / "overview.html")),
+        }
+    )
 
 
 def write_start_page(folder) -> None:
     """dashboards/index.html: which folder is which (it shows no figure)."""
     folder.mkdir(parents=True, exist_ok=True)
-    html = ("<!doctype html><html lang=\"de\"><meta charset=\"utf-8\"><title>ESF+ Monitoring</title>"
-            "<h1>ESF+ Monitoring</h1><ul>"
-            "<li><a href=\"public/index.html\">Veröffentlichung (Cell-Key-Verfahren) / public release "
-            "(cell key method)</a></li>"
-            "<li><a href=\"internal/index.html\">intern — exakte Werte, nicht zur Veröffentlichung / "
-            "internal — exact figures, not for publication</a></li></ul></html>\n")
+    html = (
+        '<!doctype html><html lang="de"><meta charset="utf-8"><title>ESF+ Monitoring</title>'
+        "<h1>ESF+ Monitoring</h1><ul>"
+        '<li><a href="public/index.html">Veröffentlichung (Cell-Key-Verfahren) / public release '
+        "(cell key method)</a></li>"
+        '<li><a href="internal/index.html">intern — exakte Werte, nicht zur Veröffentlichung / '
+        "internal — exact figures, not for publication</a></li></ul></html>\n"
+    )
     tmp = folder / ".index.html.tmp"
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, folder / "index.html")
@@ -96,7 +101,7 @@ def read_release_marts(warehouse: Warehouse) -> dict:
     kinds={"csv", "html"},
     description="Öffentliche Veröffentlichung, vorbereitet / public release, staged: "
     "staging/public_release/{exports,dashboards}/ — every count perturbed by the cell key "
-    "method (docs/indicators.md \"Publication\"), rates in whole percent and durations in "
+    'method (docs/indicators.md "Publication"), rates in whole percent and durations in '
     "whole days only from 10 on; audited by the blocking check disclosure_audit.",
 )
 def public_release_candidate(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -107,12 +112,18 @@ def public_release_candidate(data_folder: DataFolder, warehouse: Warehouse) -> d
     shutil.rmtree(stage, ignore_errors=True)
     marts = read_release_marts(warehouse)
     months = sorted(marts["indicators"]["cutoff"].unique().to_list())
-    files = write_release(build_release(marts), stage / "exports", exports.export_cutoffs(months),
-                          months[-1] if months else None)
-    pages = build_dashboards(stage / "exports", read_registry(dd.registry_csv), stage / "dashboards",
-                             public=True)
-    return dg.MaterializeResult(metadata={"csv_files": len(files), "pages": len(pages),
-                                          "folder": dg.MetadataValue.path(str(stage))})
+    files = write_release(
+        build_release(marts),
+        stage / "exports",
+        exports.export_cutoffs(months),
+        months[-1] if months else None,
+    )
+    pages = build_dashboards(
+        stage / "exports", read_registry(dd.registry_csv), stage / "dashboards", public=True
+    )
+    return dg.MaterializeResult(
+        metadata={"csv_files": len(files), "pages": len(pages), "folder": dg.MetadataValue.path(str(stage))}
+    )
 
 
 @dg.asset_check(
@@ -126,15 +137,23 @@ def public_release_candidate(data_folder: DataFolder, warehouse: Warehouse) -> d
 )
 def disclosure_audit(data_folder: DataFolder, warehouse: Warehouse) -> dg.AssetCheckResult:
     stage = staging_dir(data_folder.dd)
-    report = disclosure.audit_release(stage / "exports", stage / "dashboards",
-                                      read_release_marts(warehouse),
-                                      read_registry(data_folder.dd.registry_csv))
+    report = disclosure.audit_release(
+        stage / "exports",
+        stage / "dashboards",
+        read_release_marts(warehouse),
+        read_registry(data_folder.dd.registry_csv),
+    )
     return dg.AssetCheckResult(
         passed=report.passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=report.summary()[:2000],
-        metadata={"cells": report.cells, "page_figures": report.page_figures, "pages": report.pages,
-                  "findings": len(report.problems), "recovered_small_counts": len(report.recovered)},
+        metadata={
+            "cells": report.cells,
+            "page_figures": report.page_figures,
+            "pages": report.pages,
+            "findings": len(report.problems),
+            "recovered_small_counts": len(report.recovered),
+        },
     )
 
 
@@ -152,8 +171,9 @@ def public_release(data_folder: DataFolder) -> dg.MaterializeResult:
     publish_folder(stage / "exports", dd.exports / "public")
     publish_folder(stage / "dashboards", dd.dashboards / "public")
     write_start_page(dd.dashboards)
-    return dg.MaterializeResult(metadata={
-        "index": dg.MetadataValue.path(str(dd.dashboards / "public" / "index.html"))})
+    return dg.MaterializeResult(
+        metadata={"index": dg.MetadataValue.path(str(dd.dashboards / "public" / "index.html"))}
+    )
 
 
 def publish_folder(new, target) -> None:

@@ -36,9 +36,7 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
         raise ImproperlyConfigured(
             f"ESF_PORTAL_DB_URL: nur postgresql://… / only postgresql://… URLs (got '{parts.scheme}')"
         )
-    options = dict(
-        parse_qsl(parts.query)
-    )  # e.g. sslmode=require, options=-csearch_path%3Dportal
+    options = dict(parse_qsl(parts.query))  # e.g. sslmode=require, options=-csearch_path%3Dportal
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
@@ -51,19 +49,13 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
     }
 
 
-DATABASES = {
-    "default": database_from_url(
-        os.environ.get("ESF_PORTAL_DB_URL"), PORTAL_DIR / "portal.sqlite3"
-    )
-}
+DATABASES = {"default": database_from_url(os.environ.get("ESF_PORTAL_DB_URL"), PORTAL_DIR / "portal.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DEBUG = False
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("ESF_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(
-        ","
-    )
+    for h in os.environ.get("ESF_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
     if h.strip()
 ]
 
@@ -123,9 +115,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
-    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -138,9 +128,7 @@ LOGIN_REDIRECT_URL = "home"
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [
-    "username"
-]  # the account is locked (spec), not the office's NAT address
+AXES_LOCKOUT_PARAMETERS = ["username"]  # the account is locked (spec), not the office's NAT address
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_USERNAME_FORM_FIELD = "username"
@@ -176,9 +164,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
 STATIC_URL = "/static/"
 STATIC_ROOT = PORTAL_DIR / "static"  # collectstatic, for a proxy that serves them
 
-DAGSTER_UI_URL = os.environ.get("ESF_DAGSTER_UI_URL", "http://127.0.0.1:3000").rstrip(
-    "/"
-)
+DAGSTER_UI_URL = os.environ.get("ESF_DAGSTER_UI_URL", "http://127.0.0.1:3000").rstrip("/")
 
 LANGUAGE_CODE = "de"
 TIME_ZONE = "Europe/Berlin"

@@ -28,7 +28,5 @@ SECURE_SSL_REDIRECT = os.environ.get("ESF_PORTAL_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 CSRF_TRUSTED_ORIGINS = [
-    o.strip()
-    for o in os.environ.get("ESF_PORTAL_CSRF_TRUSTED_ORIGINS", "").split(",")
-    if o.strip()
+    o.strip() for o in os.environ.get("ESF_PORTAL_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]

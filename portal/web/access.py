@@ -35,12 +35,8 @@ def needs_second_factor(user) -> bool:
     """An account with a confirmed TOTP device must have passed it in this session."""
     from django_otp import user_has_device
 
-    verified = getattr(
-        user, "is_verified", None
-    )  # set by OTPMiddleware (not on the user of a fresh login)
-    return user_has_device(user, confirmed=True) and not (
-        verified is not None and verified()
-    )
+    verified = getattr(user, "is_verified", None)  # set by OTPMiddleware (not on the user of a fresh login)
+    return user_has_device(user, confirmed=True) and not (verified is not None and verified())
 
 
 def signed_in(*roles: str):

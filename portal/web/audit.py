@@ -31,9 +31,7 @@ def record(
 
     user = getattr(request, "user", None)
     if username is None:
-        username = (
-            user.get_username() if user is not None and user.is_authenticated else ""
-        )
+        username = user.get_username() if user is not None and user.is_authenticated else ""
     role = role_of(user) if user is not None and user.is_authenticated else ""
     return AuditEvent.objects.create(
         username=username[:150],
@@ -59,9 +57,7 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _failed(sender, credentials, request=None, **kwargs):
-    record(
-        request, "sign_in_failed", username=str(credentials.get("username", ""))[:150]
-    )
+    record(request, "sign_in_failed", username=str(credentials.get("username", ""))[:150])
 
 
 @receiver(post_save, sender=LogEntry)
@@ -77,8 +73,9 @@ def _admin_action(sender, instance, created, **kwargs):
             username=instance.user.get_username()[:150],
             role="admin",
             action=action.get(instance.action_flag, "admin"),
-            detail=f"{instance.content_type.model}: {instance.object_repr} "
-            f"{instance.get_change_message()}"[:500],
+            detail=f"{instance.content_type.model}: {instance.object_repr} {instance.get_change_message()}"[
+                :500
+            ],
         )
 
 

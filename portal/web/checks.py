@@ -35,9 +35,7 @@ def run_check(
     month: str,
 ) -> tuple[IntakeResult, float]:
     started = time.perf_counter()
-    result = check_file(
-        path, provider_id, extract_type, month, registry(dd), file_name=file_name
-    )
+    result = check_file(path, provider_id, extract_type, month, registry(dd), file_name=file_name)
     return result, time.perf_counter() - started
 
 
@@ -71,12 +69,7 @@ def findings_page(
         "_order", maintain_order=True
     )
     total = lazy.select(pl.len()).collect().item()
-    rows = (
-        lazy.slice(max(page - 1, 0) * per_page, per_page)
-        .drop("_order")
-        .collect()
-        .to_dicts()
-    )
+    rows = lazy.slice(max(page - 1, 0) * per_page, per_page).drop("_order").collect().to_dicts()
     return rows, total
 
 

@@ -39,11 +39,7 @@ def slot_runs(partition_key: str, timeout: float = 1.0) -> list[dict] | None:
     body = json.dumps(
         {
             "query": QUERY,
-            "variables": {
-                "filter": {
-                    "tags": [{"key": "dagster/partition", "value": partition_key}]
-                }
-            },
+            "variables": {"filter": {"tags": [{"key": "dagster/partition", "value": partition_key}]}},
         }
     ).encode()
     request = urllib.request.Request(

@@ -25,9 +25,7 @@ class TokenForm(forms.Form):
     token = forms.RegexField(
         regex=r"^\d{6}$",
         label="Einmalcode (6 Ziffern) / one-time code (6 digits)",
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         error_messages={"invalid": "6 Ziffern / 6 digits"},
     )
 
@@ -47,11 +45,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, extract_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["extract_type"].choices = [
-            (t, type_label(t)) for t in extract_types
-        ]
+        self.fields["extract_type"].choices = [(t, type_label(t)) for t in extract_types]
         self.fields["month"].initial = last_month()
-        self.fields["month"].widget.attrs.update(
-            {"inputmode": "numeric", "placeholder": "JJJJ-MM"}
-        )
+        self.fields["month"].widget.attrs.update({"inputmode": "numeric", "placeholder": "JJJJ-MM"})
         self.fields["file"].widget.attrs.update({"accept": ".csv,.xlsx"})

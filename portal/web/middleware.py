@@ -20,9 +20,7 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store, private"
             response.headers.setdefault("Pragma", "no-cache")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
 
 

@@ -18,16 +18,13 @@ class Role(models.TextChoices):
 class Account(models.Model):
     """One user's role; a provider account belongs to exactly one provider id of the registries."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PROVIDER)
     provider_id = models.CharField(
         max_length=64,
         blank=True,
         default="",
-        help_text="Kennung aus dem Register (nur für Datenliefernde) / "
-        "registry id (providers only)",
+        help_text="Kennung aus dem Register (nur für Datenliefernde) / registry id (providers only)",
     )
 
     class Meta:
@@ -93,12 +90,8 @@ class AuditEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise PermissionError(
-                "Protokoll ist nur erweiterbar / the audit log is append-only"
-            )
+            raise PermissionError("Protokoll ist nur erweiterbar / the audit log is append-only")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionError(
-            "Protokoll ist nur erweiterbar / the audit log is append-only"
-        )
+        raise PermissionError("Protokoll ist nur erweiterbar / the audit log is append-only")

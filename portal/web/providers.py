@@ -58,9 +58,7 @@ def registry(dd: DataDir | None = None) -> pl.DataFrame:
     dd = dd or data_dir()
     path = dd.registry_csv
     key = tuple(
-        (str(p), st.st_mtime_ns, st.st_size, st.st_ino)
-        for p in registry_files(path)
-        for st in [os.stat(p)]
+        (str(p), st.st_mtime_ns, st.st_size, st.st_ino) for p in registry_files(path) for st in [os.stat(p)]
     )
     hit = _CACHE.get(str(path))
     if hit is None or hit[0] != key:
@@ -76,17 +74,9 @@ def all_providers(dd: DataDir | None = None) -> list[Provider]:
     for pid, name in reg.select("project_id", "project_name").iter_rows():
         found[pid] = Provider(pid, name, provider_kind(pid, reg) or "project")
     for jid in sorted(set(reg["jobcenter_id"].to_list())):
-        found.setdefault(
-            jid, Provider(jid, jid, provider_kind(jid, reg) or "jobcenter")
-        )
-    for mid, name in (
-        municipalities_of(reg)
-        .select("municipality_id", "municipality_name")
-        .iter_rows()
-    ):
-        found.setdefault(
-            mid, Provider(mid, name, provider_kind(mid, reg) or "municipality")
-        )
+        found.setdefault(jid, Provider(jid, jid, provider_kind(jid, reg) or "jobcenter"))
+    for mid, name in municipalities_of(reg).select("municipality_id", "municipality_name").iter_rows():
+        found.setdefault(mid, Provider(mid, name, provider_kind(mid, reg) or "municipality"))
     return sorted(found.values(), key=lambda p: (p.kind, p.provider_id))
 
 

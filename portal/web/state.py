@@ -94,9 +94,7 @@ class SlotState:
         return f"{de} / {en}"
 
 
-def landing_file(
-    dd: DataDir, provider_id: str, extract_type: str, month: str
-) -> Path | None:
+def landing_file(dd: DataDir, provider_id: str, extract_type: str, month: str) -> Path | None:
     folder = dd.landing / provider_id / extract_type
     if not folder.is_dir():
         return None
@@ -116,27 +114,17 @@ def slot_state(
     versions = store.read_versions(dd, provider_id, extract_type, month)
     latest = versions[-1] if versions else None
     waiting = landing_file(dd, provider_id, extract_type, month)
-    if waiting is not None and (
-        latest is None or store.utc_iso(waiting.stat().st_mtime) > latest.arrived_at
-    ):
+    if waiting is not None and (latest is None or store.utc_iso(waiting.stat().st_mtime) > latest.arrived_at):
         state = "processing"
     elif latest is None and extract_type not in INDICATOR_EXTRACT_TYPES:
         state = "wave"  # e.g. process_checklist: per survey wave, the delivery check does not expect it
     elif latest is None:
         now = now or datetime.now(UTC)
-        state = (
-            "missing"
-            if now.strftime("%Y-%m-%dT%H:%M:%SZ") >= deadline(month)
-            else "due"
-        )
+        state = "missing" if now.strftime("%Y-%m-%dT%H:%M:%SZ") >= deadline(month) else "due"
     elif latest.status == "rejected":
         state = "rejected"
     else:
-        state = (
-            "warnings"
-            if latest.warning_count or latest.incomplete_count
-            else "accepted"
-        )
+        state = "warnings" if latest.warning_count or latest.incomplete_count else "accepted"
     return SlotState(extract_type, month, state, len(versions), latest)
 
 
@@ -167,28 +155,19 @@ def delivered_months(dd: DataDir, provider: Provider) -> set[str]:
     for extract_type in provider.extract_types:
         folder = dd.archive / provider.provider_id / extract_type
         if folder.is_dir():
-            months |= {
-                p.name for p in folder.iterdir() if (p / store.VERSIONS_FILE).is_file()
-            }
+            months |= {p.name for p in folder.iterdir() if (p / store.VERSIONS_FILE).is_file()}
     return months
 
 
-def start_table(
-    dd: DataDir, provider: Provider, today: date | None = None, limit: int = 24
-) -> list[dict]:
+def start_table(dd: DataDir, provider: Provider, today: date | None = None, limit: int = 24) -> list[dict]:
     """Months expected lately plus every month with a delivery (its correction history), newest first."""
-    months = set(reporting_months(dd, provider, today=today)) | delivered_months(
-        dd, provider
-    )
+    months = set(reporting_months(dd, provider, today=today)) | delivered_months(dd, provider)
     rows = []
     for month in sorted(months, reverse=True)[:limit]:
         rows.append(
             {
                 "month": month,
-                "slots": [
-                    slot_state(dd, provider.provider_id, t, month)
-                    for t in provider.extract_types
-                ],
+                "slots": [slot_state(dd, provider.provider_id, t, month) for t in provider.extract_types],
             }
         )
     return rows
@@ -231,9 +210,7 @@ def _report_files(dd: DataDir, record: store.VersionRecord) -> dict[str, Path]:
             ):
                 if key not in out and candidate.is_file():
                     out[key] = candidate
-    folder = store.partition_dir(
-        dd.reports, record.provider_id, record.extract_type, record.reporting_month
-    )
+    folder = store.partition_dir(dd.reports, record.provider_id, record.extract_type, record.reporting_month)
     if folder.is_dir():
         for p in sorted(folder.iterdir()):
             if record.sha256[:12] in p.name:
@@ -244,16 +221,12 @@ def _report_files(dd: DataDir, record: store.VersionRecord) -> dict[str, Path]:
     return out
 
 
-def slot_versions(
-    dd: DataDir, provider_id: str, extract_type: str, month: str
-) -> list[VersionView]:
+def slot_versions(dd: DataDir, provider_id: str, extract_type: str, month: str) -> list[VersionView]:
     records = store.read_versions(dd, provider_id, extract_type, month)
     return [VersionView(i + 1, r, _report_files(dd, r)) for i, r in enumerate(records)]
 
 
-def provider_slots(
-    dd: DataDir, provider: Provider
-) -> list[tuple[str, str, list[VersionView]]]:
+def provider_slots(dd: DataDir, provider: Provider) -> list[tuple[str, str, list[VersionView]]]:
     """Every slot of the provider that has a version, newest month first."""
     out = []
     for extract_type in provider.extract_types:
@@ -266,9 +239,7 @@ def provider_slots(
                     (
                         extract_type,
                         month_dir.name,
-                        slot_versions(
-                            dd, provider.provider_id, extract_type, month_dir.name
-                        ),
+                        slot_versions(dd, provider.provider_id, extract_type, month_dir.name),
                     )
                 )
     out.sort(key=lambda s: (s[1], s[0]), reverse=True)
@@ -296,10 +267,7 @@ class Progress:
         return self.rejected or "figures" in self.done
 
     def stages(self) -> list[dict]:
-        return [
-            {"key": k, "label": f"{de} / {en}", "done": k in self.done}
-            for k, de, en in STAGES
-        ]
+        return [{"key": k, "label": f"{de} / {en}", "done": k in self.done} for k, de, en in STAGES]
 
 
 def _iso_ts(text: str) -> float:
@@ -314,9 +282,7 @@ def figures_written_at(dd: DataDir) -> float | None:
         return None
 
 
-def progress(
-    dd: DataDir, provider_id: str, extract_type: str, month: str, sha256: str
-) -> Progress:
+def progress(dd: DataDir, provider_id: str, extract_type: str, month: str, sha256: str) -> Progress:
     done = ["registered"]
     folder = store.partition_dir(dd.archive, provider_id, extract_type, month)
     if folder.is_dir() and any(sha256[:12] in p.name for p in folder.iterdir()):

@@ -33,9 +33,7 @@ def upload_dir(dd: DataDir | None = None) -> Path:
 class StreamedUpload(UploadedFile):
     """The upload as a file in ``portal/uploads/`` with its checksum, taken while it streamed."""
 
-    def __init__(
-        self, path: Path, name: str, size: int, sha256: str, content_type: str | None
-    ):
+    def __init__(self, path: Path, name: str, size: int, sha256: str, content_type: str | None):
         handle = open(path, "rb")  # noqa: SIM115 (the uploaded file's handle: closed by discard / Django)
         super().__init__(handle, name=name, content_type=content_type, size=size)
         self.path, self.sha256 = path, sha256
@@ -53,16 +51,12 @@ class LimitedUploadHandler(FileUploadHandler):
     passes the limit — before the rest is read (``request.upload_too_large`` is then True).
     The uploader's file name is kept for display only; the file on disk has a random name."""
 
-    def handle_raw_input(
-        self, input_data, META, content_length, boundary, encoding=None
-    ):
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self.request.upload_too_large = False
         self.limit = max_upload_bytes()
         # declared too large: refused at the first file part, before any of its bytes is read
         # (StopUpload raised here would escape Django's parser; in new_file it is handled)
-        self.declared_too_large = bool(
-            content_length and content_length > self.limit + FORM_OVERHEAD
-        )
+        self.declared_too_large = bool(content_length and content_length > self.limit + FORM_OVERHEAD)
 
     def new_file(
         self,
@@ -85,9 +79,7 @@ class LimitedUploadHandler(FileUploadHandler):
             self.request.upload_too_large = True
             raise StopUpload(connection_reset=True)
         self.path = upload_dir(data_dir()) / f"{secrets.token_hex(16)}.part"
-        self.fh = os.fdopen(
-            os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
-        )
+        self.fh = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
         self.hash = hashlib.sha256()
         self.size = 0
 
@@ -147,11 +139,7 @@ def write_to_landing(
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{month}.{ext}"
     for other in folder.iterdir():
-        if (
-            other != dest
-            and other.stem == month
-            and other.suffix.lower() in (".csv", ".xlsx")
-        ):
+        if other != dest and other.stem == month and other.suffix.lower() in (".csv", ".xlsx"):
             other.unlink(missing_ok=True)
     upload.close()
     os.chmod(upload.path, 0o644)

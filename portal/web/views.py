@@ -74,10 +74,7 @@ class SignInView(LoginView):
 
     def get_success_url(self):
         if needs_second_factor(self.request.user):
-            return (
-                reverse("second_factor")
-                + f"?next={self.get_redirect_url() or reverse('home')}"
-            )
+            return reverse("second_factor") + f"?next={self.get_redirect_url() or reverse('home')}"
         return self.get_redirect_url() or reverse("home")
 
 
@@ -96,9 +93,7 @@ def second_factor(request):
                 otp_login(request, device)
                 audit.record(request, "second_factor_ok")
                 nxt = request.GET.get("next", "")
-                return redirect(
-                    nxt if nxt.startswith("/") and not nxt.startswith("//") else "home"
-                )
+                return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "home")
         audit.record(request, "second_factor_failed")
         error = "Code falsch oder zu viele Versuche. / Wrong code or too many attempts."
     return render(request, "portal/second_factor.html", {"form": form, "error": error})
@@ -112,9 +107,7 @@ def setup_second_factor(request):
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if not confirmed and device is None:
-        device = TOTPDevice.objects.create(
-            user=request.user, name="Portal", confirmed=False
-        )
+        device = TOTPDevice.objects.create(user=request.user, name="Portal", confirmed=False)
     form = TokenForm(request.POST or None)
     error = ""
     if request.method == "POST" and device is not None and form.is_valid():
@@ -197,9 +190,7 @@ def start(request, provider_id):
     provider = provider_for(request, provider_id)
     dd = data_dir()
     rows = state.start_table(dd, provider)
-    todo = [
-        s for r in rows for s in r["slots"] if s.state in ("missing", "rejected", "due")
-    ]
+    todo = [s for r in rows for s in r["slots"] if s.state in ("missing", "rejected", "due")]
     return render(
         request,
         "portal/start.html",
@@ -215,16 +206,12 @@ def start(request, provider_id):
 
 @signed_in(PROVIDER, ANALYST)
 def upload(request, provider_id):
-    provider = provider_for(
-        request, provider_id
-    )  # the provider: the URL, checked against the account
+    provider = provider_for(request, provider_id)  # the provider: the URL, checked against the account
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     limit_mb = settings.MAX_UPLOAD_MB
     if request.method == "POST":
-        files = (
-            request.FILES
-        )  # parses the body (streams the file through LimitedUploadHandler)
+        files = request.FILES  # parses the body (streams the file through LimitedUploadHandler)
         if getattr(request, "upload_too_large", False):
             _discard(request)
             audit.record(request, "upload_too_large", provider_id=provider_id)
@@ -264,9 +251,7 @@ def _check_upload(request, provider, form):
     extract_type, month = form.cleaned_data["extract_type"], form.cleaned_data["month"]
     name = display_name(uploaded.name)
     try:
-        result, seconds = run_check(
-            dd, uploaded.path, name, provider.provider_id, extract_type, month
-        )
+        result, seconds = run_check(dd, uploaded.path, name, provider.provider_id, extract_type, month)
         ext = landing_extension(name, detected_format(result))
         ok = result.ok and ext is not None
         check = Check(
@@ -289,9 +274,7 @@ def _check_upload(request, provider, form):
         )
         keep_report(dd, check.id, result)
         if ok:
-            dest = write_to_landing(
-                dd, uploaded, provider.provider_id, extract_type, month, ext
-            )
+            dest = write_to_landing(dd, uploaded, provider.provider_id, extract_type, month, ext)
             check.landing_name = dest.name
     finally:
         _discard(request)  # a rejected file is never kept (it may hold personal data)
@@ -322,21 +305,14 @@ def check_result(request, provider_id, check_id):
     pages = max(1, math.ceil(total / per_page))
     progress = None
     if check.ok:
-        progress = state.progress(
-            dd, provider_id, check.extract_type, check.month, check.sha256
-        )
+        progress = state.progress(dd, provider_id, check.extract_type, check.month, check.sha256)
     runs = None
     if progress is not None and not progress.rejected:
         runs = slot_runs(f"{provider_id}|{check.extract_type}|{check.month}")
     dagster = ""
-    if (
-        role_of(request.user) == ANALYST
-    ):  # the slot's partition of its raw asset in Dagster
+    if role_of(request.user) == ANALYST:  # the slot's partition of its raw asset in Dagster
         key = quote(f"{provider_id}|{check.extract_type}|{check.month}", safe="")
-        dagster = (
-            f"{settings.DAGSTER_UI_URL}/assets/raw_{check.extract_type}"
-            f"?view=partitions&partition={key}"
-        )
+        dagster = f"{settings.DAGSTER_UI_URL}/assets/raw_{check.extract_type}?view=partitions&partition={key}"
     return render(
         request,
         "portal/check.html",
@@ -422,9 +398,7 @@ def delivery_download(request, provider_id, extract_type, month, number, what):
         sha256=version.record.sha256,
         detail=f"{extract_type} {month} v{number} {names[what]}",
     )
-    return FileResponse(
-        open(path, "rb"), as_attachment=True, filename=display_name(names[what])
-    )
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=display_name(names[what]))
 
 
 # --------------------------------------------------------------------------- figures
@@ -451,9 +425,7 @@ def figures(request, provider_id):
             "provider": provider,
             "own": _own_page(provider_id).is_file(),
             "programme": _programme_page().is_file(),
-            "dagster": settings.DAGSTER_UI_URL
-            if role_of(request.user) == ANALYST
-            else "",
+            "dagster": settings.DAGSTER_UI_URL if role_of(request.user) == ANALYST else "",
         },
     )
 
@@ -471,18 +443,14 @@ def _dashboard_response(request, path: Path, provider_id: str, what: str):
 @signed_in(PROVIDER, ANALYST)
 def figures_own(request, provider_id):
     provider_for(request, provider_id)
-    return _dashboard_response(
-        request, _own_page(provider_id), provider_id, "own exact page"
-    )
+    return _dashboard_response(request, _own_page(provider_id), provider_id, "own exact page")
 
 
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_programme(request, provider_id):
     provider_for(request, provider_id)
-    return _dashboard_response(
-        request, _programme_page(), provider_id, "programme public release"
-    )
+    return _dashboard_response(request, _programme_page(), provider_id, "programme public release")
 
 
 # --------------------------------------------------------------------------- analyst
@@ -491,9 +459,7 @@ def figures_programme(request, provider_id):
 @signed_in(ANALYST)
 def analyst(request):
     dd = data_dir()
-    months = sorted(
-        {p.parent.name for p in dd.archive.glob("*/*/*/versions.jsonl")}, reverse=True
-    )
+    months = sorted({p.parent.name for p in dd.archive.glob("*/*/*/versions.jsonl")}, reverse=True)
     month = request.GET.get("month") or (months[0] if months else state.last_month())
     if month not in months and month != state.last_month():
         raise Http404
@@ -502,10 +468,7 @@ def analyst(request):
         rows.append(
             {
                 "provider": p,
-                "slots": [
-                    state.slot_state(dd, p.provider_id, t, month)
-                    for t in p.extract_types
-                ],
+                "slots": [state.slot_state(dd, p.provider_id, t, month) for t in p.extract_types],
             }
         )
     return render(
@@ -524,9 +487,7 @@ def _cutoffs(dd) -> list[str]:
     path = dd.exports / "cutoffs.csv"
     if not path.is_file():
         return []
-    return sorted(
-        pl.read_csv(path, infer_schema_length=0)["cutoff"].to_list(), reverse=True
-    )
+    return sorted(pl.read_csv(path, infer_schema_length=0)["cutoff"].to_list(), reverse=True)
 
 
 @signed_in(ANALYST)
@@ -590,9 +551,7 @@ def analyst_dashboard(request, page):
     root = data_dir().dashboards / "internal"
     if page in ANALYST_PAGES:
         path = root / page
-    elif (
-        page.startswith("projects/") and page.count("/") == 1 and page.endswith(".html")
-    ):
+    elif page.startswith("projects/") and page.count("/") == 1 and page.endswith(".html"):
         if not any(p.provider_id == page[9:-5] for p in all_providers()):
             raise Http404
         path = root / page

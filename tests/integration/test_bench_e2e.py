@@ -51,8 +51,10 @@ def test_source_holds_back_the_next_month_and_a_data_dir_gets_only_the_history(t
     clone = tmp_path / "clone"
     assert os.path.samefile(clone / upload.relative_to(data), upload)
     assert not os.path.samefile(clone / "warehouse" / "esf.duckdb", data / "warehouse" / "esf.duckdb")
-    assert not os.path.samefile(clone / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl",
-                                data / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl")
+    assert not os.path.samefile(
+        clone / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl",
+        data / "archive" / "P" / "participants" / "2025-12" / "versions.jsonl",
+    )
 
 
 def test_tree_rss_counts_the_children():
@@ -72,10 +74,15 @@ def test_profile_parts_add_up_and_name_the_outermost_part(tmp_path):
         "import time\n"
         "def check_file():\n    time.sleep(0.3)\n"
         "def store_event():\n    time.sleep(0.2)\n"
-        "check_file(); store_event()\n", encoding="utf-8")
+        "check_file(); store_event()\n",
+        encoding="utf-8",
+    )
     session = tmp_path / "s.pyisession"
-    subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session), str(script)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session), str(script)],
+        check=True,
+        capture_output=True,
+    )
     # match this script's functions as if they were the pipeline's
     buckets = (("events", "store_event", "work.py"), ("intake", "check_file", "work.py"))
     parts = {p["part"]: p["seconds"] for p in bench_e2e.profile_buckets(session, buckets=buckets)}
@@ -88,10 +95,19 @@ def test_profile_parts_add_up_and_name_the_outermost_part(tmp_path):
 
 
 def _run(seconds: float, rss: float, ingest: float, steps: dict) -> dict:
-    return {"seconds": seconds, "cpu_seconds": seconds * 1.5, "peak_rss_mb": rss, "peak_rss_process_mb": rss / 2,
-            "breakdown": {"ingest_runs": 3, "ingest_seconds": ingest, "refresh_seconds": sum(steps.values()) + 1,
-                          "steps": steps},
-            "dbt_slowest": [("int_participants_at_cutoff", 9.5)]}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": seconds * 1.5,
+        "peak_rss_mb": rss,
+        "peak_rss_process_mb": rss / 2,
+        "breakdown": {
+            "ingest_runs": 3,
+            "ingest_seconds": ingest,
+            "refresh_seconds": sum(steps.values()) + 1,
+            "steps": steps,
+        },
+        "dbt_slowest": [("int_participants_at_cutoff", 9.5)],
+    }
 
 
 def _results() -> dict:
@@ -99,20 +115,54 @@ def _results() -> dict:
     full = [_run(200.0, 3000.0, 120.0, steps), _run(220.0, 3500.0, 130.0, steps)]
     inc = [_run(30.0, 1500.0, 5.0, {"esf_dbt_models": 10.0})]
     results = {
-        "command": bench_e2e.PROG, "date_utc": "2026-11-22 09:00", "load_average_before": 1.0,
-        "load_average_after": 2.0, "first_month": "2024-01",
-        "machine": {"cpu": "X", "cores": 2, "ram_gib": 8, "python": "3.11", "duckdb": "2", "polars": "2", "pandera": "0"},
+        "command": bench_e2e.PROG,
+        "date_utc": "2026-11-22 09:00",
+        "load_average_before": 1.0,
+        "load_average_after": 2.0,
+        "first_month": "2024-01",
+        "machine": {
+            "cpu": "X",
+            "cores": 2,
+            "ram_gib": 8,
+            "python": "3.11",
+            "duckdb": "2",
+            "polars": "2",
+            "pandera": "0",
+        },
         "parameters": {"scale": 420.0, "seed": 42},
-        "source": {"landing_files": 573, "landing_bytes": 2.1e9, "new_file": "P/participants/2026-01.csv",
-                   "new_file_bytes": 1.4e8},
-        "e2e": {"counts": {"raw_rows": 16_500_000, "participants": 16_000_000, "followup": 400_000,
-                           "target_population": 100_000, "spells_latest": 1_000_000,
-                           "participant_cutoff_rows": 15_000_000},
-                "full": {"runs": full, "seconds": 210.0, "cpu_seconds": 300.0, "peak_rss_mb": 3500.0,
-                         "target_time_met": False, "target_memory_met": True},
-                "incremental": {"runs": inc, "seconds": 30.0, "cpu_seconds": 45.0, "peak_rss_mb": 1500.0,
-                                "ratio": 30.0 / 210.0, "target_met": False},
-                "profile": None},
+        "source": {
+            "landing_files": 573,
+            "landing_bytes": 2.1e9,
+            "new_file": "P/participants/2026-01.csv",
+            "new_file_bytes": 1.4e8,
+        },
+        "e2e": {
+            "counts": {
+                "raw_rows": 16_500_000,
+                "participants": 16_000_000,
+                "followup": 400_000,
+                "target_population": 100_000,
+                "spells_latest": 1_000_000,
+                "participant_cutoff_rows": 15_000_000,
+            },
+            "full": {
+                "runs": full,
+                "seconds": 210.0,
+                "cpu_seconds": 300.0,
+                "peak_rss_mb": 3500.0,
+                "target_time_met": False,
+                "target_memory_met": True,
+            },
+            "incremental": {
+                "runs": inc,
+                "seconds": 30.0,
+                "cpu_seconds": 45.0,
+                "peak_rss_mb": 1500.0,
+                "ratio": 30.0 / 210.0,
+                "target_met": False,
+            },
+            "profile": None,
+        },
     }
     return results
 
@@ -140,12 +190,22 @@ def test_recorded_results_are_rendered_again_with_their_reading(tmp_path):
     (tmp_path / "inc.md").write_text("Reading: dbt's fixed cost.\n", encoding="utf-8")
     md = tmp_path / "BENCHMARKS.md"
     md.write_text("# Benchmarks\n\nkept\n", encoding="utf-8")
-    bench_e2e.main(["--from-json", str(tmp_path / "r.json"), "--notes-e2e", str(tmp_path / "e2e.md"),
-                    "--notes-incremental", str(tmp_path / "inc.md"), "--benchmarks-md", str(md)])
+    bench_e2e.main(
+        [
+            "--from-json",
+            str(tmp_path / "r.json"),
+            "--notes-e2e",
+            str(tmp_path / "e2e.md"),
+            "--notes-incremental",
+            str(tmp_path / "inc.md"),
+            "--benchmarks-md",
+            str(md),
+        ]
+    )
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nkept\n")
-    e2e = text[text.index("<!-- bench:e2e:start -->"):text.index("<!-- bench:e2e:end -->")]
-    inc = text[text.index("<!-- bench:incremental:start -->"):text.index("<!-- bench:incremental:end -->")]
+    e2e = text[text.index("<!-- bench:e2e:start -->") : text.index("<!-- bench:e2e:end -->")]
+    inc = text[text.index("<!-- bench:incremental:start -->") : text.index("<!-- bench:incremental:end -->")]
     assert "**210 s (3.5 min)**" in e2e and e2e.rstrip().endswith("Reading: ingest is the largest part.")
     assert "**14.3%**" in inc and inc.rstrip().endswith("Reading: dbt's fixed cost.")
 
@@ -171,8 +231,13 @@ def test_the_incremental_copy_has_one_run_with_nothing_new_before_the_file_arriv
     (held / "2026-01.csv").write_text("new\n", encoding="utf-8")
     source = {"folder": str(tmp_path / "source"), "new_file": "P/participants/2026-01.csv"}
     seen = []
-    monkeypatch.setattr(bench_e2e, "timed_run", lambda data_dir, log, **kw: seen.append(
-        sorted(p.name for p in (data_dir / "landing").rglob("*.csv"))))
+    monkeypatch.setattr(
+        bench_e2e,
+        "timed_run",
+        lambda data_dir, log, **kw: seen.append(
+            sorted(p.name for p in (data_dir / "landing").rglob("*.csv"))
+        ),
+    )
     monkeypatch.setattr(bench_e2e, "dbt_parse_for", lambda data_dir: seen.append(("parse", data_dir)))
     copy = bench_e2e.incremental_copy(loaded, tmp_path / "incremental", source, tmp_path / "warm.log")
     assert seen == [["2025-12.csv"], ("parse", tmp_path / "incremental")]
@@ -193,10 +258,24 @@ def test_dbt_parse_for_leaves_a_partial_parse_that_the_next_build_keeps(tmp_path
     assert (target / "partial_parse.msgpack").is_file()
     dbt_project = bench_e2e.REPO / "dbt_project"
     out = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--log-level", "debug", "--project-dir",
-         str(dbt_project), "--profiles-dir", str(dbt_project), "--target-path", str(target)],
-        env=os.environ | {"ESF_DATA_DIR": str(tmp_path)}, cwd=dbt_project, capture_output=True,
-        text=True, check=True).stdout
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            "--log-level",
+            "debug",
+            "--project-dir",
+            str(dbt_project),
+            "--profiles-dir",
+            str(dbt_project),
+            "--target-path",
+            str(target),
+        ],
+        env=os.environ | {"ESF_DATA_DIR": str(tmp_path)},
+        cwd=dbt_project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Unable to do partial parsing" not in out
     assert "Partial parsing enabled" in out
 
@@ -206,7 +285,7 @@ def test_a_run_that_rejected_some_files_counts_as_ran(tmp_path, monkeypatch, cod
     """``esf-monitor run`` exits 3 when some files were rejected (the demo data holds bad
     uploads on purpose): the benchmark measures it; 1 (failed) and 2 (usage) stop it."""
     fake = tmp_path / "esf-monitor"
-    fake.write_text(f"#!/bin/sh\necho \"settle=$ESF_SETTLE_SECONDS\"\nexit {code}\n", encoding="utf-8")
+    fake.write_text(f'#!/bin/sh\necho "settle=$ESF_SETTLE_SECONDS"\nexit {code}\n', encoding="utf-8")
     fake.chmod(0o755)
     monkeypatch.setattr(bench_e2e, "ESF_MONITOR", fake)
     log = tmp_path / "run.log"

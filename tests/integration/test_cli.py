@@ -36,8 +36,9 @@ def test_validate_and_upload_refuse_a_bad_file_with_a_report(data_dir, tmp_path)
     good = _setup(data_dir)
     lines = good.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "export.csv"
-    bad.write_text("\n".join([lines[0]] + [lines[1].replace(",f,", ",w,", 1)] + lines[2:]) + "\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "\n".join([lines[0]] + [lines[1].replace(",f,", ",w,", 1)] + lines[2:]) + "\n", encoding="utf-8"
+    )
     args = ["--provider", "HC-ALPHA", "--type", "participants", "--month", "2024-06"]
     result = runner.invoke(app, ["validate", str(bad), *args, "--report-dir", str(tmp_path / "r")])
     assert result.exit_code == 1
@@ -54,9 +55,13 @@ CLI = Path(sys.executable).parent / "esf-monitor"
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=600,
-                          env=os.environ | {"ESF_DATA_DIR": str(data_dir),
-                                            "DAGSTER_HOME": str(data_dir / "dagster_home")})
+    return subprocess.run(
+        [str(CLI), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"ESF_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home")},
+    )
 
 
 def test_the_console_script_keeps_exit_codes_and_flushes_its_output(data_dir, tmp_path):
@@ -66,8 +71,9 @@ def test_the_console_script_keeps_exit_codes_and_flushes_its_output(data_dir, tm
     assert ok.returncode == 0 and "ANGENOMMEN" in ok.stdout.upper()
     lines = good.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "export.csv"
-    bad.write_text("\n".join([lines[0], lines[1].replace(",f,", ",w,", 1), *lines[2:]]) + "\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "\n".join([lines[0], lines[1].replace(",f,", ",w,", 1), *lines[2:]]) + "\n", encoding="utf-8"
+    )
     refused = _cli(data_dir, "validate", str(bad), *args, "--report-dir", str(tmp_path / "r"))
     assert refused.returncode == 1 and "gender" in refused.stdout  # the report's last lines arrive
     assert _cli(data_dir, "no-such-command").returncode == 2

@@ -32,15 +32,22 @@ REPO = Path(__file__).resolve().parents[2]
 MONTH = "2025-06"
 DEADLINE_S = 420
 LOCK_ERRORS = ("Could not set lock", "Conflicting lock", "lock on file")
-WAREHOUSE_STEPS_PREFIXES = ("raw_", "registry", "delivery_log", "esf_dbt_models", "quality_checks",
-                            "indicator_exports")
+WAREHOUSE_STEPS_PREFIXES = (
+    "raw_",
+    "registry",
+    "delivery_log",
+    "esf_dbt_models",
+    "quality_checks",
+    "indicator_exports",
+)
 
 
 def burst_files(template: Path) -> list[Path]:
     """20 uploads of one month: every participants and followup file, 3 target-population files."""
     files = sorted((template / "landing").glob(f"*/*/{MONTH}.*"))
-    by_type = {t: [f for f in files if f.parent.name == t]
-               for t in ("participants", "followup", "target_population")}
+    by_type = {
+        t: [f for f in files if f.parent.name == t] for t in ("participants", "followup", "target_population")
+    }
     chosen = by_type["participants"] + by_type["followup"] + by_type["target_population"][:3]
     assert len(chosen) == 20, [f.relative_to(template) for f in files]
     return chosen
@@ -99,7 +106,12 @@ def burst(small_generated, tmp_path_factory):
     log = open(log_path, "w", encoding="utf-8")
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
-        cwd=REPO, env=_env(dd), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cwd=REPO,
+        env=_env(dd),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         _wait_for_sensor_daemon(instance, proc)
         dropped_at = time.time()
@@ -138,17 +150,25 @@ def _wait_until_settled(instance, proc: subprocess.Popen, dropped_at: float) -> 
     """Until a refresh run started after the burst has ended and nothing is queued or running."""
     import dagster as dg
 
-    active = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-              dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    active = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+    ]
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         assert proc.poll() is None, "dagster-daemon exited"
         records = instance.get_run_records()
         if any(r.dagster_run.status == dg.DagsterRunStatus.FAILURE for r in records):
             return  # the assertions below say which
-        refreshed = [r for r in records if r.dagster_run.job_name == "refresh_indicators"
-                     and r.create_timestamp.timestamp() > dropped_at
-                     and r.dagster_run.status == dg.DagsterRunStatus.SUCCESS]
+        refreshed = [
+            r
+            for r in records
+            if r.dagster_run.job_name == "refresh_indicators"
+            and r.create_timestamp.timestamp() > dropped_at
+            and r.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+        ]
         if refreshed and not any(r.dagster_run.status in active for r in records):
             time.sleep(12)  # two more sensor ticks: a second (unwanted) refresh would show now
             return
@@ -172,8 +192,7 @@ def test_every_run_succeeded_and_one_refresh_followed_the_burst(burst):
 
     dd, instance, slots, _ = burst
     runs = instance.get_runs()
-    assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}, \
-        [(r.job_name, r.status) for r in runs]
+    assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}, [(r.job_name, r.status) for r in runs]
     # (upload_<type>: a tick that happened to see exactly one file of the copy, into an idle
     # system, gives that file its own run — still an ingest of the file, by the landing sensor)
     ingest = [r for r in runs if r.job_name.startswith(("ingest_", "upload_"))]
@@ -208,7 +227,9 @@ def test_every_file_is_accepted_and_its_rows_are_in_the_warehouse(burst):
             assert [(v.sha256, v.status) for v in versions] == [(sha, "accepted")], key
             (rows,) = con.execute(
                 f"select count(*) from raw.{extract_type} where _provider_id = ? and "
-                f"_reporting_month = ? and _file_sha256 = ?", [provider, month, sha]).fetchone()
+                f"_reporting_month = ? and _file_sha256 = ?",
+                [provider, month, sha],
+            ).fetchone()
             assert rows == data_rows(path) > 0, key
         for extract_type in ("participants", "followup", "target_population"):
             (total,) = con.execute(f"select count(*) from raw.{extract_type}").fetchone()
@@ -234,9 +255,11 @@ def test_no_lock_error_anywhere(burst):
     for run in instance.get_runs():
         texts.extend(str(e.user_message) + str(e.dagster_event) for e in instance.all_logs(run.run_id))
     # compute logs: what the steps (and dbt) printed to stdout/stderr
-    texts.extend(p.read_text(encoding="utf-8", errors="replace")
-                 for p in (dd.dagster_home / "storage").rglob("*") if p.is_file()
-                 and p.suffix in (".out", ".err", ".complete", ""))
+    texts.extend(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (dd.dagster_home / "storage").rglob("*")
+        if p.is_file() and p.suffix in (".out", ".err", ".complete", "")
+    )
     texts.extend(p.read_text(encoding="utf-8", errors="replace") for p in (dd.root / "logs").rglob("*.log"))
     joined = "\n".join(texts)
     assert "STEP_SUCCESS" in joined or "Finished execution of step" in joined  # we did read the logs
@@ -261,8 +284,12 @@ def test_warehouse_steps_never_overlapped(burst):
             elif de.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
                 intervals.append((starts.pop(de.step_key), event.timestamp, run.job_name, de.step_key))
         assert not starts, f"unfinished steps in {run.job_name}: {starts}"
-    assert {i[2] for i in intervals} >= {"ingest_participants", "ingest_followup",
-                                          "ingest_target_population", "refresh_indicators"}
+    assert {i[2] for i in intervals} >= {
+        "ingest_participants",
+        "ingest_followup",
+        "ingest_target_population",
+        "refresh_indicators",
+    }
     intervals.sort()
     for before, after in zip(intervals, intervals[1:]):
         assert before[1] <= after[0], f"{before[2:]} overlaps {after[2:]}"

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pipeline_harness import run_pipeline
 
 from esf_monitor.dashboard.browser import CHROMIUM, dashboard_files, inspect_pages, open_browser
 from esf_monitor.demo.generator import generate
-from pipeline_harness import run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -36,6 +36,7 @@ COUNT_INDICATORS = {"participants_cumulative", "participants_active", "entries_m
 
 
 # ---------------------------------------------------------------- one pipeline run, one browser
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
@@ -85,21 +86,34 @@ def _numbers(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 def exports(published) -> dict[str, pl.DataFrame]:
     folder = published / "exports"
     cutoffs = pl.read_csv(folder / "cutoffs.csv")["cutoff"].to_list()
-    per_cutoff = pl.concat([pl.read_csv(folder / c / "indicators.csv", infer_schema_length=0) for c in cutoffs])
+    per_cutoff = pl.concat(
+        [pl.read_csv(folder / c / "indicators.csv", infer_schema_length=0) for c in cutoffs]
+    )
     allm = folder / "all_months"
     return {
         "cutoffs": cutoffs,
         "indicators": _numbers(per_cutoff, ["numerator", "denominator", "value"]),
-        "all_indicators": _numbers(pl.read_csv(allm / "indicators.csv", infer_schema_length=0),
-                                   ["numerator", "denominator", "value"]),
-        "common": _numbers(pl.concat([pl.read_csv(folder / c / "common_indicators.csv", infer_schema_length=0)
-                                      for c in cutoffs]), ["value"]),
-        "sfc": _numbers(pl.concat([pl.read_csv(folder / c / "sfc_table.csv", infer_schema_length=0)
-                                   for c in cutoffs]), ["value"]),
-        "breakdowns": _numbers(pl.read_csv(allm / "participant_breakdowns.csv", infer_schema_length=0),
-                               ["participants", "leavers", "integrated_leavers"]),
-        "deliveries": _numbers(pl.read_csv(allm / "delivery_status.csv", infer_schema_length=0),
-                               ["row_count", "incomplete_count"]),
+        "all_indicators": _numbers(
+            pl.read_csv(allm / "indicators.csv", infer_schema_length=0), ["numerator", "denominator", "value"]
+        ),
+        "common": _numbers(
+            pl.concat(
+                [pl.read_csv(folder / c / "common_indicators.csv", infer_schema_length=0) for c in cutoffs]
+            ),
+            ["value"],
+        ),
+        "sfc": _numbers(
+            pl.concat([pl.read_csv(folder / c / "sfc_table.csv", infer_schema_length=0) for c in cutoffs]),
+            ["value"],
+        ),
+        "breakdowns": _numbers(
+            pl.read_csv(allm / "participant_breakdowns.csv", infer_schema_length=0),
+            ["participants", "leavers", "integrated_leavers"],
+        ),
+        "deliveries": _numbers(
+            pl.read_csv(allm / "delivery_status.csv", infer_schema_length=0),
+            ["row_count", "incomplete_count"],
+        ),
     }
 
 
@@ -135,6 +149,7 @@ def _matches(text: str, value: float, kind: str) -> bool:
 
 # ---------------------------------------------------------------- raw HTML
 
+
 class _Figures(HTMLParser):
     """data-* attributes of every element, and the chart specs (script.vega-spec) of a file."""
 
@@ -169,10 +184,13 @@ def _raw(path: Path) -> _Figures:
 
 # ---------------------------------------------------------------- loading: offline, no errors
 
+
 def test_every_dashboard_loads_offline_without_console_errors(published, reports, registry):
     root = published / "dashboards" / "internal"
     files = dashboard_files(root)
-    assert len(files) == 3 + registry.height and set(reports) == {p.relative_to(root).as_posix() for p in files}
+    assert len(files) == 3 + registry.height and set(reports) == {
+        p.relative_to(root).as_posix() for p in files
+    }
     for key, report in reports.items():
         assert report.requests == [], (key, report.requests)
         assert report.console == [], (key, report.console)
@@ -193,21 +211,27 @@ def test_the_recorder_catches_requests_and_console_errors(tmp_path, browser):
     """The offline test above would pass vacuously if the recording missed anything: a page
     that fetches, loads an image and logs an error must show up in every list."""
     page = tmp_path / "leaky.html"
-    page.write_text("<!DOCTYPE html><html><body><p>x</p>"
-                    '<img src="http://example.invalid/pixel.png">'
-                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
-                    '<script>fetch("https://example.invalid/api").catch(function () {});'
-                    'try { new WebSocket("wss://example.invalid/live"); } catch (e) {}'
-                    'console.error("kaputt / broken"); undefinedCall();</script></body></html>',
-                    encoding="utf-8")
+    page.write_text(
+        "<!DOCTYPE html><html><body><p>x</p>"
+        '<img src="http://example.invalid/pixel.png">'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<script>fetch("https://example.invalid/api").catch(function () {});'
+        'try { new WebSocket("wss://example.invalid/live"); } catch (e) {}'
+        'console.error("kaputt / broken"); undefinedCall();</script></body></html>',
+        encoding="utf-8",
+    )
     (report,) = inspect_pages([page], tmp_path, None, browser)
-    assert set(report.requests) == {"http://example.invalid/pixel.png", "https://example.invalid/api",
-                                    "wss://example.invalid/live"}
+    assert set(report.requests) == {
+        "http://example.invalid/pixel.png",
+        "https://example.invalid/api",
+        "wss://example.invalid/live",
+    }
     assert "error: kaputt / broken" in report.console
     assert any(m.startswith("pageerror:") and "undefinedCall" in m for m in report.console)
 
 
 # ---------------------------------------------------------------- figures equal the exports
+
 
 def _expected(row: dict | None, kind: str) -> tuple[str, float | None]:
     """("–", None) when nothing to compute, else ("=", value): the internal pages are exact."""
@@ -233,10 +257,14 @@ def _check_figure(text: str, attrs: dict, unit: str, lookup: dict, hidden_totals
 
 
 def _hidden_totals(reports) -> set:
-    return {(f["attrs"]["data-cutoff"], f["attrs"].get("data-project", _unit(key)))
-            for key, r in reports.items() for f in r.figures
-            if f["attrs"].get("data-indicator") == "participants_cumulative"
-            and f["attrs"].get("data-gender") == "total" and f["text"] == "*"}
+    return {
+        (f["attrs"]["data-cutoff"], f["attrs"].get("data-project", _unit(key)))
+        for key, r in reports.items()
+        for f in r.figures
+        if f["attrs"].get("data-indicator") == "participants_cumulative"
+        and f["attrs"].get("data-gender") == "total"
+        and f["text"] == "*"
+    }
 
 
 def test_headline_figures_on_the_page_equal_the_exports(reports, exports, registry):
@@ -253,17 +281,26 @@ def test_headline_figures_on_the_page_equal_the_exports(reports, exports, regist
         shown = {c["attrs"]["data-cutoff"] for c in cards}
         assert shown == set(exports["cutoffs"]), key  # the latest month and every SFC cut-off
         codes = {c["attrs"]["data-indicator"] for c in cards}
-        assert {"participants_cumulative", "participants_active", "entries_month", "leavers_month",
-                "integration_rate_cumulative", "integration_rate_12m", "integration_rate_6m",
-                "reach_rate_12m", "duration_median_days"} <= codes, key
+        assert {
+            "participants_cumulative",
+            "participants_active",
+            "entries_month",
+            "leavers_month",
+            "integration_rate_cumulative",
+            "integration_rate_12m",
+            "integration_rate_6m",
+            "reach_rate_12m",
+            "duration_median_days",
+        } <= codes, key
         for card in cards:
             how = _check_figure(card["text"], card["attrs"], _unit(key), lookup, hidden_totals)
             outcome[how] = outcome.get(how, 0) + 1
     assert pages_with_cards == 1 + registry.height  # overview + every project (all have data)
     assert outcome["="] > 0.8 * sum(outcome.values()) and "*" not in outcome, outcome
     programme = [f for f in reports["overview.html"].figures if "kpi" in (f["attrs"].get("class") or "")]
-    assert all(f["text"] not in ("*", "–") for f in programme
-               if f["attrs"]["data-indicator"] in COUNT_INDICATORS)
+    assert all(
+        f["text"] not in ("*", "–") for f in programme if f["attrs"]["data-indicator"] in COUNT_INDICATORS
+    )
 
 
 def test_every_indicator_figure_equals_the_export_or_is_rightly_hidden(reports, exports):
@@ -283,7 +320,9 @@ def test_every_indicator_figure_equals_the_export_or_is_rightly_hidden(reports, 
 
 def test_eu_common_indicators_and_sfc_tables_equal_the_exports(reports, exports):
     common = _lookup(exports["common"], ["cutoff", "project_id", "indicator", "gender"])
-    sfc = _lookup(exports["sfc"], ["cutoff", "specific_objective", "category_of_region", "indicator", "gender"])
+    sfc = _lookup(
+        exports["sfc"], ["cutoff", "specific_objective", "category_of_region", "indicator", "gender"]
+    )
     checked = {"common": 0, "sfc": 0}
     for key, report in reports.items():
         for f in report.figures:
@@ -291,10 +330,23 @@ def test_eu_common_indicators_and_sfc_tables_equal_the_exports(reports, exports)
             if not a.get("data-indicator", "").startswith("EEC"):
                 continue
             if key == "sfc.html":
-                row, table = sfc[(a["data-cutoff"], a["data-specific-objective"], a["data-region"],
-                                  a["data-indicator"], a["data-gender"])], "sfc"
+                row, table = (
+                    sfc[
+                        (
+                            a["data-cutoff"],
+                            a["data-specific-objective"],
+                            a["data-region"],
+                            a["data-indicator"],
+                            a["data-gender"],
+                        )
+                    ],
+                    "sfc",
+                )
             else:
-                row, table = common[(a["data-cutoff"], _unit(key), a["data-indicator"], a["data-gender"])], "common"
+                row, table = (
+                    common[(a["data-cutoff"], _unit(key), a["data-indicator"], a["data-gender"])],
+                    "common",
+                )
             assert _shown_number(f["text"], "count") == row["value"], (key, a, row)
             checked[table] += 1
     # SFC: every exported cell of the shown cut-offs is on the page (22 codes × 4 genders per group)
@@ -313,6 +365,7 @@ def test_sfc_page_shows_the_validation_rules_results(reports):
 
 # ---------------------------------------------------------------- small cells
 
+
 def _value_title(spec: dict) -> str:
     return next(t["title"] for t in spec["encoding"]["tooltip"] if t["field"] == "value")
 
@@ -328,8 +381,14 @@ def test_internal_pages_show_small_counts_exactly_and_say_so(reports, exports):
             a = f["attrs"]
             assert f["text"] != "*" and a.get("data-value") != "*", (key, a)
             if a.get("data-kind") == "count" and a.get("data-indicator") in COUNT_INDICATORS:
-                row = lookup.get((a["data-cutoff"], a.get("data-project", _unit(key)), a["data-indicator"],
-                                  a.get("data-gender", "total")))
+                row = lookup.get(
+                    (
+                        a["data-cutoff"],
+                        a.get("data-project", _unit(key)),
+                        a["data-indicator"],
+                        a.get("data-gender", "total"),
+                    )
+                )
                 if row is not None and _small(row["value"]):
                     assert _shown_number(f["text"], "count") == row["value"], (key, a)
                     small += 1
@@ -371,16 +430,20 @@ def test_a_tooltip_shows_what_the_recording_says(published, browser):
 
 # ---------------------------------------------------------------- project pages
 
+
 def test_a_project_dashboard_names_no_other_project(reports, registry):
     """Nothing in a project's file — text, attributes, chart data, tooltips, the library — names
     another project by id or name; the drawn charts hold no other project's rows either."""
     projects = dict(registry.select("project_id", "project_name").iter_rows())
     for pid, name in projects.items():
         report = reports[f"projects/{pid}.html"]
-        html = unescape(report.path.read_text(encoding="utf-8"))  # names as a reader sees them ("&#39;" → "'")
+        html = unescape(
+            report.path.read_text(encoding="utf-8")
+        )  # names as a reader sees them ("&#39;" → "'")
         assert pid in html and name in html
-        drawn = json.dumps([c["datasets"] for c in report.charts] + [c["marks"] for c in report.charts],
-                           ensure_ascii=False)
+        drawn = json.dumps(
+            [c["datasets"] for c in report.charts] + [c["marks"] for c in report.charts], ensure_ascii=False
+        )
         for other, other_name in projects.items():
             if other == pid:
                 continue
@@ -392,6 +455,7 @@ def test_a_project_dashboard_names_no_other_project(reports, registry):
 
 
 # ---------------------------------------------------------------- print
+
 
 def test_overview_prints_on_a4(published, browser):
     """Printing (A4, print stylesheet): navigation hidden, charts and tables inside the page width."""

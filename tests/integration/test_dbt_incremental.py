@@ -24,14 +24,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from orchestration import dbt_build_plan
 from test_dbt_project import _dbt, build_warehouse
 
-INCREMENTAL = ("intermediate.int_participant_snapshots", "intermediate.int_multi_spell_participants",
-               "intermediate.int_participants_at_cutoff",
-               "intermediate.int_common_indicators_wide", "intermediate.int_headline_indicators_wide",
-               "marts.participant_breakdowns")
+from orchestration import dbt_build_plan
+
+INCREMENTAL = (
+    "intermediate.int_participant_snapshots",
+    "intermediate.int_multi_spell_participants",
+    "intermediate.int_participants_at_cutoff",
+    "intermediate.int_common_indicators_wide",
+    "intermediate.int_headline_indicators_wide",
+    "marts.participant_breakdowns",
+)
 COMPARED = INCREMENTAL + ("marts.common_indicators", "marts.indicators", "marts.sfc_table")
 RAW = ("participants", "followup", "target_population")
 
@@ -91,7 +95,8 @@ def _differences(root: Path, tmp_path: Path) -> dict[str, int]:
             a, b = f"esf.{rel}", f"full_build.{rel}"
             diff[rel] = con.execute(
                 f"select (select count(*) from (select * from {a} except all select * from {b})) "
-                f"+ (select count(*) from (select * from {b} except all select * from {a}))").fetchone()[0]
+                f"+ (select count(*) from (select * from {b} except all select * from {a}))"
+            ).fetchone()[0]
         return diff
     finally:
         con.close()
@@ -105,9 +110,13 @@ def held_back(tmp_path_factory):
     con = duckdb.connect(str(_db(root)))
     try:
         for t in RAW:
-            con.execute(f"create table main.hold_{t} as select * from raw.{t} where _reporting_month = '2024-03'")
+            con.execute(
+                f"create table main.hold_{t} as select * from raw.{t} where _reporting_month = '2024-03'"
+            )
             con.execute(f"delete from raw.{t} where _reporting_month = '2024-03'")
-        con.execute("create table main.hold_deliveries as select * from raw.deliveries where reporting_month = '2024-03'")
+        con.execute(
+            "create table main.hold_deliveries as select * from raw.deliveries where reporting_month = '2024-03'"
+        )
         con.execute("delete from raw.deliveries where reporting_month = '2024-03'")
     finally:
         con.close()
@@ -122,50 +131,87 @@ def test_new_month_rebuilds_only_its_cutoff_and_equals_a_full_build(held_back, t
     con = duckdb.connect(str(_db(root)))
     try:
         for t in RAW:
-            con.execute(f"insert into raw.{t} select * replace (cast(? as timestamp) as _loaded_at) "
-                        f"from main.hold_{t}", [later])
-        con.execute("insert into raw.deliveries select * replace (cast(? as timestamp) as processed_at) "
-                    "from main.hold_deliveries", [later])
+            con.execute(
+                f"insert into raw.{t} select * replace (cast(? as timestamp) as _loaded_at) "
+                f"from main.hold_{t}",
+                [later],
+            )
+        con.execute(
+            "insert into raw.deliveries select * replace (cast(? as timestamp) as processed_at) "
+            "from main.hold_deliveries",
+            [later],
+        )
     finally:
         con.close()
     assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-03")
 
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-03")
     # the fixture's March snapshot: PRJ-A 7 people, PRJ-B 3 people (tests/integration/test_dbt_project.py)
-    assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-03'") == 10
+    assert (
+        _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-03'")
+        == 10
+    )
     # A3 (two spells since January) is listed for March too; the months before were kept
-    assert _count(root, "select string_agg(reporting_month, ',' order by reporting_month) "
-                        "from intermediate.int_multi_spell_participants "
-                        "where participant_id = 'A3-000003'") == "2024-01,2024-02,2024-03"
+    assert (
+        _count(
+            root,
+            "select string_agg(reporting_month, ',' order by reporting_month) "
+            "from intermediate.int_multi_spell_participants "
+            "where participant_id = 'A3-000003'",
+        )
+        == "2024-01,2024-02,2024-03"
+    )
     assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)
 
 
 def test_resubmitted_month_replaces_its_slice_and_later_cutoffs(held_back, tmp_path):
     root = held_back
-    before_jan = _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-01'")
+    before_jan = _count(
+        root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-01'"
+    )
     con = duckdb.connect(str(_db(root)))
     try:
         # PRJ-A re-sends February: person A5 (entered 2024-02-05) was a mistake
-        con.execute("update raw.participants set _loaded_at = timestamp '2024-05-02', _file_sha256 = 'v2' "
-                    "where _provider_id = 'PRJ-A' and _reporting_month = '2024-02'")
-        con.execute("delete from raw.participants where _provider_id = 'PRJ-A' and _reporting_month = '2024-02' "
-                    "and participant_id = 'A5-000005'")
-        con.execute("insert into raw.deliveries select * replace (timestamp '2024-05-02' as processed_at, "
-                    "'v2' as sha256) from raw.deliveries where provider_id = 'PRJ-A' "
-                    "and extract_type = 'participants' and reporting_month = '2024-02' limit 1")
+        con.execute(
+            "update raw.participants set _loaded_at = timestamp '2024-05-02', _file_sha256 = 'v2' "
+            "where _provider_id = 'PRJ-A' and _reporting_month = '2024-02'"
+        )
+        con.execute(
+            "delete from raw.participants where _provider_id = 'PRJ-A' and _reporting_month = '2024-02' "
+            "and participant_id = 'A5-000005'"
+        )
+        con.execute(
+            "insert into raw.deliveries select * replace (timestamp '2024-05-02' as processed_at, "
+            "'v2' as sha256) from raw.deliveries where provider_id = 'PRJ-A' "
+            "and extract_type = 'participants' and reporting_month = '2024-02' limit 1"
+        )
     finally:
         con.close()
     assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-02")
 
     # only participants and followup feed the headline table too; its target population is unchanged
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-02")
-    assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff "
-                        "where cutoff = '2024-01'") == before_jan
+    assert (
+        _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-01'")
+        == before_jan
+    )
     # A5 is gone from February (the re-sent file) but still in March (the March file has them)
-    assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff "
-                        "where participant_id = 'A5-000005' and cutoff = '2024-02'") == 0
-    assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff "
-                        "where participant_id = 'A5-000005' and cutoff = '2024-03'") == 1
+    assert (
+        _count(
+            root,
+            "select count(*) from intermediate.int_participants_at_cutoff "
+            "where participant_id = 'A5-000005' and cutoff = '2024-02'",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            root,
+            "select count(*) from intermediate.int_participants_at_cutoff "
+            "where participant_id = 'A5-000005' and cutoff = '2024-03'",
+        )
+        == 1
+    )
     assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)
 
 
@@ -185,40 +231,58 @@ def test_rejected_file_of_a_new_month_adds_that_cutoff(held_back, tmp_path):
     root = held_back
     con = duckdb.connect(str(_db(root)))
     try:
-        con.execute("insert into raw.deliveries select * replace (timestamp '2024-05-03' as processed_at, "
-                    "'2024-04' as reporting_month, 'rejected' as status, 'v-rej' as sha256) "
-                    "from raw.deliveries where provider_id = 'PRJ-A' and extract_type = 'participants' "
-                    "and reporting_month = '2024-03' limit 1")
+        con.execute(
+            "insert into raw.deliveries select * replace (timestamp '2024-05-03' as processed_at, "
+            "'2024-04' as reporting_month, 'rejected' as status, 'v-rej' as sha256) "
+            "from raw.deliveries where provider_id = 'PRJ-A' and extract_type = 'participants' "
+            "and reporting_month = '2024-03' limit 1"
+        )
     finally:
         con.close()
     assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-04")
     assert _count(root, "select max(cutoff) from intermediate.int_cutoffs") == "2024-04"
     assert _rebuilt_from(root) == dict.fromkeys((m.split(".")[1] for m in INCREMENTAL), "2024-04")
-    assert _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-04'") == 10
+    assert (
+        _count(root, "select count(*) from intermediate.int_participants_at_cutoff where cutoff = '2024-04'")
+        == 10
+    )
     assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)
 
 
 def test_resent_month_that_empties_a_cutoff_of_a_model_removes_its_old_rows(held_back, tmp_path):
     root = held_back
-    multi_spell_january = ("select count(*) from intermediate.int_multi_spell_participants "
-                           "where reporting_month = '2024-01'")
+    multi_spell_january = (
+        "select count(*) from intermediate.int_multi_spell_participants where reporting_month = '2024-01'"
+    )
     assert _count(root, multi_spell_january) == 1  # A3, the January snapshot's only two-spell person
     con = duckdb.connect(str(_db(root)))
     try:
         # PRJ-A re-sends January without A3's second spell (entered 2024-01-15, a mistake)
-        con.execute("update raw.participants set _loaded_at = timestamp '2024-05-03', _file_sha256 = 'v3' "
-                    "where _provider_id = 'PRJ-A' and _reporting_month = '2024-01'")
-        con.execute("delete from raw.participants where _provider_id = 'PRJ-A' and _reporting_month = '2024-01' "
-                    "and participant_id = 'A3-000003' and entry_date = date '2024-01-15'")
-        con.execute("insert into raw.deliveries select * replace (timestamp '2024-05-03' as processed_at, "
-                    "'v3' as sha256) from raw.deliveries where provider_id = 'PRJ-A' "
-                    "and extract_type = 'participants' and reporting_month = '2024-01' limit 1")
+        con.execute(
+            "update raw.participants set _loaded_at = timestamp '2024-05-03', _file_sha256 = 'v3' "
+            "where _provider_id = 'PRJ-A' and _reporting_month = '2024-01'"
+        )
+        con.execute(
+            "delete from raw.participants where _provider_id = 'PRJ-A' and _reporting_month = '2024-01' "
+            "and participant_id = 'A3-000003' and entry_date = date '2024-01-15'"
+        )
+        con.execute(
+            "insert into raw.deliveries select * replace (timestamp '2024-05-03' as processed_at, "
+            "'v3' as sha256) from raw.deliveries where provider_id = 'PRJ-A' "
+            "and extract_type = 'participants' and reporting_month = '2024-01' limit 1"
+        )
     finally:
         con.close()
     assert _planned_run(root) == dbt_build_plan.BuildPlan(full_refresh=False, rebuild_from="2024-01")
 
     # the new batch has no January row of the model at all: delete+insert alone would keep the old one
     assert _count(root, multi_spell_january) == 0
-    assert _count(root, "select string_agg(reporting_month, ',' order by reporting_month) "
-                        "from intermediate.int_multi_spell_participants") == "2024-02,2024-03"
+    assert (
+        _count(
+            root,
+            "select string_agg(reporting_month, ',' order by reporting_month) "
+            "from intermediate.int_multi_spell_participants",
+        )
+        == "2024-02,2024-03"
+    )
     assert _differences(root, tmp_path) == dict.fromkeys(COMPARED, 0)

@@ -58,45 +58,186 @@ MONTH_END = {"2024-01": date(2024, 1, 31), "2024-02": date(2024, 2, 29), "2024-0
 
 PROJECTS = [
     # project_id, name, programme, jobcenter, district, target_group, region, SO, start, end, planned
-    ("PRJ-A", "Projekt A", "Stark im Beruf", "JC-1", "Nord", "elb_total", "more_developed",
-     "ESO4.8", date(2023, 1, 1), date(2025, 12, 31), 20),
-    ("PRJ-B", "Projekt B", "Stark im Beruf", "JC-1", "Nord", "single_parents", "transition",
-     "ESO4.8", date(2024, 2, 1), date(2025, 12, 31), 10),
-    ("PRJ-C", "Projekt C", "Job Coach", "JC-2", "Sued", "parents_low_qualified", "more_developed",
-     "ESO4.11", date(2024, 3, 1), date(2025, 12, 31), 5),
+    (
+        "PRJ-A",
+        "Projekt A",
+        "Stark im Beruf",
+        "JC-1",
+        "Nord",
+        "elb_total",
+        "more_developed",
+        "ESO4.8",
+        date(2023, 1, 1),
+        date(2025, 12, 31),
+        20,
+    ),
+    (
+        "PRJ-B",
+        "Projekt B",
+        "Stark im Beruf",
+        "JC-1",
+        "Nord",
+        "single_parents",
+        "transition",
+        "ESO4.8",
+        date(2024, 2, 1),
+        date(2025, 12, 31),
+        10,
+    ),
+    (
+        "PRJ-C",
+        "Projekt C",
+        "Job Coach",
+        "JC-2",
+        "Sued",
+        "parents_low_qualified",
+        "more_developed",
+        "ESO4.11",
+        date(2024, 3, 1),
+        date(2025, 12, 31),
+        5,
+    ),
 ]
 
 
-def _spell(pid, project, entry, exit_=None, gender=None, birth_year=None, employment_status=None,
-           isced=None, status=None, qualification=None, **extra):
-    return dict(participant_id=pid, project_id=project, entry_date=entry, exit_date=exit_,
-                gender=gender, birth_year=birth_year, employment_status=employment_status,
-                isced=isced, status_upon_leaving=status, qualification_gained=qualification,
-                exit_reason="completed" if exit_ else None, **extra)
+def _spell(
+    pid,
+    project,
+    entry,
+    exit_=None,
+    gender=None,
+    birth_year=None,
+    employment_status=None,
+    isced=None,
+    status=None,
+    qualification=None,
+    **extra,
+):
+    return dict(
+        participant_id=pid,
+        project_id=project,
+        entry_date=entry,
+        exit_date=exit_,
+        gender=gender,
+        birth_year=birth_year,
+        employment_status=employment_status,
+        isced=isced,
+        status_upon_leaving=status,
+        qualification_gained=qualification,
+        exit_reason="completed" if exit_ else None,
+        **extra,
+    )
 
 
 SPELLS = [
-    _spell("A1-000001", "PRJ-A", date(2023, 2, 1), date(2023, 8, 31), "f", 1990, "unemployed", 3,
-           "employed_sv", True),
-    _spell("A2-000002", "PRJ-A", date(2023, 3, 1), date(2023, 9, 15), "m", 1960,
-           "long_term_unemployed", 2, "job_searching", False),
-    _spell("A3-000003", "PRJ-A", date(2023, 5, 10), date(2023, 6, 30), "f", 2006,
-           "inactive_in_education", 2, "vocational_training", False),
-    _spell("A3-000003", "PRJ-A", date(2024, 1, 15), date(2024, 2, 20), "f", 2006, "unemployed", 3,
-           "unknown", False),
-    _spell("A4-000004", "PRJ-A", date(2024, 1, 10), None, "d", 1994, "employed", 6,
-           disability="yes", rural="yes"),
+    _spell(
+        "A1-000001",
+        "PRJ-A",
+        date(2023, 2, 1),
+        date(2023, 8, 31),
+        "f",
+        1990,
+        "unemployed",
+        3,
+        "employed_sv",
+        True,
+    ),
+    _spell(
+        "A2-000002",
+        "PRJ-A",
+        date(2023, 3, 1),
+        date(2023, 9, 15),
+        "m",
+        1960,
+        "long_term_unemployed",
+        2,
+        "job_searching",
+        False,
+    ),
+    _spell(
+        "A3-000003",
+        "PRJ-A",
+        date(2023, 5, 10),
+        date(2023, 6, 30),
+        "f",
+        2006,
+        "inactive_in_education",
+        2,
+        "vocational_training",
+        False,
+    ),
+    _spell(
+        "A3-000003",
+        "PRJ-A",
+        date(2024, 1, 15),
+        date(2024, 2, 20),
+        "f",
+        2006,
+        "unemployed",
+        3,
+        "unknown",
+        False,
+    ),
+    _spell(
+        "A4-000004", "PRJ-A", date(2024, 1, 10), None, "d", 1994, "employed", 6, disability="yes", rural="yes"
+    ),
     _spell("A5-000005", "PRJ-A", date(2024, 2, 5), date(2024, 3, 25), "m", None, "unemployed", 4),
     _spell("A6-000006", "PRJ-A", date(2024, 3, 1), None, None, 1985, "unemployed", 1),
-    _spell("A7-000007", "PRJ-A", date(2024, 3, 10), date(2024, 3, 31), "f", 1995, "self_employed", 5,
-           "self_employed", False, nationality="third_country", foreign_background="yes"),
-    _spell("B1-000001", "PRJ-B", date(2024, 2, 1), date(2024, 3, 15), "f", 1988, "unemployed", 2,
-           "employed_marginal", False, single_parent=True, children_under_18=2,
-           foreign_background="yes"),
-    _spell("B2-000002", "PRJ-B", date(2024, 2, 15), None, "m", 1970, "inactive", 3,
-           single_parent=True, children_under_18=1, homeless="yes", minority="yes"),
-    _spell("B3-000003", "PRJ-B", date(2024, 3, 5), None, "f", 1969, "unemployed", 0,
-           single_parent=False, children_under_18=3),
+    _spell(
+        "A7-000007",
+        "PRJ-A",
+        date(2024, 3, 10),
+        date(2024, 3, 31),
+        "f",
+        1995,
+        "self_employed",
+        5,
+        "self_employed",
+        False,
+        nationality="third_country",
+        foreign_background="yes",
+    ),
+    _spell(
+        "B1-000001",
+        "PRJ-B",
+        date(2024, 2, 1),
+        date(2024, 3, 15),
+        "f",
+        1988,
+        "unemployed",
+        2,
+        "employed_marginal",
+        False,
+        single_parent=True,
+        children_under_18=2,
+        foreign_background="yes",
+    ),
+    _spell(
+        "B2-000002",
+        "PRJ-B",
+        date(2024, 2, 15),
+        None,
+        "m",
+        1970,
+        "inactive",
+        3,
+        single_parent=True,
+        children_under_18=1,
+        homeless="yes",
+        minority="yes",
+    ),
+    _spell(
+        "B3-000003",
+        "PRJ-B",
+        date(2024, 3, 5),
+        None,
+        "f",
+        1969,
+        "unemployed",
+        0,
+        single_parent=False,
+        children_under_18=3,
+    ),
 ]
 
 #: (provider, type, month, arrived_at, status) — one row per file version processed
@@ -123,9 +264,11 @@ FOLLOWUP = [  # participant, project, exit_date, status_6m, reporting month
 ]
 
 TARGET_POPULATION = [  # month, district, target_group, count
-    ("2024-01", "Nord", "elb_total", 1000), ("2024-02", "Nord", "elb_total", 1100),
+    ("2024-01", "Nord", "elb_total", 1000),
+    ("2024-02", "Nord", "elb_total", 1100),
     ("2024-03", "Nord", "elb_total", 1200),
-    ("2024-01", "Nord", "single_parents", 100), ("2024-03", "Nord", "single_parents", 140),
+    ("2024-01", "Nord", "single_parents", 100),
+    ("2024-03", "Nord", "single_parents", 140),
 ]
 
 
@@ -138,8 +281,7 @@ def _snapshot(month: str) -> list[dict]:
             continue
         row = dict(spell)
         if row["exit_date"] and row["exit_date"] > end:
-            row.update(exit_date=None, exit_reason=None, status_upon_leaving=None,
-                       qualification_gained=None)
+            row.update(exit_date=None, exit_reason=None, status_upon_leaving=None, qualification_gained=None)
         rows.append(row)
     return rows
 
@@ -148,7 +290,8 @@ def _insert(con, table: str, rows: list[dict]) -> None:
     columns = list(rows[0])
     con.executemany(
         f"insert into raw.{table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-        [[row[c] for c in columns] for row in rows])
+        [[row[c] for c in columns] for row in rows],
+    )
 
 
 def build_warehouse(path: Path) -> None:
@@ -157,45 +300,114 @@ def build_warehouse(path: Path) -> None:
     try:
         ensure_schema(con)
         loaded = datetime(2024, 4, 20)
-        _insert(con, "projects", [
-            dict(zip(codes.REGISTRY_COLUMNS, p), _file_sha256="reg", _loaded_at=loaded)
-            for p in PROJECTS])
+        _insert(
+            con,
+            "projects",
+            [dict(zip(codes.REGISTRY_COLUMNS, p), _file_sha256="reg", _loaded_at=loaded) for p in PROJECTS],
+        )
         participants = []
         for project, months in (("PRJ-A", MONTHS), ("PRJ-B", MONTHS[1:])):
             for month in months:
                 for n, row in enumerate(r for r in _snapshot(month) if r["project_id"] == project):
-                    participants.append({c: row.get(c) for c in codes.PARTICIPANTS_COLUMNS} | dict(
-                        _provider_id=project, _reporting_month=month, _file_sha256=f"{project}{month}",
-                        _source_row=n + 2, _loaded_at=loaded))
+                    participants.append(
+                        {c: row.get(c) for c in codes.PARTICIPANTS_COLUMNS}
+                        | dict(
+                            _provider_id=project,
+                            _reporting_month=month,
+                            _file_sha256=f"{project}{month}",
+                            _source_row=n + 2,
+                            _loaded_at=loaded,
+                        )
+                    )
         _insert(con, "participants", participants)
-        _insert(con, "followup", [
-            dict(participant_id=p, project_id=pr, exit_date=e, status_6m=s, benefit_receipt_6m="no",
-                 _provider_id="JC-1", _reporting_month=m, _file_sha256=f"fu{m}", _source_row=n + 2,
-                 _loaded_at=loaded)
-            for n, (p, pr, e, s, m) in enumerate(FOLLOWUP)])
-        _insert(con, "target_population", [
-            dict(month=m, district=d, target_group=t, count=c, _provider_id="JC-1",
-                 _reporting_month=m, _file_sha256=f"tp{m}", _source_row=n + 2, _loaded_at=loaded)
-            for n, (m, d, t, c) in enumerate(TARGET_POPULATION)])
-        row_counts = {(p, m): sum(1 for r in participants
-                                  if r["_provider_id"] == p and r["_reporting_month"] == m)
-                      for p, m in {(r["_provider_id"], r["_reporting_month"]) for r in participants}}
-        _insert(con, "deliveries", [
-            dict(provider_id=p, extract_type=t, reporting_month=m, sha256=f"{p}{t}{m}{n}",
-                 file_name=f"{m}.csv", arrived_at=arrived, processed_at=arrived, status=status,
-                 row_count=row_counts.get((p, m), 3) if status == "accepted" else 4,
-                 error_count=0 if status == "accepted" else 1, warning_count=0, incomplete_count=0)
-            for n, (p, t, m, arrived, status) in enumerate(DELIVERIES)])
+        _insert(
+            con,
+            "followup",
+            [
+                dict(
+                    participant_id=p,
+                    project_id=pr,
+                    exit_date=e,
+                    status_6m=s,
+                    benefit_receipt_6m="no",
+                    _provider_id="JC-1",
+                    _reporting_month=m,
+                    _file_sha256=f"fu{m}",
+                    _source_row=n + 2,
+                    _loaded_at=loaded,
+                )
+                for n, (p, pr, e, s, m) in enumerate(FOLLOWUP)
+            ],
+        )
+        _insert(
+            con,
+            "target_population",
+            [
+                dict(
+                    month=m,
+                    district=d,
+                    target_group=t,
+                    count=c,
+                    _provider_id="JC-1",
+                    _reporting_month=m,
+                    _file_sha256=f"tp{m}",
+                    _source_row=n + 2,
+                    _loaded_at=loaded,
+                )
+                for n, (m, d, t, c) in enumerate(TARGET_POPULATION)
+            ],
+        )
+        row_counts = {
+            (p, m): sum(1 for r in participants if r["_provider_id"] == p and r["_reporting_month"] == m)
+            for p, m in {(r["_provider_id"], r["_reporting_month"]) for r in participants}
+        }
+        _insert(
+            con,
+            "deliveries",
+            [
+                dict(
+                    provider_id=p,
+                    extract_type=t,
+                    reporting_month=m,
+                    sha256=f"{p}{t}{m}{n}",
+                    file_name=f"{m}.csv",
+                    arrived_at=arrived,
+                    processed_at=arrived,
+                    status=status,
+                    row_count=row_counts.get((p, m), 3) if status == "accepted" else 4,
+                    error_count=0 if status == "accepted" else 1,
+                    warning_count=0,
+                    incomplete_count=0,
+                )
+                for n, (p, t, m, arrived, status) in enumerate(DELIVERIES)
+            ],
+        )
     finally:
         con.close()
 
 
 def _dbt(*args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = os.environ | {"ESF_DATA_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"} | (env or {})
+    env = (
+        os.environ | {"ESF_DATA_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"} | (env or {})
+    )
     result = subprocess.run(
-        [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            str(DBT),
+            *args,
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return result
 
@@ -228,16 +440,25 @@ def parsed_manifest(tmp_path_factory) -> dict:
 
 
 def test_dbt_parse_maps_sources_to_intake_assets(parsed_manifest):
-    asset_keys = {source["name"]: source["config"]["meta"]["dagster"]["asset_key"]
-                  for source in parsed_manifest["sources"].values()}
+    asset_keys = {
+        source["name"]: source["config"]["meta"]["dagster"]["asset_key"]
+        for source in parsed_manifest["sources"].values()
+    }
     assert asset_keys == {
-        "participants": ["raw_participants"], "followup": ["raw_followup"],
-        "target_population": ["raw_target_population"], "projects": ["registry"],
+        "participants": ["raw_participants"],
+        "followup": ["raw_followup"],
+        "target_population": ["raw_target_population"],
+        "projects": ["registry"],
         "deliveries": ["delivery_log"],
     }
     models = {n["name"] for n in parsed_manifest["nodes"].values() if n["resource_type"] == "model"}
-    assert {"common_indicators", "sfc_table", "indicators", "delivery_status",
-            "participant_breakdowns"} <= models
+    assert {
+        "common_indicators",
+        "sfc_table",
+        "indicators",
+        "delivery_status",
+        "participant_breakdowns",
+    } <= models
     assert parsed_manifest["metadata"]["send_anonymous_usage_stats"] is False
 
 
@@ -245,9 +466,12 @@ def test_dbt_parse_maps_sources_to_intake_assets(parsed_manifest):
 CODE_LISTS = {
     "gender": codes.GENDER,
     "employment_status": codes.EMPLOYMENT_STATUS,
-    "disability": codes.YES_NO_UNKNOWN, "foreign_background": codes.YES_NO_UNKNOWN,
-    "minority": codes.YES_NO_UNKNOWN, "homeless": codes.YES_NO_UNKNOWN,
-    "rural": codes.YES_NO_UNKNOWN, "benefit_receipt_6m": codes.YES_NO_UNKNOWN,
+    "disability": codes.YES_NO_UNKNOWN,
+    "foreign_background": codes.YES_NO_UNKNOWN,
+    "minority": codes.YES_NO_UNKNOWN,
+    "homeless": codes.YES_NO_UNKNOWN,
+    "rural": codes.YES_NO_UNKNOWN,
+    "benefit_receipt_6m": codes.YES_NO_UNKNOWN,
     "nationality": codes.NATIONALITY,
     "access_channel": codes.ACCESS_CHANNEL,
     "exit_reason": codes.EXIT_REASON,
@@ -261,7 +485,10 @@ CODE_LISTS = {
 
 
 #: delivery_status covers the monthly extracts; process checklists have process_waves
-MONTHLY_CODE_LISTS = {"extract_type": codes.INDICATOR_EXTRACT_TYPES, "provider_kind": ("project", "jobcenter")}
+MONTHLY_CODE_LISTS = {
+    "extract_type": codes.INDICATOR_EXTRACT_TYPES,
+    "provider_kind": ("project", "jobcenter"),
+}
 
 
 def test_accepted_values_equal_the_code_lists(parsed_manifest):
@@ -292,14 +519,24 @@ def _rows(con, sql: str) -> dict:
 
 def test_build_documents_every_column(built):
     manifest = json.loads((built.root / "target" / "manifest.json").read_text())
-    documented = {(n["name"], c) for n in manifest["nodes"].values()
-                  if n["resource_type"] == "model"
-                  for c, spec in n["columns"].items() if spec.get("description", "").strip()}
-    described_models = {n["name"] for n in manifest["nodes"].values()
-                        if n["resource_type"] == "model" and n["description"].strip()}
-    actual = set(built.con.execute(
-        "select table_name, column_name from information_schema.columns "
-        "where table_schema in ('staging', 'intermediate', 'marts')").fetchall())
+    documented = {
+        (n["name"], c)
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+        for c, spec in n["columns"].items()
+        if spec.get("description", "").strip()
+    }
+    described_models = {
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["description"].strip()
+    }
+    actual = set(
+        built.con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema in ('staging', 'intermediate', 'marts')"
+        ).fetchall()
+    )
     assert actual - documented == set()
     assert {t for t, _ in actual} <= described_models
 
@@ -339,12 +576,15 @@ def test_common_indicators_hand_computed(built):
 
 
 def test_sfc_table_hand_computed(built):
-    sfc = _rows(built.con, "select cutoff, specific_objective, category_of_region, indicator, gender, "
-                       "value from marts.sfc_table where indicator = 'EECO01' and gender = 'total'")
+    sfc = _rows(
+        built.con,
+        "select cutoff, specific_objective, category_of_region, indicator, gender, "
+        "value from marts.sfc_table where indicator = 'EECO01' and gender = 'total'",
+    )
     assert sfc == {
         ("2024-01", "ESO4.8", "more_developed", "EECO01", "total"): 4,
-        ("2024-02", "ESO4.8", "more_developed", "EECO01", "total"): 4,   # A1-A4 complete
-        ("2024-02", "ESO4.8", "transition", "EECO01", "total"): 2,       # B1, B2
+        ("2024-02", "ESO4.8", "more_developed", "EECO01", "total"): 4,  # A1-A4 complete
+        ("2024-02", "ESO4.8", "transition", "EECO01", "total"): 2,  # B1, B2
         ("2024-03", "ESO4.8", "more_developed", "EECO01", "total"): 5,
         ("2024-03", "ESO4.8", "transition", "EECO01", "total"): 3,
         ("2024-03", "ESO4.11", "more_developed", "EECO01", "total"): 0,  # PRJ-C, zeros
@@ -352,18 +592,22 @@ def test_sfc_table_hand_computed(built):
 
 
 def test_indicators_hand_computed(built):
-    rows = {tuple(r[:4]): r[4:] for r in built.con.execute(
-        "select cutoff, project_id, indicator, gender, numerator, denominator, value "
-        "from marts.indicators").fetchall()}
+    rows = {
+        tuple(r[:4]): r[4:]
+        for r in built.con.execute(
+            "select cutoff, project_id, indicator, gender, numerator, denominator, value "
+            "from marts.indicators"
+        ).fetchall()
+    }
 
     def at(project, indicator, gender="total", cutoff="2024-03"):
         return rows[cutoff, project, indicator, gender]
 
     # PRJ-A at 2024-03: A1..A7 (A6 without gender: total only)
     assert [at("PRJ-A", "participants_cumulative", g)[2] for g in ("f", "m", "d", "total")] == [3, 2, 1, 7]
-    assert at("PRJ-A", "participants_active") == (2, None, 2)          # A4, A6
-    assert at("PRJ-A", "entries_month") == (2, None, 2)                # A6, A7 (A3's re-entry is no entry)
-    assert at("PRJ-A", "leavers_month") == (2, None, 2)                # A5 03-25, A7 03-31
+    assert at("PRJ-A", "participants_active") == (2, None, 2)  # A4, A6
+    assert at("PRJ-A", "entries_month") == (2, None, 2)  # A6, A7 (A3's re-entry is no entry)
+    assert at("PRJ-A", "leavers_month") == (2, None, 2)  # A5 03-25, A7 03-31
     assert at("PRJ-A", "target_achievement") == (7, 20, 0.35)
     # window 2023-04-01..2024-03-31, target group elb_total: A3 A4 A5 A6 A7;
     # Nord/elb_total mean of 1000, 1100, 1200
@@ -377,12 +621,12 @@ def test_indicators_hand_computed(built):
     assert at("PRJ-A", "followup_coverage") == (1, 2, 0.5)
     # durations: A7 22, A5 50, A2 199, A1 212, A3 287 (2023-05-10..2024-02-20)
     assert at("PRJ-A", "duration_median_days") == (None, 5, 199)
-    assert at("PRJ-A", "duration_mean_days") == (None, 5, 154)          # 770 / 5
+    assert at("PRJ-A", "duration_mean_days") == (None, 5, 154)  # 770 / 5
     assert at("PRJ-A", "duration_median_days", "m") == (None, 2, 124.5)  # (50 + 199) / 2
     # PRJ-B: single_parents members entering in the window: B1, B2 (B3 is not a single
     # parent); Nord/single_parents has data for January (100) and March (140) only -> 120
     assert at("PRJ-B", "reach_rate_12m") == (2, 120, pytest.approx(2 / 120))
-    assert at("PRJ-B", "integration_rate_12m") == (0, 1, 0.0)           # B1 employed_marginal
+    assert at("PRJ-B", "integration_rate_12m") == (0, 1, 0.0)  # B1 employed_marginal
     assert at("PRJ-B", "integration_rate_6m") == (0, 0, None)
     # PRJ-C: no participants, no population data for Sued
     assert at("PRJ-C", "reach_rate_12m") == (0, None, None)
@@ -399,9 +643,13 @@ def test_indicators_hand_computed(built):
 
 
 def test_delivery_status_hand_computed(built):
-    rows = {tuple(r[:3]): r[3:] for r in built.con.execute(
-        "select provider_id, extract_type, reporting_month, status, versions, is_late, row_count, "
-        "incomplete_count from marts.delivery_status").fetchall()}
+    rows = {
+        tuple(r[:3]): r[3:]
+        for r in built.con.execute(
+            "select provider_id, extract_type, reporting_month, status, versions, is_late, row_count, "
+            "incomplete_count from marts.delivery_status"
+        ).fetchall()
+    }
     assert rows == {
         # snapshot rows: Jan A1 A2 A3x2 A4; Feb + A5 (no birth_year); Mar + A6 (no gender), A7
         ("PRJ-A", "participants", "2024-01"): ("accepted", 1, False, 5, 0),
@@ -423,19 +671,22 @@ def test_delivery_status_hand_computed(built):
 
 
 def test_participant_breakdowns_hand_computed(built):
-    pb = {tuple(r[:3]): r[3:] for r in built.con.execute(
-        "select dimension, category, gender, participants, leavers, integrated_leavers "
-        "from marts.participant_breakdowns where cutoff = '2024-03' and project_id = 'ALL'"
-    ).fetchall()}
+    pb = {
+        tuple(r[:3]): r[3:]
+        for r in built.con.execute(
+            "select dimension, category, gender, participants, leavers, integrated_leavers "
+            "from marts.participant_breakdowns where cutoff = '2024-03' and project_id = 'ALL'"
+        ).fetchall()
+    }
     # ages at entry: A1 33, A2 63, A3 17, A4 30, A5 ?, A6 39, A7 29, B1 36, B2 54, B3 55
     # 30–54: A1 (left, integrated), A4, A6, B1 (left, employed_marginal), B2
     assert pb["age_group", "30–54", "total"] == (5, 2, 1)
-    assert pb["age_group", "55+", "total"] == (2, 1, 0)       # A2 (job_searching), B3
-    assert pb["age_group", "unknown", "total"] == (1, 1, 0)   # A5
+    assert pb["age_group", "55+", "total"] == (2, 1, 0)  # A2 (job_searching), B3
+    assert pb["age_group", "unknown", "total"] == (1, 1, 0)  # A5
     assert sum(v[0] for (d, _, g), v in pb.items() if d == "age_group" and g == "total") == 10
-    assert pb["target_group", "single_parents", "total"] == (2, 1, 0)           # B1, B2
-    assert pb["target_group", "parents_low_qualified", "total"] == (2, 1, 0)    # B1, B3
-    assert pb["target_group", "women_foreign_background", "f"] == (2, 2, 1)     # A7, B1
+    assert pb["target_group", "single_parents", "total"] == (2, 1, 0)  # B1, B2
+    assert pb["target_group", "parents_low_qualified", "total"] == (2, 1, 0)  # B1, B3
+    assert pb["target_group", "women_foreign_background", "f"] == (2, 2, 1)  # A7, B1
     assert pb["target_group", "elb_total", "total"] == (10, 6, 2)
     # unemployed: A1 (left, integrated), A5 (left), A6, B1 (left), B3
     assert pb["employment_status", "unemployed", "total"] == (5, 3, 1)
@@ -447,16 +698,37 @@ def test_sfc2021_rules_fail_the_build_on_a_breach(built, tmp_path):
     copy = tmp_path / "warehouse" / "esf.duckdb"
     copy.write_bytes((built.root / "warehouse" / "esf.duckdb").read_bytes())
     con = duckdb.connect(str(copy))
-    con.execute("update marts.common_indicators set value = value + 2 where cutoff = '2024-03' "
-                "and project_id = 'PRJ-A' and gender = 'm' and indicator in ('EECO02', 'EECR01')")
+    con.execute(
+        "update marts.common_indicators set value = value + 2 where cutoff = '2024-03' "
+        "and project_id = 'PRJ-A' and gender = 'm' and indicator in ('EECO02', 'EECR01')"
+    )
     con.close()
     env = os.environ | {"ESF_DATA_DIR": str(tmp_path)}
     result = subprocess.run(
-        [str(DBT), "test", "--select", "test_type:singular", "--project-dir", str(DBT_DIR),
-         "--profiles-dir", str(DBT_DIR), "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs")], env=env, capture_output=True, text=True, timeout=300)
+        [
+            str(DBT),
+            "test",
+            "--select",
+            "test_type:singular",
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode != 0
-    for name in ("sfc2021_eeco01_equals_employment_groups", "sfc2021_eecr_not_above_eeco01",
-                 "common_indicators_gender_rows_add_up_to_total",
-                 "common_indicators_programme_total_is_sum_of_projects"):
+    for name in (
+        "sfc2021_eeco01_equals_employment_groups",
+        "sfc2021_eecr_not_above_eeco01",
+        "common_indicators_gender_rows_add_up_to_total",
+        "common_indicators_programme_total_is_sum_of_projects",
+    ):
         assert f"FAIL 1 {name}" in result.stdout or f"FAIL 2 {name}" in result.stdout, name

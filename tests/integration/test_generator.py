@@ -32,17 +32,36 @@ from schemas.codes import (
 )
 
 WINDOW = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
-LANDING_PATH = re.compile(r"landing/([A-Z0-9-]{3,32})/(participants|followup|target_population)/(\d{4}-\d{2})\.(csv|xlsx)")
+LANDING_PATH = re.compile(
+    r"landing/([A-Z0-9-]{3,32})/(participants|followup|target_population)/(\d{4}-\d{2})\.(csv|xlsx)"
+)
 PSEUDONYM = re.compile(r"[A-Za-z0-9_-]{8,64}")
 INTEGRATED = ("employed_sv", "self_employed", "vocational_training")
-BOOLEANS = {"true": True, "false": False, "ja": True, "nein": False, "1": True, "0": False,
-            "yes": True, "no": False}
+BOOLEANS = {
+    "true": True,
+    "false": False,
+    "ja": True,
+    "nein": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+}
 CODES = {
-    "gender": GENDER, "employment_status": EMPLOYMENT_STATUS, "disability": YES_NO_UNKNOWN,
-    "nationality": NATIONALITY, "foreign_background": YES_NO_UNKNOWN, "minority": YES_NO_UNKNOWN,
-    "homeless": YES_NO_UNKNOWN, "rural": YES_NO_UNKNOWN, "access_channel": ACCESS_CHANNEL,
-    "exit_reason": EXIT_REASON, "status_upon_leaving": STATUS_UPON_LEAVING,
-    "status_6m": STATUS_6M, "benefit_receipt_6m": YES_NO_UNKNOWN, "target_group": TARGET_GROUP,
+    "gender": GENDER,
+    "employment_status": EMPLOYMENT_STATUS,
+    "disability": YES_NO_UNKNOWN,
+    "nationality": NATIONALITY,
+    "foreign_background": YES_NO_UNKNOWN,
+    "minority": YES_NO_UNKNOWN,
+    "homeless": YES_NO_UNKNOWN,
+    "rural": YES_NO_UNKNOWN,
+    "access_channel": ACCESS_CHANNEL,
+    "exit_reason": EXIT_REASON,
+    "status_upon_leaving": STATUS_UPON_LEAVING,
+    "status_6m": STATUS_6M,
+    "benefit_receipt_6m": YES_NO_UNKNOWN,
+    "target_group": TARGET_GROUP,
 }
 
 
@@ -81,9 +100,11 @@ def read_extract(path: Path) -> pl.DataFrame:
     for column in frame.columns:
         value = pl.col(column).cast(pl.String).str.strip_chars()
         if column.endswith("_date"):
-            value = pl.coalesce(value.str.to_date("%Y-%m-%d", strict=False),
-                                value.str.to_date("%d.%m.%Y", strict=False),
-                                value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+            value = pl.coalesce(
+                value.str.to_date("%Y-%m-%d", strict=False),
+                value.str.to_date("%d.%m.%Y", strict=False),
+                value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+            )
         elif column in ("birth_year", "isced", "children_under_18", "count"):
             value = value.cast(pl.Float64).cast(pl.Int64)
         elif column in ("single_parent", "qualification_gained"):
@@ -134,7 +155,9 @@ def test_paths_providers_and_registry(demo, registry):
     assert registry["project_id"].is_unique().all()
     assert registry["project_id"].str.contains(r"^[A-Z0-9-]{3,32}$").all()
     assert set(registry["category_of_region"]) >= {"more_developed", "transition"}
-    kinds = {p: "project" for p in registry["project_id"]} | {j: "jobcenter" for j in registry["jobcenter_id"]}
+    kinds = {p: "project" for p in registry["project_id"]} | {
+        j: "jobcenter" for j in registry["jobcenter_id"]
+    }
     files = [p for p in (demo / "landing").rglob("*") if p.is_file()]
     assert len(files) > 300
     for path in files:
@@ -154,9 +177,13 @@ def test_every_export_dialect_is_present(demo):
         german.decode("utf-8")
     assert german.startswith(b"Participant_ID;") and b"\r\n" in german
     assert re.search(rb";\d{2}\.\d{2}\.\d{4};", german) and b";ja;" in german and b";nein;" in german
-    assert any(b.startswith(b"\xef\xbb\xbfparticipant_id;") and b";1;" in b and b";0;" in b for b in csv.values())
-    assert any(b.startswith(b"participant_id,") and b",true," in b and re.search(rb",\d{4}-\d{2}-\d{2},", b)
-               for b in csv.values())
+    assert any(
+        b.startswith(b"\xef\xbb\xbfparticipant_id;") and b";1;" in b and b";0;" in b for b in csv.values()
+    )
+    assert any(
+        b.startswith(b"participant_id,") and b",true," in b and re.search(rb",\d{4}-\d{2}-\d{2},", b)
+        for b in csv.values()
+    )
     xlsx = [p for p in landing_files(demo, extract="participants") if p.suffix == ".xlsx"]
     assert xlsx and xlsx[0].read_bytes()[:2] == b"PK"
     assert pl.read_excel(xlsx[-1]).schema["entry_date"] in (pl.Date, pl.Datetime)  # real date cells
@@ -179,7 +206,9 @@ def test_participant_files_follow_the_contract(demo, registry):
         assert frame.select("participant_id", "entry_date").is_unique().all(), where
         assert frame["entry_date"].is_between(start, min(end, month_end)).all(), where
         exits = frame.filter(pl.col("exit_date").is_not_null())
-        assert (exits["exit_date"] >= exits["entry_date"]).all() and (exits["exit_date"] <= min(end, month_end)).all()
+        assert (exits["exit_date"] >= exits["entry_date"]).all() and (
+            exits["exit_date"] <= min(end, month_end)
+        ).all()
         assert (frame["exit_date"].is_null() == frame["exit_reason"].is_null()).all(), where
         age = frame["entry_date"].dt.year() - frame["birth_year"]
         assert age.drop_nulls().is_between(14, 70).all(), where
@@ -188,9 +217,12 @@ def test_participant_files_follow_the_contract(demo, registry):
         assert_codes(frame, where)
         ordered = frame.sort("participant_id", "entry_date").with_columns(
             pl.col("exit_date").shift().over("participant_id").alias("previous_exit"),
-            pl.col("entry_date").cum_count().over("participant_id").alias("spell"))
+            pl.col("entry_date").cum_count().over("participant_id").alias("spell"),
+        )
         later = ordered.filter(pl.col("spell") > 1)
-        assert (later["previous_exit"].is_not_null() & (later["entry_date"] > later["previous_exit"])).all(), where
+        assert (
+            later["previous_exit"].is_not_null() & (later["entry_date"] > later["previous_exit"])
+        ).all(), where
         incomplete += frame.select(pl.any_horizontal(pl.col(CORE_FIELDS).is_null())).to_series().sum()
     assert incomplete > 0  # the deliberate warning "core data missing"
 
@@ -221,7 +253,11 @@ def test_jobcenter_files_follow_the_contract(demo, registry):
 def test_followup_names_the_last_exit_with_a_few_deliberate_mismatches(demo, registry):
     matched = mismatched = 0
     for jobcenter_id, project_ids in registry.group_by("jobcenter_id").agg("project_id").iter_rows():
-        last_exit = pl.concat(latest(demo, p) for p in project_ids).group_by("project_id", "participant_id").agg(pl.col("exit_date").max().alias("last_exit"))
+        last_exit = (
+            pl.concat(latest(demo, p) for p in project_ids)
+            .group_by("project_id", "participant_id")
+            .agg(pl.col("exit_date").max().alias("last_exit"))
+        )
         for path in landing_files(demo, jobcenter_id, "followup"):
             rows = read_extract(path).join(last_exit, on=["project_id", "participant_id"], how="left")
             assert rows["last_exit"].null_count() == 0, path  # every row is about a real leaver
@@ -245,7 +281,9 @@ def test_stark_im_beruf_reaches_mothers_with_a_migration_background(demo, regist
         assert (frame["foreign_background"] == "yes").mean() > 0.8, project_id
         frames.append(frame)
     assert 0.25 <= integrated_share(frames) <= 0.42
-    assert (registry.filter(pl.col("project_id").is_in(sib))["target_group"] == "women_foreign_background").all()
+    assert (
+        registry.filter(pl.col("project_id").is_in(sib))["target_group"] == "women_foreign_background"
+    ).all()
 
 
 def test_snapshots_are_cumulative_and_statuses_arrive_a_month_late(demo, registry):
@@ -259,8 +297,9 @@ def test_snapshots_are_cumulative_and_statuses_arrive_a_month_late(demo, registr
             assert joined["project_id_next"].null_count() == 0, (project_id, month)
             left = joined.filter(pl.col("exit_date").is_not_null())
             assert (left["exit_date"] == left["exit_date_next"]).all(), (project_id, month)
-            late_statuses += left.filter(pl.col("status_upon_leaving").is_null()
-                                         & pl.col("status_upon_leaving_next").is_not_null()).height
+            late_statuses += left.filter(
+                pl.col("status_upon_leaving").is_null() & pl.col("status_upon_leaving_next").is_not_null()
+            ).height
     assert late_statuses > 10
 
 
@@ -286,7 +325,8 @@ def test_wuppertal_population_of_single_parents(demo):
     files = landing_files(demo, "JC-WUP", "target_population")
     assert [p.stem for p in files] == WINDOW
     counts = pl.concat(read_extract(p) for p in files).filter(
-        (pl.col("district") == "Wuppertal") & (pl.col("target_group") == "single_parents"))["count"]
+        (pl.col("district") == "Wuppertal") & (pl.col("target_group") == "single_parents")
+    )["count"]
     assert counts.len() == 24
     assert counts.is_between(4_000, 5_200).all()
     assert counts.n_unique() > 12  # it moves a little from month to month
@@ -300,8 +340,10 @@ def test_correction_fills_the_missing_core_data(demo):
     original = read_extract(demo / "landing" / provider / extract / corrections[0].name)
     keys = ["participant_id", "entry_date"]
     assert corrected.select(keys).equals(original.select(keys))
-    core_missing = [f.select(pl.any_horizontal(pl.col(CORE_FIELDS).is_null())).to_series().sum()
-                    for f in (original, corrected)]
+    core_missing = [
+        f.select(pl.any_horizontal(pl.col(CORE_FIELDS).is_null())).to_series().sum()
+        for f in (original, corrected)
+    ]
     assert core_missing[0] > 0 and core_missing[1] == 0
     others = [c for c in PARTICIPANTS_COLUMNS if c not in CORE_FIELDS]
     assert corrected.select(others).equals(original.select(others))

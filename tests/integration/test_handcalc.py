@@ -123,7 +123,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from reference_model import (
     COMMON_INDICATORS,
     GENDERS,
@@ -132,6 +131,7 @@ from reference_model import (
     compute,
     load_raw_from_data_folder,
 )
+
 from schemas.codes import COLUMNS
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "handcalc"
@@ -144,52 +144,133 @@ SFC_GROUP = {A: ("ESO4.8", "more_developed"), B: ("ESO4.11", "transition")}
 # code: (f, m, d, total); codes not listed are 0 for every gender.
 COMMON = {
     "2024-06": {
-        A: {"EECO01": (4, 2, 0, 6), "EECO02": (2, 2, 0, 4), "EECO03": (0, 2, 0, 2),
-            "EECO04": (1, 0, 0, 1), "EECO05": (1, 0, 0, 1), "EECO06": (1, 0, 0, 1),
-            "EECO07": (1, 0, 0, 1), "EECO08": (1, 1, 0, 2), "EECO09": (1, 2, 0, 3),
-            "EECO10": (2, 0, 0, 2), "EECO11": (1, 0, 0, 1), "EECO12": (1, 0, 0, 1),
-            "EECO13": (3, 0, 0, 3), "EECO14": (4, 2, 0, 6), "EECO15": (1, 0, 0, 1),
+        A: {
+            "EECO01": (4, 2, 0, 6),
+            "EECO02": (2, 2, 0, 4),
+            "EECO03": (0, 2, 0, 2),
+            "EECO04": (1, 0, 0, 1),
+            "EECO05": (1, 0, 0, 1),
+            "EECO06": (1, 0, 0, 1),
+            "EECO07": (1, 0, 0, 1),
+            "EECO08": (1, 1, 0, 2),
+            "EECO09": (1, 2, 0, 3),
+            "EECO10": (2, 0, 0, 2),
+            "EECO11": (1, 0, 0, 1),
+            "EECO12": (1, 0, 0, 1),
+            "EECO13": (3, 0, 0, 3),
+            "EECO14": (4, 2, 0, 6),
+            "EECO15": (1, 0, 0, 1),
             "EECO16": (0, 1, 0, 1),
-            "EECR02": (1, 0, 0, 1), "EECR03": (1, 1, 0, 2), "EECR04": (1, 1, 0, 2),
-            "EECR05": (1, 0, 0, 1)},
-        B: {"EECO01": (2, 1, 0, 3), "EECO02": (1, 1, 0, 2), "EECO03": (0, 1, 0, 1),
-            "EECO04": (1, 0, 0, 1), "EECO07": (1, 0, 0, 1), "EECO09": (1, 0, 0, 1),
-            "EECO10": (1, 1, 0, 2), "EECO13": (1, 0, 0, 1), "EECO14": (2, 0, 0, 2),
+            "EECR02": (1, 0, 0, 1),
+            "EECR03": (1, 1, 0, 2),
+            "EECR04": (1, 1, 0, 2),
+            "EECR05": (1, 0, 0, 1),
+        },
+        B: {
+            "EECO01": (2, 1, 0, 3),
+            "EECO02": (1, 1, 0, 2),
+            "EECO03": (0, 1, 0, 1),
+            "EECO04": (1, 0, 0, 1),
+            "EECO07": (1, 0, 0, 1),
+            "EECO09": (1, 0, 0, 1),
+            "EECO10": (1, 1, 0, 2),
+            "EECO13": (1, 0, 0, 1),
+            "EECO14": (2, 0, 0, 2),
             "EECO17": (1, 0, 0, 1),
-            "EECR01": (0, 1, 0, 1), "EECR03": (0, 1, 0, 1), "EECR04": (1, 0, 0, 1),
-            "EECR05": (0, 1, 0, 1)},
-        ALL: {"EECO01": (6, 3, 0, 9), "EECO02": (3, 3, 0, 6), "EECO03": (0, 3, 0, 3),
-              "EECO04": (2, 0, 0, 2), "EECO05": (1, 0, 0, 1), "EECO06": (1, 0, 0, 1),
-              "EECO07": (2, 0, 0, 2), "EECO08": (1, 1, 0, 2), "EECO09": (2, 2, 0, 4),
-              "EECO10": (3, 1, 0, 4), "EECO11": (1, 0, 0, 1), "EECO12": (1, 0, 0, 1),
-              "EECO13": (4, 0, 0, 4), "EECO14": (6, 2, 0, 8), "EECO15": (1, 0, 0, 1),
-              "EECO16": (0, 1, 0, 1), "EECO17": (1, 0, 0, 1),
-              "EECR01": (0, 1, 0, 1), "EECR02": (1, 0, 0, 1), "EECR03": (1, 2, 0, 3),
-              "EECR04": (2, 1, 0, 3), "EECR05": (1, 1, 0, 2)},
+            "EECR01": (0, 1, 0, 1),
+            "EECR03": (0, 1, 0, 1),
+            "EECR04": (1, 0, 0, 1),
+            "EECR05": (0, 1, 0, 1),
+        },
+        ALL: {
+            "EECO01": (6, 3, 0, 9),
+            "EECO02": (3, 3, 0, 6),
+            "EECO03": (0, 3, 0, 3),
+            "EECO04": (2, 0, 0, 2),
+            "EECO05": (1, 0, 0, 1),
+            "EECO06": (1, 0, 0, 1),
+            "EECO07": (2, 0, 0, 2),
+            "EECO08": (1, 1, 0, 2),
+            "EECO09": (2, 2, 0, 4),
+            "EECO10": (3, 1, 0, 4),
+            "EECO11": (1, 0, 0, 1),
+            "EECO12": (1, 0, 0, 1),
+            "EECO13": (4, 0, 0, 4),
+            "EECO14": (6, 2, 0, 8),
+            "EECO15": (1, 0, 0, 1),
+            "EECO16": (0, 1, 0, 1),
+            "EECO17": (1, 0, 0, 1),
+            "EECR01": (0, 1, 0, 1),
+            "EECR02": (1, 0, 0, 1),
+            "EECR03": (1, 2, 0, 3),
+            "EECR04": (2, 1, 0, 3),
+            "EECR05": (1, 1, 0, 2),
+        },
     },
     "2024-07": {
-        A: {"EECO01": (4, 2, 1, 7), "EECO02": (2, 2, 1, 5), "EECO03": (0, 2, 0, 2),
-            "EECO04": (1, 0, 0, 1), "EECO05": (1, 0, 0, 1), "EECO06": (1, 0, 0, 1),
-            "EECO07": (1, 0, 1, 2), "EECO08": (1, 1, 0, 2), "EECO09": (1, 2, 0, 3),
-            "EECO10": (2, 0, 1, 3), "EECO11": (1, 0, 0, 1), "EECO12": (1, 0, 0, 1),
-            "EECO13": (3, 0, 0, 3), "EECO14": (4, 2, 0, 6), "EECO15": (1, 0, 0, 1),
-            "EECO16": (0, 1, 0, 1), "EECO17": (0, 0, 1, 1),
-            "EECR02": (1, 0, 0, 1), "EECR03": (1, 1, 0, 2), "EECR04": (2, 2, 0, 4),
-            "EECR05": (1, 1, 0, 2)},
-        B: {"EECO01": (2, 1, 0, 3), "EECO02": (1, 1, 0, 2), "EECO03": (0, 1, 0, 1),
-            "EECO04": (1, 0, 0, 1), "EECO07": (1, 0, 0, 1), "EECO09": (1, 0, 0, 1),
-            "EECO10": (1, 1, 0, 2), "EECO13": (1, 0, 0, 1), "EECO14": (2, 0, 0, 2),
+        A: {
+            "EECO01": (4, 2, 1, 7),
+            "EECO02": (2, 2, 1, 5),
+            "EECO03": (0, 2, 0, 2),
+            "EECO04": (1, 0, 0, 1),
+            "EECO05": (1, 0, 0, 1),
+            "EECO06": (1, 0, 0, 1),
+            "EECO07": (1, 0, 1, 2),
+            "EECO08": (1, 1, 0, 2),
+            "EECO09": (1, 2, 0, 3),
+            "EECO10": (2, 0, 1, 3),
+            "EECO11": (1, 0, 0, 1),
+            "EECO12": (1, 0, 0, 1),
+            "EECO13": (3, 0, 0, 3),
+            "EECO14": (4, 2, 0, 6),
+            "EECO15": (1, 0, 0, 1),
+            "EECO16": (0, 1, 0, 1),
+            "EECO17": (0, 0, 1, 1),
+            "EECR02": (1, 0, 0, 1),
+            "EECR03": (1, 1, 0, 2),
+            "EECR04": (2, 2, 0, 4),
+            "EECR05": (1, 1, 0, 2),
+        },
+        B: {
+            "EECO01": (2, 1, 0, 3),
+            "EECO02": (1, 1, 0, 2),
+            "EECO03": (0, 1, 0, 1),
+            "EECO04": (1, 0, 0, 1),
+            "EECO07": (1, 0, 0, 1),
+            "EECO09": (1, 0, 0, 1),
+            "EECO10": (1, 1, 0, 2),
+            "EECO13": (1, 0, 0, 1),
+            "EECO14": (2, 0, 0, 2),
             "EECO17": (1, 0, 0, 1),
-            "EECR01": (0, 1, 0, 1), "EECR03": (0, 1, 0, 1), "EECR04": (1, 0, 0, 1),
-            "EECR05": (0, 1, 0, 1)},
-        ALL: {"EECO01": (6, 3, 1, 10), "EECO02": (3, 3, 1, 7), "EECO03": (0, 3, 0, 3),
-              "EECO04": (2, 0, 0, 2), "EECO05": (1, 0, 0, 1), "EECO06": (1, 0, 0, 1),
-              "EECO07": (2, 0, 1, 3), "EECO08": (1, 1, 0, 2), "EECO09": (2, 2, 0, 4),
-              "EECO10": (3, 1, 1, 5), "EECO11": (1, 0, 0, 1), "EECO12": (1, 0, 0, 1),
-              "EECO13": (4, 0, 0, 4), "EECO14": (6, 2, 0, 8), "EECO15": (1, 0, 0, 1),
-              "EECO16": (0, 1, 0, 1), "EECO17": (1, 0, 1, 2),
-              "EECR01": (0, 1, 0, 1), "EECR02": (1, 0, 0, 1), "EECR03": (1, 2, 0, 3),
-              "EECR04": (3, 2, 0, 5), "EECR05": (1, 2, 0, 3)},
+            "EECR01": (0, 1, 0, 1),
+            "EECR03": (0, 1, 0, 1),
+            "EECR04": (1, 0, 0, 1),
+            "EECR05": (0, 1, 0, 1),
+        },
+        ALL: {
+            "EECO01": (6, 3, 1, 10),
+            "EECO02": (3, 3, 1, 7),
+            "EECO03": (0, 3, 0, 3),
+            "EECO04": (2, 0, 0, 2),
+            "EECO05": (1, 0, 0, 1),
+            "EECO06": (1, 0, 0, 1),
+            "EECO07": (2, 0, 1, 3),
+            "EECO08": (1, 1, 0, 2),
+            "EECO09": (2, 2, 0, 4),
+            "EECO10": (3, 1, 1, 5),
+            "EECO11": (1, 0, 0, 1),
+            "EECO12": (1, 0, 0, 1),
+            "EECO13": (4, 0, 0, 4),
+            "EECO14": (6, 2, 0, 8),
+            "EECO15": (1, 0, 0, 1),
+            "EECO16": (0, 1, 0, 1),
+            "EECO17": (1, 0, 1, 2),
+            "EECR01": (0, 1, 0, 1),
+            "EECR02": (1, 0, 0, 1),
+            "EECR03": (1, 2, 0, 3),
+            "EECR04": (3, 2, 0, 5),
+            "EECR05": (1, 2, 0, 3),
+        },
     },
 }
 
@@ -197,57 +278,93 @@ COMMON = {
 # counts: indicator -> (f, m, d, total)
 COUNTS = {
     "2024-06": {
-        A: {"participants_cumulative": (4, 2, 0, 7), "participants_active": (1, 1, 0, 2),
-            "entries_month": (0, 0, 0, 0), "leavers_month": (1, 0, 0, 1)},
-        B: {"participants_cumulative": (3, 1, 0, 4), "participants_active": (1, 0, 0, 1),
-            "entries_month": (0, 0, 0, 0), "leavers_month": (1, 0, 0, 1)},
-        ALL: {"participants_cumulative": (7, 3, 0, 11), "participants_active": (2, 1, 0, 3),
-              "entries_month": (0, 0, 0, 0), "leavers_month": (2, 0, 0, 2)},
+        A: {
+            "participants_cumulative": (4, 2, 0, 7),
+            "participants_active": (1, 1, 0, 2),
+            "entries_month": (0, 0, 0, 0),
+            "leavers_month": (1, 0, 0, 1),
+        },
+        B: {
+            "participants_cumulative": (3, 1, 0, 4),
+            "participants_active": (1, 0, 0, 1),
+            "entries_month": (0, 0, 0, 0),
+            "leavers_month": (1, 0, 0, 1),
+        },
+        ALL: {
+            "participants_cumulative": (7, 3, 0, 11),
+            "participants_active": (2, 1, 0, 3),
+            "entries_month": (0, 0, 0, 0),
+            "leavers_month": (2, 0, 0, 2),
+        },
     },
     "2024-07": {
-        A: {"participants_cumulative": (4, 2, 1, 8), "participants_active": (1, 0, 1, 2),
-            "entries_month": (0, 0, 1, 1), "leavers_month": (0, 1, 0, 1)},
-        B: {"participants_cumulative": (3, 1, 0, 4), "participants_active": (1, 0, 0, 1),
-            "entries_month": (0, 0, 0, 0), "leavers_month": (0, 0, 0, 0)},
-        ALL: {"participants_cumulative": (7, 3, 1, 12), "participants_active": (2, 0, 1, 3),
-              "entries_month": (0, 0, 1, 1), "leavers_month": (0, 1, 0, 1)},
+        A: {
+            "participants_cumulative": (4, 2, 1, 8),
+            "participants_active": (1, 0, 1, 2),
+            "entries_month": (0, 0, 1, 1),
+            "leavers_month": (0, 1, 0, 1),
+        },
+        B: {
+            "participants_cumulative": (3, 1, 0, 4),
+            "participants_active": (1, 0, 0, 1),
+            "entries_month": (0, 0, 0, 0),
+            "leavers_month": (0, 0, 0, 0),
+        },
+        ALL: {
+            "participants_cumulative": (7, 3, 1, 12),
+            "participants_active": (2, 0, 1, 3),
+            "entries_month": (0, 0, 1, 1),
+            "leavers_month": (0, 1, 0, 1),
+        },
     },
 }
 # rates: indicator -> (f, m, d, total), each (numerator, denominator); value = num/den, empty if den 0
 RATES = {
     "2024-06": {
-        A: {"integration_rate_12m": ((2, 3), (1, 1), (0, 0), (3, 5)),
+        A: {
+            "integration_rate_12m": ((2, 3), (1, 1), (0, 0), (3, 5)),
             "integration_rate_cumulative": ((2, 3), (1, 1), (0, 0), (3, 5)),
             "integration_rate_6m": ((0, 2), (0, 0), (0, 0), (0, 2)),
             "followup_coverage": ((1, 2), (0, 0), (0, 0), (1, 2)),
-            "status_unknown_share": ((1, 3), (0, 1), (0, 0), (2, 5))},
-        B: {"integration_rate_12m": ((1, 2), (0, 1), (0, 0), (1, 3)),
+            "status_unknown_share": ((1, 3), (0, 1), (0, 0), (2, 5)),
+        },
+        B: {
+            "integration_rate_12m": ((1, 2), (0, 1), (0, 0), (1, 3)),
             "integration_rate_cumulative": ((1, 2), (0, 1), (0, 0), (1, 3)),
             "integration_rate_6m": ((0, 1), (1, 1), (0, 0), (1, 2)),
             "followup_coverage": ((1, 1), (1, 1), (0, 0), (2, 2)),
-            "status_unknown_share": ((0, 2), (0, 1), (0, 0), (0, 3))},
-        ALL: {"integration_rate_12m": ((3, 5), (1, 2), (0, 0), (4, 8)),
-              "integration_rate_cumulative": ((3, 5), (1, 2), (0, 0), (4, 8)),
-              "integration_rate_6m": ((0, 3), (1, 1), (0, 0), (1, 4)),
-              "followup_coverage": ((2, 3), (1, 1), (0, 0), (3, 4)),
-              "status_unknown_share": ((1, 5), (0, 2), (0, 0), (2, 8))},
+            "status_unknown_share": ((0, 2), (0, 1), (0, 0), (0, 3)),
+        },
+        ALL: {
+            "integration_rate_12m": ((3, 5), (1, 2), (0, 0), (4, 8)),
+            "integration_rate_cumulative": ((3, 5), (1, 2), (0, 0), (4, 8)),
+            "integration_rate_6m": ((0, 3), (1, 1), (0, 0), (1, 4)),
+            "followup_coverage": ((2, 3), (1, 1), (0, 0), (3, 4)),
+            "status_unknown_share": ((1, 5), (0, 2), (0, 0), (2, 8)),
+        },
     },
     "2024-07": {
-        A: {"integration_rate_12m": ((1, 2), (2, 2), (0, 0), (3, 5)),
+        A: {
+            "integration_rate_12m": ((1, 2), (2, 2), (0, 0), (3, 5)),
             "integration_rate_cumulative": ((2, 3), (2, 2), (0, 0), (4, 6)),
             "integration_rate_6m": ((0, 2), (1, 1), (0, 0), (1, 3)),
             "followup_coverage": ((1, 2), (1, 1), (0, 0), (2, 3)),
-            "status_unknown_share": ((0, 2), (0, 2), (0, 0), (1, 5))},
-        B: {"integration_rate_12m": ((1, 2), (0, 1), (0, 0), (1, 3)),
+            "status_unknown_share": ((0, 2), (0, 2), (0, 0), (1, 5)),
+        },
+        B: {
+            "integration_rate_12m": ((1, 2), (0, 1), (0, 0), (1, 3)),
             "integration_rate_cumulative": ((1, 2), (0, 1), (0, 0), (1, 3)),
             "integration_rate_6m": ((0, 1), (1, 1), (0, 0), (1, 2)),
             "followup_coverage": ((1, 1), (1, 1), (0, 0), (2, 2)),
-            "status_unknown_share": ((0, 2), (0, 1), (0, 0), (0, 3))},
-        ALL: {"integration_rate_12m": ((2, 4), (2, 3), (0, 0), (4, 8)),
-              "integration_rate_cumulative": ((3, 5), (2, 3), (0, 0), (5, 9)),
-              "integration_rate_6m": ((0, 3), (2, 2), (0, 0), (2, 5)),
-              "followup_coverage": ((2, 3), (2, 2), (0, 0), (4, 5)),
-              "status_unknown_share": ((0, 4), (0, 3), (0, 0), (1, 8))},
+            "status_unknown_share": ((0, 2), (0, 1), (0, 0), (0, 3)),
+        },
+        ALL: {
+            "integration_rate_12m": ((2, 4), (2, 3), (0, 0), (4, 8)),
+            "integration_rate_cumulative": ((3, 5), (2, 3), (0, 0), (5, 9)),
+            "integration_rate_6m": ((0, 3), (2, 2), (0, 0), (2, 5)),
+            "followup_coverage": ((2, 3), (2, 2), (0, 0), (4, 5)),
+            "status_unknown_share": ((0, 4), (0, 3), (0, 0), (1, 8)),
+        },
     },
 }
 # durations over the window's leavers: (f, m, d, total), each (leavers, median, mean); None = no leaver
@@ -284,10 +401,17 @@ def _rate(numerator: float, denominator: float) -> float | None:
 
 def expected_frames(cutoff: str) -> dict[str, pl.DataFrame]:
     """The hand values above as the three export tables (every row, zeros included)."""
-    common = [(cutoff, project, code, gender, COMMON[cutoff][project].get(code, (0, 0, 0, 0))[i])
-              for project in (A, B, ALL) for code in COMMON_INDICATORS for i, gender in enumerate(GENDERS)]
-    sfc = [(cutoff, *SFC_GROUP[project], code, gender, value)
-           for (_, project, code, gender, value) in common if project != ALL]
+    common = [
+        (cutoff, project, code, gender, COMMON[cutoff][project].get(code, (0, 0, 0, 0))[i])
+        for project in (A, B, ALL)
+        for code in COMMON_INDICATORS
+        for i, gender in enumerate(GENDERS)
+    ]
+    sfc = [
+        (cutoff, *SFC_GROUP[project], code, gender, value)
+        for (_, project, code, gender, value) in common
+        if project != ALL
+    ]
     headline = []
     for project in (A, B, ALL):
         for i, gender in enumerate(GENDERS):
@@ -303,14 +427,36 @@ def expected_frames(cutoff: str) -> dict[str, pl.DataFrame]:
             headline.append((cutoff, project, name, "total", num, den, _rate(num, den)))
     text = pl.Utf8
     return {
-        "common_indicators": pl.DataFrame(common, orient="row", schema={
-            "cutoff": text, "project_id": text, "indicator": text, "gender": text, "value": pl.Int64}),
-        "sfc_table": pl.DataFrame(sfc, orient="row", schema={
-            "cutoff": text, "specific_objective": text, "category_of_region": text, "indicator": text,
-            "gender": text, "value": pl.Int64}),
-        "indicators": pl.DataFrame(headline, orient="row", schema={
-            "cutoff": text, "project_id": text, "indicator": text, "gender": text,
-            "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64}),
+        "common_indicators": pl.DataFrame(
+            common,
+            orient="row",
+            schema={"cutoff": text, "project_id": text, "indicator": text, "gender": text, "value": pl.Int64},
+        ),
+        "sfc_table": pl.DataFrame(
+            sfc,
+            orient="row",
+            schema={
+                "cutoff": text,
+                "specific_objective": text,
+                "category_of_region": text,
+                "indicator": text,
+                "gender": text,
+                "value": pl.Int64,
+            },
+        ),
+        "indicators": pl.DataFrame(
+            headline,
+            orient="row",
+            schema={
+                "cutoff": text,
+                "project_id": text,
+                "indicator": text,
+                "gender": text,
+                "numerator": pl.Float64,
+                "denominator": pl.Float64,
+                "value": pl.Float64,
+            },
+        ),
     }
 
 
@@ -320,6 +466,7 @@ def expected_frames(cutoff: str) -> dict[str, pl.DataFrame]:
 @pytest.mark.parametrize("cutoff", CUTOFFS)
 def test_hand_tables_are_consistent(cutoff):
     """Guards the hand arithmetic: ALL = HC-ALPHA + HC-BETA, total = f + m + d, SFC2021 sum rules."""
+
     def summed(table, key):
         return tuple(a + b for a, b in zip(table[A].get(key, (0,) * 4), table[B].get(key, (0,) * 4)))
 
@@ -330,7 +477,8 @@ def test_hand_tables_are_consistent(cutoff):
     for name in RATES[cutoff][ALL]:
         for i in range(4):
             assert RATES[cutoff][ALL][name][i] == tuple(
-                a + b for a, b in zip(RATES[cutoff][A][name][i], RATES[cutoff][B][name][i])), (name, i)
+                a + b for a, b in zip(RATES[cutoff][A][name][i], RATES[cutoff][B][name][i])
+            ), (name, i)
     for project in (A, B, ALL):
         table = COMMON[cutoff][project]
         for code, (f, m, d, total) in table.items():
@@ -353,7 +501,12 @@ def test_plain_reading_adds_lineage_from_the_path(raw_plain):
     participants, followup, target_population, projects = raw_plain
     assert projects["project_id"].to_list() == [A, B]
     assert sorted(set(participants.select("_provider_id", "_reporting_month").iter_rows())) == [
-        (A, "2024-05"), (A, "2024-06"), (A, "2024-07"), (B, "2024-05"), (B, "2024-06")]
+        (A, "2024-05"),
+        (A, "2024-06"),
+        (A, "2024-07"),
+        (B, "2024-05"),
+        (B, "2024-06"),
+    ]
     assert set(followup["_provider_id"]) == {"JC-HC"} and followup.height == 7
     assert target_population.height == 24
     assert participants.schema["entry_date"] == pl.Date and participants.schema["single_parent"] == pl.Boolean

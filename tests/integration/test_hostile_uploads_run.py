@@ -30,10 +30,7 @@ SECRETS = ("Zwetschgenbaum", "01719876543", "max.zwetschge(at)web.de")
 def _personal_resend(slot: Path) -> None:
     lines = slot.read_text(encoding="utf-8").splitlines()
     body = [lines[0] + ",Nachname,Bemerkung"]
-    body += [
-        f"{line},{SECRETS[0]},Rückruf {SECRETS[1]} oder {SECRETS[2]}"
-        for line in lines[1:]
-    ]
+    body += [f"{line},{SECRETS[0]},Rückruf {SECRETS[1]} oder {SECRETS[2]}" for line in lines[1:]]
     slot.write_text("\n".join(body) + "\n", encoding="utf-8")
 
 
@@ -110,29 +107,18 @@ def test_hostile_files_are_rejected_the_run_goes_on_and_no_personal_value_stays(
     }
     grid = store.read_versions(dd, "HC-BETA", "participants", "2024-07")[-1]
     grid_report = Path(grid.quarantine_path)
-    grid_summary = grid_report.with_name(grid_report.name + ".summary.txt").read_text(
-        encoding="utf-8"
-    )
+    grid_summary = grid_report.with_name(grid_report.name + ".summary.txt").read_text(encoding="utf-8")
     assert "A1:XFD1048576" in grid_summary
     assert not newline.exists()  # quarantined as unroutable, showing the newline
     reasons = "".join(
-        p.read_text(encoding="utf-8")
-        for p in (data_dir / "quarantine" / "_unroutable").glob("*.reason.txt")
+        p.read_text(encoding="utf-8") for p in (data_dir / "quarantine" / "_unroutable").glob("*.reason.txt")
     )
     assert "<U+000A>" in reasons
-    assert (
-        data_dir / "exports" / "2024-07" / "indicators.csv"
-    ).is_file()  # the run went on
+    assert (data_dir / "exports" / "2024-07" / "indicators.csv").is_file()  # the run went on
 
-    restricted = Path(
-        store.read_versions(dd, "HC-ALPHA", "participants", "2024-07")[
-            -1
-        ].quarantine_path
-    )
+    restricted = Path(store.read_versions(dd, "HC-ALPHA", "participants", "2024-07")[-1].quarantine_path)
     assert restricted.is_relative_to(data_dir / "quarantine_restricted")
-    summary = restricted.with_name(restricted.name + ".summary.txt").read_text(
-        encoding="utf-8"
-    )
+    summary = restricted.with_name(restricted.name + ".summary.txt").read_text(encoding="utf-8")
     assert "Nachname" in summary and "Bemerkung" in summary  # the column is named
     leaks = []
     for path in data_dir.rglob("*"):
@@ -142,19 +128,12 @@ def test_hostile_files_are_rejected_the_run_goes_on_and_no_personal_value_stays(
         if path.is_relative_to(landing):
             continue
         data = path.read_bytes()
-        leaks += [
-            (str(path.relative_to(data_dir)), s) for s in SECRETS if s.encode() in data
-        ]
-    assert (
-        leaks == []
-    )  # incl. dagster_home's SQLite event log, logs/, reports, versions.jsonl
+        leaks += [(str(path.relative_to(data_dir)), s) for s in SECRETS if s.encode() in data]
+    assert leaks == []  # incl. dagster_home's SQLite event log, logs/, reports, versions.jsonl
     assert not any(s in result.stdout + result.stderr for s in SECRETS)
-    with duckdb.connect(
-        str(data_dir / "warehouse" / "esf.duckdb"), read_only=True
-    ) as con:
+    with duckdb.connect(str(data_dir / "warehouse" / "esf.duckdb"), read_only=True) as con:
         tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE'"
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
         ).fetchall()
         for schema, table in tables:
             text = con.execute(

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_folder
 
 from esf_monitor import store, warehouse
 from esf_monitor.ingest import NoSourceFile, ingest_slot, ingest_slots
 from esf_monitor.intake import read_registry
 from esf_monitor.paths import DataDir
 from orchestration.planning import scan_landing
-
-from conftest import copy_folder
 
 TYPES = ("participants", "followup")
 
@@ -31,17 +30,33 @@ def _folder(src: Path, dest: Path) -> DataDir:
 def _raw(dd: DataDir) -> list[tuple]:
     con = duckdb.connect(str(dd.warehouse), read_only=True)
     try:
-        return [row for t in TYPES for row in con.execute(
-            f"SELECT * EXCLUDE (_loaded_at) FROM raw.{t} "
-            "ORDER BY _provider_id, _reporting_month, _source_row").fetchall()]
+        return [
+            row
+            for t in TYPES
+            for row in con.execute(
+                f"SELECT * EXCLUDE (_loaded_at) FROM raw.{t} "
+                "ORDER BY _provider_id, _reporting_month, _source_row"
+            ).fetchall()
+        ]
     finally:
         con.close()
 
 
 def _log(dd: DataDir) -> list[tuple]:
-    return sorted((v.provider_id, v.extract_type, v.reporting_month, v.sha256, v.status, v.row_count,
-                   v.error_count, v.warning_count, v.quarantine_path.replace(str(dd.root), ""))
-                  for v in store.all_versions(dd))
+    return sorted(
+        (
+            v.provider_id,
+            v.extract_type,
+            v.reporting_month,
+            v.sha256,
+            v.status,
+            v.row_count,
+            v.error_count,
+            v.warning_count,
+            v.quarantine_path.replace(str(dd.root), ""),
+        )
+        for v in store.all_versions(dd)
+    )
 
 
 def test_read_ahead_gives_exactly_what_one_slot_after_the_other_gives(small_generated, tmp_path):
@@ -56,8 +71,11 @@ def test_read_ahead_gives_exactly_what_one_slot_after_the_other_gives(small_gene
     registry = read_registry(one_by_one.registry_csv)
 
     with warehouse.connect(one_by_one.warehouse) as con:
-        expected = {k: ingest_slot(one_by_one, *store.split_partition_key(k), registry, con=con)
-                    for t in TYPES for k in keys[t]}
+        expected = {
+            k: ingest_slot(one_by_one, *store.split_partition_key(k), registry, con=con)
+            for t in TYPES
+            for k in keys[t]
+        }
     got = {}
     with warehouse.connect(ahead.warehouse) as con:
         for t in TYPES:
@@ -71,8 +89,9 @@ def test_read_ahead_gives_exactly_what_one_slot_after_the_other_gives(small_gene
     assert _log(ahead) == _log(one_by_one)
     # a second pass finds every slot unchanged and loads nothing
     with warehouse.connect(ahead.warehouse) as con:
-        assert all(o.unchanged for _, o in ingest_slots(ahead, "followup", keys["followup"], registry,
-                                                         con=con))
+        assert all(
+            o.unchanged for _, o in ingest_slots(ahead, "followup", keys["followup"], registry, con=con)
+        )
 
 
 def test_a_failing_slot_stops_the_load_after_the_slots_before_it(small_generated, tmp_path):

@@ -44,15 +44,21 @@ def _env(root: Path) -> dict[str, str]:
 
 
 def run_to_end(root: Path) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(CLI), "run"], env=_env(root), capture_output=True, text=True,
-                          timeout=TIMEOUT_S)
+    proc = subprocess.run(
+        [str(CLI), "run"], env=_env(root), capture_output=True, text=True, timeout=TIMEOUT_S
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
 
 def start(root: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(CLI), "run"], env=_env(root), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [str(CLI), "run"],
+        env=_env(root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -85,8 +91,10 @@ def create_instance(root: Path) -> None:
     ("alembic_version has more than one head") — a race of the test's reading, not of the
     product. A child process does it so this process's environment stays untouched.
     """
-    code = ("from esf_monitor.paths import data_dir; from orchestration.driver import prepare_instance; "
-            "prepare_instance(data_dir()).dispose()")
+    code = (
+        "from esf_monitor.paths import data_dir; from orchestration.driver import prepare_instance; "
+        "prepare_instance(data_dir()).dispose()"
+    )
     subprocess.run([sys.executable, "-c", code], env=_env(root), check=True, timeout=TIMEOUT_S)
     assert (root / "dagster_home" / "schedules" / "schedules.db").exists()
 
@@ -117,8 +125,7 @@ def step_started(root: Path, job_name: str, step_key: str) -> str | None:
     inst = instance_of(root)
     try:
         for run in inst.get_runs(dg.RunsFilter(job_name=job_name, statuses=[dg.DagsterRunStatus.STARTED])):
-            records = inst.get_records_for_run(
-                run.run_id, of_type=dg.DagsterEventType.STEP_START).records
+            records = inst.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
             if any(r.event_log_entry.step_key == step_key for r in records):
                 return run.run_id
         return None
@@ -128,7 +135,6 @@ def step_started(root: Path, job_name: str, step_key: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):
-    import dagster as dg
     import duckdb
 
     base = tmp_path_factory.mktemp("kill")
@@ -164,8 +170,11 @@ def scenario(tmp_path_factory):
 def csv_files(dd: DataDir) -> dict[str, bytes]:
     """The exact exports. exports/public/ is left out: two data folders have two secrets, so
     their public releases differ by design (docs/indicators.md "Publication")."""
-    return {str(p.relative_to(dd.exports)): p.read_bytes() for p in sorted(dd.exports.rglob("*.csv"))
-            if p.relative_to(dd.exports).parts[0] != "public"}
+    return {
+        str(p.relative_to(dd.exports)): p.read_bytes()
+        for p in sorted(dd.exports.rglob("*.csv"))
+        if p.relative_to(dd.exports).parts[0] != "public"
+    }
 
 
 def test_the_kills_hit_runs_in_the_middle(scenario):
@@ -181,8 +190,10 @@ def test_the_kills_hit_runs_in_the_middle(scenario):
         # the next run found them orphaned and marked them failed (they would hold the slot forever)
         for run in (first, second):
             assert run.status == dg.DagsterRunStatus.FAILURE
-            messages = [e.dagster_event.message or "" if e.dagster_event else e.user_message
-                        for e in inst.all_logs(run.run_id)]
+            messages = [
+                e.dagster_event.message or "" if e.dagster_event else e.user_message
+                for e in inst.all_logs(run.run_id)
+            ]
             assert any("interrupted" in m and "Abgebrochen" in m for m in messages)
         others = [r for r in inst.get_runs() if r.run_id not in killed["ingest"] | killed["dbt"]]
         assert {r.status for r in others} == {dg.DagsterRunStatus.SUCCESS}
@@ -211,16 +222,24 @@ def test_raw_tables_are_equal_to_the_undisturbed_run(scenario):
         con = duckdb.connect(str(dd.warehouse), read_only=True)
         try:
             for table in ("participants", "followup", "target_population", "projects", "deliveries"):
-                cols = [c for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_schema = 'raw' "
-                    "and table_name = ? order by ordinal_position", [table]).fetchall()
-                    if c not in TIME_COLUMNS]
+                cols = [
+                    c
+                    for (c,) in con.execute(
+                        "select column_name from information_schema.columns where table_schema = 'raw' "
+                        "and table_name = ? order by ordinal_position",
+                        [table],
+                    ).fetchall()
+                    if c not in TIME_COLUMNS
+                ]
                 col_list = ", ".join(f'"{c}"' for c in cols)
                 rows = con.execute(f"select {col_list} from raw.{table} order by all").fetchall()
                 # archive/quarantine paths name the folder itself: compare them relative to it
-                tables.setdefault(table, []).append([
-                    tuple(v.replace(str(dd.root), "<data>") if isinstance(v, str) else v for v in row)
-                    for row in rows])
+                tables.setdefault(table, []).append(
+                    [
+                        tuple(v.replace(str(dd.root), "<data>") if isinstance(v, str) else v for v in row)
+                        for row in rows
+                    ]
+                )
         finally:
             con.close()
     for table, (expected, got) in tables.items():
@@ -232,9 +251,11 @@ def test_every_slot_has_one_accepted_version(scenario):
     from esf_monitor import store
 
     a, b, _, _ = scenario
-    expected = [(v.provider_id, v.extract_type, v.reporting_month, v.sha256, v.status)
-                for v in store.all_versions(a)]
-    got = [(v.provider_id, v.extract_type, v.reporting_month, v.sha256, v.status)
-           for v in store.all_versions(b)]
+    expected = [
+        (v.provider_id, v.extract_type, v.reporting_month, v.sha256, v.status) for v in store.all_versions(a)
+    ]
+    got = [
+        (v.provider_id, v.extract_type, v.reporting_month, v.sha256, v.status) for v in store.all_versions(b)
+    ]
     assert len(expected) == 11 and {v[-1] for v in expected} == {"accepted"}
     assert got == expected

@@ -26,8 +26,10 @@ KEY = "HC-ALPHA|participants|2024-07"
 
 
 def _exports(dd: DataDir) -> dict[str, str]:
-    return {str(p.relative_to(dd.exports)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(dd.exports.rglob("*.csv"))}
+    return {
+        str(p.relative_to(dd.exports)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(dd.exports.rglob("*.csv"))
+    }
 
 
 def _runs_since(dd: DataDir, known: set[str]) -> list:
@@ -35,8 +37,10 @@ def _runs_since(dd: DataDir, known: set[str]) -> list:
 
     instance = DagsterInstance.from_config(str(dd.dagster_home))
     try:
-        return sorted((r for r in instance.get_runs() if r.run_id not in known),
-                      key=lambda r: instance.get_run_record_by_id(r.run_id).create_timestamp)
+        return sorted(
+            (r for r in instance.get_runs() if r.run_id not in known),
+            key=lambda r: instance.get_run_record_by_id(r.run_id).create_timestamp,
+        )
     finally:
         instance.dispose()
 
@@ -75,15 +79,15 @@ def test_a_lone_upload_is_one_upload_run_with_the_exports_of_the_two_run_path(lo
     two, known_two = _with_the_new_file(loaded, "two-runs")
     report_two = run_pending(two, lone_upload_run=False)
     assert report_two.ok and report_two.ingested == report.ingested
-    assert [r.job_name for r in _runs_since(two, known_two)] == ["ingest_participants",
-                                                                 "refresh_indicators"]
+    assert [r.job_name for r in _runs_since(two, known_two)] == ["ingest_participants", "refresh_indicators"]
 
     got, expected = _exports(one), _exports(two)
     assert "2024-07/common_indicators.csv" in expected
     assert got == expected
     assert got != _exports(DataDir(loaded))  # the new file changed the published figures
     assert (one.dashboards / "index.html").stat().st_mtime > (
-        DataDir(loaded).dashboards / "index.html").stat().st_mtime
+        DataDir(loaded).dashboards / "index.html"
+    ).stat().st_mtime
 
     # nothing new afterwards: no run at all
     assert not run_pending(one).scan.pending

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pipeline_harness import csv_digests, run_pipeline
+from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
 from esf_monitor.exports import CUTOFF_EXPORTS, export_cutoffs
 from esf_monitor.paths import DataDir
 from orchestration.driver import run_pending
-from pipeline_harness import csv_digests, run_pipeline
-from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
 pytestmark = pytest.mark.slow
 
@@ -47,14 +47,16 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
         assert common.height == (started.height + 1) * EECO_EECR * GENDERS
         # figure by figure, every row of all three exports
         differences = compare_exports(
-            compute(participants, followup, target_population, projects, cutoff), exports / cutoff)
+            compute(participants, followup, target_population, projects, cutoff), exports / cutoff
+        )
         assert differences == [], "\n".join(differences[:20])
 
     # the demo reproduces the seeds' magnitudes (docs: calibration in esf_monitor/demo/generator_data.py)
     latest = pl.read_csv(exports / cutoffs[-1] / "indicators.csv", infer_schema_length=0)
     total = latest.filter(pl.col("gender") == "total")
-    sib = total.filter(pl.col("project_id").str.starts_with("SIB-")
-                       & (pl.col("indicator") == "integration_rate_cumulative"))
+    sib = total.filter(
+        pl.col("project_id").str.starts_with("SIB-") & (pl.col("indicator") == "integration_rate_cumulative")
+    )
     integrated = sib["numerator"].cast(pl.Float64).sum() / sib["denominator"].cast(pl.Float64).sum()
     assert 0.25 <= integrated <= 0.42, integrated  # "about one third" of Stark im Beruf leavers
     wup = total.filter((pl.col("project_id") == "AEN-WUP") & (pl.col("indicator") == "reach_rate_12m"))
@@ -86,4 +88,4 @@ def test_dbt_docs_generate_offline_into_the_data_folder(data_dir):
     assert result.exit_code == 0, result.output
     page = (data_dir / "docs" / "dbt" / "static_index.html").read_text(encoding="utf-8")
     assert "integration_rate_12m" in page and "EECO01" in page
-    assert 'src="http' not in page and "<link href=\"http" not in page  # nothing fetched
+    assert 'src="http' not in page and '<link href="http' not in page  # nothing fetched

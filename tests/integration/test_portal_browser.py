@@ -93,9 +93,7 @@ def portal_url(published):
         text=True,
     )
     lines = []
-    for line in (
-        proc.stdout
-    ):  # waits for waitress's own "Serving on" line: listening from then on
+    for line in proc.stdout:  # waits for waitress's own "Serving on" line: listening from then on
         lines.append(line)
         if "Serving on" in line:
             break
@@ -110,9 +108,7 @@ def portal_url(published):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), (
-        f"{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
-    )
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
     pw = sync_playwright().start()
     chromium = open_browser(pw)
     yield chromium
@@ -122,18 +118,14 @@ def browser():
 
 @pytest.fixture(scope="module")
 def shots(published) -> Path:
-    folder = Path(
-        os.environ.get("ESF_SCREENSHOT_DIR") or published / "portal" / "screenshots"
-    )
+    folder = Path(os.environ.get("ESF_SCREENSHOT_DIR") or published / "portal" / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder
 
 
 def sign_in(browser, url: str, username: str, password: str, viewport=None):
-    context = browser.new_context(
-        viewport=viewport or {"width": 1280, "height": 900}, locale="de-DE"
-    )
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="de-DE")
     page = context.new_page()
     page.goto(f"{url}/signin/")
     page.fill("#id_username", username)
@@ -146,15 +138,11 @@ def sign_in(browser, url: str, username: str, password: str, viewport=None):
 def fits_the_screen(page) -> bool:
     """Nothing wider than the screen: on a phone the page scrolls down, never sideways (wide
     tables scroll inside their own box)."""
-    return page.evaluate(
-        "document.documentElement.scrollWidth <= window.innerWidth + 1"
-    )
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def _latest_month(root: Path) -> str:
-    return max(
-        p.stem for p in (root / "landing" / PROJECT / "participants").glob("*.csv")
-    )
+    return max(p.stem for p in (root / "landing" / PROJECT / "participants").glob("*.csv"))
 
 
 def _broken(corrected: bytes) -> bytes:
@@ -184,9 +172,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     first.goto(f"{portal_url}/signin/")
     assert "Anmelden" in first.inner_text("h1") and "sign in" in first.inner_text("h1")
     first.screenshot(path=shots / "00-signin.png", full_page=True)
-    page = sign_in(
-        browser, portal_url, PROJECT.lower(), passwords[PROJECT.lower()], viewport=PHONE
-    )
+    page = sign_in(browser, portal_url, PROJECT.lower(), passwords[PROJECT.lower()], viewport=PHONE)
     assert page.url == f"{portal_url}/p/{PROJECT}/"
     assert fits_the_screen(page)
     page.screenshot(path=shots / "01-start.png", full_page=True)
@@ -195,9 +181,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     month = _latest_month(published)
     landing = published / "landing" / PROJECT / "participants" / f"{month}.csv"
     before = hashlib.sha256(landing.read_bytes()).hexdigest()
-    corrected = (
-        published / "landing_corrections" / PROJECT / "participants" / f"{month}.csv"
-    )
+    corrected = published / "landing_corrections" / PROJECT / "participants" / f"{month}.csv"
     broken = tmp_path / f"{month}.csv"
     broken.write_bytes(_broken(corrected.read_bytes()))
 
@@ -205,27 +189,20 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     assert fits_the_screen(page)
     page.screenshot(path=shots / "02-upload.png", full_page=True)
     _upload(page, portal_url, month, broken)
-    assert "Abgelehnt" in page.inner_text("#verdict") and "Rejected" in page.inner_text(
-        "#verdict"
-    )
+    assert "Abgelehnt" in page.inner_text("#verdict") and "Rejected" in page.inner_text("#verdict")
     row = page.locator("#findings tbody tr", has_text="gender").first
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     assert cells[1:5] == ["3", "gender", "x", "code_list"], cells
     german, english = cells[5].split("\n", 1)  # German first, English beside
-    assert (
-        "Wert 'x' ist nicht erlaubt" in german and "'x'" in english and "not" in english
-    )
+    assert "Wert 'x' ist nicht erlaubt" in german and "'x'" in english and "not" in english
     assert fits_the_screen(page)
     page.screenshot(path=shots / "03-result-rejected.png", full_page=True)
-    assert (
-        hashlib.sha256(landing.read_bytes()).hexdigest() == before
-    )  # never written to landing/
+    assert hashlib.sha256(landing.read_bytes()).hexdigest() == before  # never written to landing/
 
     _upload(page, portal_url, month, corrected)
     assert "Angenommen" in page.inner_text("#verdict")
     assert (
-        hashlib.sha256(landing.read_bytes()).hexdigest()
-        == hashlib.sha256(corrected.read_bytes()).hexdigest()
+        hashlib.sha256(landing.read_bytes()).hexdigest() == hashlib.sha256(corrected.read_bytes()).hexdigest()
     )
     page.screenshot(path=shots / "04-result-accepted.png", full_page=True)
 
@@ -239,9 +216,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
         text=True,
     )
     try:
-        page.wait_for_selector(
-            "#figures-updated", timeout=FIGURES_TIMEOUT_MS
-        )  # the page refreshes itself
+        page.wait_for_selector("#figures-updated", timeout=FIGURES_TIMEOUT_MS)  # the page refreshes itself
     finally:
         output, _ = run.communicate(timeout=FIGURES_TIMEOUT_MS / 1000)
     assert run.returncode == 0, output
@@ -258,9 +233,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     page.goto(f"{portal_url}/p/{PROJECT}/figures/")
     page.frame_locator("iframe >> nth=0").locator("[data-value]").first.wait_for()
     page.frame_locator("iframe >> nth=1").locator("[data-value]").first.wait_for()
-    programme = page.locator("iframe").nth(
-        1
-    )  # full-page shots leave a frame below the fold blank
+    programme = page.locator("iframe").nth(1)  # full-page shots leave a frame below the fold blank
     programme.scroll_into_view_if_needed()
     programme.screenshot(path=shots / "07b-figures-programme.png")
     assert fits_the_screen(page)
@@ -271,9 +244,7 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     page.screenshot(path=shots / "08-other-project-404.png", full_page=True)
 
 
-def test_the_analyst_sees_every_project(
-    published, passwords, portal_url, browser, shots
-):
+def test_the_analyst_sees_every_project(published, passwords, portal_url, browser, shots):
     import polars as pl
 
     from esf_monitor.intake import read_registry
@@ -281,33 +252,23 @@ def test_the_analyst_sees_every_project(
     registry = read_registry(published / "reference" / "projects.csv")
     page = sign_in(browser, portal_url, "analyst", passwords["analyst"])
     assert page.url == f"{portal_url}/analyst/"
-    shown = set(
-        page.locator("#providers tbody tr").evaluate_all(
-            "rows => rows.map(r => r.dataset.provider)"
-        )
-    )
+    shown = set(page.locator("#providers tbody tr").evaluate_all("rows => rows.map(r => r.dataset.provider)"))
     assert set(registry["project_id"]) | set(registry["jobcenter_id"]) <= shown
     page.screenshot(path=shots / "09-analyst.png", full_page=True)
     response = page.goto(f"{portal_url}/p/{OTHER}/deliveries/")
     assert response.status == 200
     page.goto(f"{portal_url}/analyst/figures/")
     links = page.locator("#figures a.asset")
-    assert links.count() > 0 and links.first.get_attribute("href").endswith(
-        "/assets/indicators"
-    )
+    assert links.count() > 0 and links.first.get_attribute("href").endswith("/assets/indicators")
     projects = set(
         pl.Series(
-            page.locator("#figures tbody tr").evaluate_all(
-                "rows => rows.map(r => r.dataset.project)"
-            )
+            page.locator("#figures tbody tr").evaluate_all("rows => rows.map(r => r.dataset.project)")
         ).to_list()
     )
     assert set(registry["project_id"]) <= projects
     page.screenshot(path=shots / "10-analyst-figures.png", full_page=True)
     page.goto(f"{portal_url}/audit/")
-    actions = page.locator("#audit tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.action)"
-    )
+    actions = page.locator("#audit tbody tr").evaluate_all("rows => rows.map(r => r.dataset.action)")
     assert {"sign_in", "upload_rejected", "upload_accepted"} <= set(actions)
     page.screenshot(path=shots / "11-audit.png", full_page=True)
     page.goto(f"{portal_url}/account/second-factor/")

@@ -96,7 +96,5 @@ def test_the_portal_runs_on_postgresql(pg_url, tmp_path):
         text=True,
         check=False,
     )
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[
-        -3000:
-    ]
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
     assert not (tmp_path / "portal" / "portal.sqlite3").exists()

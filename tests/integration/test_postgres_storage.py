@@ -81,7 +81,9 @@ def pg_schema():
             f"PostgreSQL nicht erreichbar / not reachable at {urlsplit(base).hostname}:"
             f"{urlsplit(base).port or 5432} ({reason}). Run `scripts/test-deps.sh` (starts the "
             "local server, creates role esf and database esf_dagster_test) or set "
-            "ESF_TEST_PG_URL.", pytrace=False)
+            "ESF_TEST_PG_URL.",
+            pytrace=False,
+        )
     con.autocommit = True
     schema = f"esf_test_{uuid.uuid4().hex[:12]}"
     with con.cursor() as cur:
@@ -129,7 +131,9 @@ def test_unset_variable_keeps_sqlite_under_the_data_folder(data_dir, monkeypatch
         # Dagster's stock storage: no storage block of ours, the default SQLite classes
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
         assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
-        assert (dd.dagster_home / "dagster.yaml").read_text() == (REPO / "orchestration" / "instance" / "dagster.yaml").read_text()
+        assert (dd.dagster_home / "dagster.yaml").read_text() == (
+            REPO / "orchestration" / "instance" / "dagster.yaml"
+        ).read_text()
         assert _sqlite_files(dd.dagster_home), "SQLite storage expected under dagster_home/"
     finally:
         instance.dispose()
@@ -188,7 +192,8 @@ def test_runs_materialisations_and_partitions_are_in_postgres(pg_run, pg_schema)
         # then one refresh for the burst
         runs = instance.get_runs()
         assert sorted(r.job_name for r in runs) == sorted(
-            [f"ingest_{t}" for t in expected] + ["refresh_indicators"])
+            [f"ingest_{t}" for t in expected] + ["refresh_indicators"]
+        )
         assert {r.status for r in runs} == {DagsterRunStatus.SUCCESS}
 
         for extract_type, keys in expected.items():
@@ -210,15 +215,18 @@ def test_postgres_tables_hold_them_directly(pg_run, pg_schema):
     with psycopg2.connect(base) as con, con.cursor() as cur:
         cur.execute(f'SELECT pipeline_name, status FROM "{schema}".runs ORDER BY pipeline_name')
         assert cur.fetchall() == sorted(
-            [(f"ingest_{t}", "SUCCESS") for t in expected] + [("refresh_indicators", "SUCCESS")])
+            [(f"ingest_{t}", "SUCCESS") for t in expected] + [("refresh_indicators", "SUCCESS")]
+        )
         cur.execute(f'SELECT partitions_def_name, partition FROM "{schema}".dynamic_partitions')
         assert sorted(cur.fetchall()) == sorted(
-            (f"{t}_files", k) for t, keys in expected.items() for k in keys)
+            (f"{t}_files", k) for t, keys in expected.items() for k in keys
+        )
         for extract_type, keys in expected.items():
             cur.execute(
-                f"SELECT DISTINCT partition FROM \"{schema}\".event_logs "
+                f'SELECT DISTINCT partition FROM "{schema}".event_logs '
                 "WHERE dagster_event_type = 'ASSET_MATERIALIZATION' AND asset_key = %s",
-                (f'["raw_{extract_type}"]',))
+                (f'["raw_{extract_type}"]',),
+            )
             assert {row[0] for row in cur.fetchall()} == keys
     con.close()
 

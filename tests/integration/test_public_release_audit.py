@@ -64,18 +64,14 @@ def published(data_dir):
     return dd
 
 
-def test_a_failed_disclosure_audit_keeps_the_previous_public_release(
-    published, monkeypatch
-):
+def test_a_failed_disclosure_audit_keeps_the_previous_public_release(published, monkeypatch):
     import dagster as dg
 
     from esf_monitor.disclosure import release as release_module
     from orchestration.assets import publish
 
     dd = published
-    before = {
-        name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")
-    }
+    before = {name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")}
     assert before["dashboards"] and before["exports"]
     real = release_module.build_release
     leaked = []
@@ -90,27 +86,18 @@ def test_a_failed_disclosure_audit_keeps_the_previous_public_release(
         run_pipeline(dd.root, refresh=True)  # = esf-monitor run --refresh
 
     assert leaked == [False]  # the candidate really differs from the safe release
-    staged = (
-        publish.staging_dir() / "exports" / "all_months" / "indicators.csv"
-    ).read_bytes()
-    assert (
-        staged != (dd.exports / "public" / "all_months" / "indicators.csv").read_bytes()
-    )
-    after = {
-        name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")
-    }
+    staged = (publish.staging_dir() / "exports" / "all_months" / "indicators.csv").read_bytes()
+    assert staged != (dd.exports / "public" / "all_months" / "indicators.csv").read_bytes()
+    after = {name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")}
     assert after == before
 
     instance = dg.DagsterInstance.from_config(str(dd.root / "dagster_home"))
     try:
-        run = instance.get_runs(dg.RunsFilter(job_name="refresh_indicators"), limit=1)[
-            0
-        ]
+        run = instance.get_runs(dg.RunsFilter(job_name="refresh_indicators"), limit=1)[0]
         checks = [
             e
             for e in instance.all_logs(run.run_id)
-            if e.dagster_event
-            and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
+            if e.dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
         ]
         audit = [
             e.dagster_event.event_specific_data
@@ -119,13 +106,9 @@ def test_a_failed_disclosure_audit_keeps_the_previous_public_release(
         ]
         assert len(audit) == 1 and not audit[0].passed
         assert audit[0].metadata["findings"].value > 0
-        public_release = instance.get_latest_materialization_event(
-            dg.AssetKey("public_release")
-        )
+        public_release = instance.get_latest_materialization_event(dg.AssetKey("public_release"))
         assert public_release is not None and public_release.run_id != run.run_id
-        candidate = instance.get_latest_materialization_event(
-            dg.AssetKey("public_release_candidate")
-        )
+        candidate = instance.get_latest_materialization_event(dg.AssetKey("public_release_candidate"))
         # the candidate was staged, its release withheld
         assert candidate.run_id == run.run_id
     finally:
@@ -137,6 +120,4 @@ def test_a_failed_disclosure_audit_keeps_the_previous_public_release(
     inode = public_index.stat().st_ino
     run_pipeline(dd.root, refresh=True)
     assert public_index.stat().st_ino != inode  # a new release was swapped in
-    assert {
-        name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")
-    } == before
+    assert {name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")} == before

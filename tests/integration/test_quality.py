@@ -12,7 +12,6 @@ import re
 from datetime import date
 
 import dagster as dg
-import duckdb
 import pandas as pd
 import pytest
 
@@ -20,17 +19,24 @@ from esf_monitor import quality, warehouse
 from esf_monitor.quality import MIN_COMPLETE_SHARE, build_data_docs, validate_marts
 from orchestration.resources import resources_for
 
-REGISTRY = pd.DataFrame({
-    "project_id": ["P1", "P2", "P3"],
-    "start_date": [date(2024, 1, 15), date(2024, 3, 1), date(2024, 6, 10)],
-    "specific_objective": ["ESO4.1", "ESO4.1", "ESO4.1"],
-    "category_of_region": ["transition"] * 3,
-})
+REGISTRY = pd.DataFrame(
+    {
+        "project_id": ["P1", "P2", "P3"],
+        "start_date": [date(2024, 1, 15), date(2024, 3, 1), date(2024, 6, 10)],
+        "specific_objective": ["ESO4.1", "ESO4.1", "ESO4.1"],
+        "category_of_region": ["transition"] * 3,
+    }
+)
 #: projects that had started by each cut-off (P3 starts 2024-06-10)
 STARTED = {"2024-05": ["P1", "P2"], "2024-06": ["P1", "P2", "P3"]}
 #: f, m, d per project (complete participants); total = f + m + d
-COMMON = {"EECO01": (10, 8, 1), "EECO02": (6, 4, 1), "EECO03": (2, 1, 0), "EECR01": (1, 1, 0),
-          "EECR04": (3, 2, 0)}
+COMMON = {
+    "EECO01": (10, 8, 1),
+    "EECO02": (6, 4, 1),
+    "EECO03": (2, 1, 0),
+    "EECR01": (1, 1, 0),
+    "EECR04": (3, 2, 0),
+}
 GENDERS = ("f", "m", "d", "total")
 
 
@@ -52,7 +58,8 @@ def sfc_table() -> pd.DataFrame:
     ci = common_indicators()
     programme = ci[ci["project_id"] == "ALL"].drop(columns="project_id")
     return programme.assign(specific_objective="ESO4.1", category_of_region="transition")[
-        ["cutoff", "specific_objective", "category_of_region", "indicator", "gender", "value"]]
+        ["cutoff", "specific_objective", "category_of_region", "indicator", "gender", "value"]
+    ]
 
 
 def indicators() -> pd.DataFrame:
@@ -66,17 +73,18 @@ def indicators() -> pd.DataFrame:
             for g, v in _with_total(4 * n, 3 * n, 0, total=8 * n):
                 rows.append((cutoff, project, "participants_active", g, v, None, v))
             for g, (num, den) in zip(GENDERS, [(2, 4), (1, 4), (0, 0), (3, 8)]):
-                rows.append((cutoff, project, "integration_rate_12m", g, num * n, den * n,
-                             num / den if den else None))
+                rows.append(
+                    (cutoff, project, "integration_rate_12m", g, num * n, den * n, num / den if den else None)
+                )
             rows.append((cutoff, project, "reach_rate_12m", "total", 3 * n, 10 * n, 0.3))
             rows.append((cutoff, project, "duration_median_days", "total", None, 5 * n, 120.0))
-    return pd.DataFrame(rows, columns=["cutoff", "project_id", "indicator", "gender",
-                                       "numerator", "denominator", "value"])
+    return pd.DataFrame(
+        rows, columns=["cutoff", "project_id", "indicator", "gender", "numerator", "denominator", "value"]
+    )
 
 
 def marts() -> dict[str, pd.DataFrame]:
-    return {"common_indicators": common_indicators(), "sfc_table": sfc_table(),
-            "indicators": indicators()}
+    return {"common_indicators": common_indicators(), "sfc_table": sfc_table(), "indicators": indicators()}
 
 
 def _row(frame, **match) -> pd.Series:
@@ -105,8 +113,10 @@ def test_correct_marts_pass_every_check():
 def test_rate_above_one_fails_only_the_rate_check():
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-06", project_id="P1", indicator="integration_rate_12m",
-                 gender="total"), "value"] = 1.2
+    ind.loc[
+        _row(ind, cutoff="2024-06", project_id="P1", indicator="integration_rate_12m", gender="total"),
+        "value",
+    ] = 1.2
     outcomes = validate_marts(frames, REGISTRY)
     assert _failed(outcomes) == {("gx_rates_within_0_1", "indicators")}
     rate = _outcome(outcomes, "gx_rates_within_0_1", "indicators")
@@ -125,27 +135,30 @@ def test_result_above_eeco01_fails_only_results_check():
     assert _failed(outcomes) == {("gx_results_le_eeco01", "common_indicators")}
     failing = _outcome(outcomes, "gx_results_le_eeco01", "common_indicators").failing_rows
     assert failing[["project_id", "indicator", "gender", "value", "eeco01"]].values.tolist() == [
-        ["P1", "EECR04", "f", 11.0, 10.0]]
+        ["P1", "EECR04", "f", 11.0, 10.0]
+    ]
 
 
 def test_gender_rows_not_summing_to_total_fail_only_gender_check():
     frames = marts()
     ci = frames["common_indicators"]
-    ci.loc[_row(ci, cutoff="2024-05", project_id="P2", indicator="EECO03", gender="total"),
-           "value"] += 1
+    ci.loc[_row(ci, cutoff="2024-05", project_id="P2", indicator="EECO03", gender="total"), "value"] += 1
     outcomes = validate_marts(frames, REGISTRY)
     assert _failed(outcomes) == {("gx_gender_rows_sum_to_total", "common_indicators")}
     failing = _outcome(outcomes, "gx_gender_rows_sum_to_total", "common_indicators").failing_rows
     assert failing[["project_id", "indicator", "sum_f_m_d", "total"]].values.tolist() == [
-        ["P2", "EECO03", 3.0, 4.0]]
+        ["P2", "EECO03", 3.0, 4.0]
+    ]
 
 
 def test_count_indicator_genders_above_total_fail_gender_check():
     """In `indicators` participants without gender count only in total: f+m+d ≤ total."""
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-05", project_id="P1", indicator="participants_active",
-                 gender="m"), ["numerator", "value"]] = 9  # 4 + 9 + 0 > 8
+    ind.loc[
+        _row(ind, cutoff="2024-05", project_id="P1", indicator="participants_active", gender="m"),
+        ["numerator", "value"],
+    ] = 9  # 4 + 9 + 0 > 8
     outcomes = validate_marts(frames, REGISTRY)
     assert _failed(outcomes) == {("gx_gender_rows_sum_to_total", "indicators")}
 
@@ -163,8 +176,10 @@ def test_negative_count_fails_only_negative_check():
 def test_negative_denominator_fails_negative_check_of_indicators():
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-05", project_id="P2", indicator="duration_median_days",
-                 gender="total"), "denominator"] = -5
+    ind.loc[
+        _row(ind, cutoff="2024-05", project_id="P2", indicator="duration_median_days", gender="total"),
+        "denominator",
+    ] = -5
     outcomes = validate_marts(frames, REGISTRY)
     assert _failed(outcomes) == {("gx_no_negative_counts", "indicators")}
 
@@ -183,15 +198,19 @@ def test_project_not_started_yet_is_not_required():
     """P3 starts 2024-06-10: absent from 2024-05 is right (the fixture already relies on it)."""
     late = REGISTRY.assign(start_date=[date(2024, 1, 15), date(2024, 3, 1), date(2024, 5, 31)])
     outcomes = validate_marts(marts(), late)
-    assert _failed(outcomes) == {("gx_no_project_missing", "common_indicators"),
-                                 ("gx_no_project_missing", "indicators")}
+    assert _failed(outcomes) == {
+        ("gx_no_project_missing", "common_indicators"),
+        ("gx_no_project_missing", "indicators"),
+    }
 
 
 def test_low_complete_share_is_only_a_warning():
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-06", project_id="ALL", indicator="participants_cumulative",
-                 gender="total"), ["numerator", "value"]] = 100  # EECO01 57 / 100
+    ind.loc[
+        _row(ind, cutoff="2024-06", project_id="ALL", indicator="participants_cumulative", gender="total"),
+        ["numerator", "value"],
+    ] = 100  # EECO01 57 / 100
     outcomes = validate_marts(frames, REGISTRY)
     assert _failed(outcomes) == {("gx_complete_share_min", "common_indicators")}
     warning = _outcome(outcomes, "gx_complete_share_min", "common_indicators")
@@ -203,8 +222,7 @@ def test_low_complete_share_is_only_a_warning():
 def test_reach_rate_above_one_is_only_a_warning():
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-05", project_id="P2", indicator="reach_rate_12m"),
-            "value"] = 1.4
+    ind.loc[_row(ind, cutoff="2024-05", project_id="P2", indicator="reach_rate_12m"), "value"] = 1.4
     outcomes = validate_marts(frames, REGISTRY)
     assert _failed(outcomes) == {("gx_reach_rate_at_most_1", "indicators")}
     assert not _outcome(outcomes, "gx_reach_rate_at_most_1", "indicators").blocking
@@ -218,8 +236,10 @@ def _assert_offline(index_html: str) -> None:
 def test_data_docs_are_offline_and_link_the_gx_pages(tmp_path):
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-06", project_id="P1", indicator="integration_rate_12m",
-                 gender="total"), "value"] = 1.2
+    ind.loc[
+        _row(ind, cutoff="2024-06", project_id="P1", indicator="integration_rate_12m", gender="total"),
+        "value",
+    ] = 1.2
     outcomes = validate_marts(frames, REGISTRY)
     index = build_data_docs(outcomes, tmp_path / "quality" / "data_docs")
     assert index == tmp_path / "quality" / "data_docs" / "index.html"
@@ -253,9 +273,11 @@ def _warehouse(data_dir, frames, registry=REGISTRY):
             con.execute(f"CREATE TABLE main_marts.{name} AS SELECT * FROM frame")
             con.unregister("frame")
         con.register("reg", registry)
-        con.execute("INSERT INTO raw.projects (project_id, start_date, specific_objective, "
-                    "category_of_region) SELECT project_id, start_date, specific_objective, "
-                    "category_of_region FROM reg")
+        con.execute(
+            "INSERT INTO raw.projects (project_id, start_date, specific_objective, "
+            "category_of_region) SELECT project_id, start_date, specific_objective, "
+            "category_of_region FROM reg"
+        )
     return path
 
 
@@ -269,9 +291,11 @@ def _run_checks():
 
     marts_specs = [dg.AssetSpec(m) for m in quality.MARTS] + [dg.AssetSpec("registry")]
     return dg.materialize(
-        marts_specs + [quality_checks, exports_stand_in], raise_on_error=False,
+        marts_specs + [quality_checks, exports_stand_in],
+        raise_on_error=False,
         resources=resources_for(os.environ["ESF_DATA_DIR"]),
-        selection=dg.AssetSelection.checks(quality_checks) | dg.AssetSelection.assets(exports_stand_in))
+        selection=dg.AssetSelection.checks(quality_checks) | dg.AssetSelection.assets(exports_stand_in),
+    )
 
 
 def _exported(result) -> bool:
@@ -299,28 +323,33 @@ def test_dagster_blocking_check_fails_with_failing_rows(data_dir):
     _warehouse(data_dir, frames)
     result = _run_checks()
     assert not _exported(result)  # the blocking failure stops what is downstream of the marts
-    evaluations = {(e.check_name, e.asset_key.to_user_string()): e
-                   for e in result.get_asset_check_evaluations()}
+    evaluations = {
+        (e.check_name, e.asset_key.to_user_string()): e for e in result.get_asset_check_evaluations()
+    }
     missing = evaluations[("gx_no_project_missing", "common_indicators")]
     assert not missing.passed
     assert missing.severity == dg.AssetCheckSeverity.ERROR
     assert missing.metadata["failing_rows"].value == 1
     assert "P2" in missing.metadata["first_failing_rows"].value
     assert [k for k, e in evaluations.items() if not e.passed] == [
-        ("gx_no_project_missing", "common_indicators")]
+        ("gx_no_project_missing", "common_indicators")
+    ]
 
 
 def test_dagster_warning_does_not_block_the_exports(data_dir):
     frames = marts()
     ind = frames["indicators"]
-    ind.loc[_row(ind, cutoff="2024-06", project_id="ALL", indicator="participants_cumulative",
-                 gender="total"), ["numerator", "value"]] = 100
+    ind.loc[
+        _row(ind, cutoff="2024-06", project_id="ALL", indicator="participants_cumulative", gender="total"),
+        ["numerator", "value"],
+    ] = 100
     _warehouse(data_dir, frames)
     result = _run_checks()
     assert _exported(result)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.check_name, e.severity) for e in failed] == [
-        ("gx_complete_share_min", dg.AssetCheckSeverity.WARN)]
+        ("gx_complete_share_min", dg.AssetCheckSeverity.WARN)
+    ]
 
 
 def test_blocking_flags_and_pool_of_the_dagster_checks():

@@ -26,14 +26,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from pipeline_harness import run_pipeline
 from typer.testing import CliRunner
 
 from esf_monitor import store
-from orchestration.cli import app
 from esf_monitor.paths import DataDir
+from orchestration.cli import app
 from orchestration.driver import archived_slots, reprocess
 from orchestration.planning import scan_landing
-from pipeline_harness import run_pipeline
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 TP_0524 = Path("landing") / "JC-HC" / "target_population" / "2024-05.csv"
@@ -49,12 +49,17 @@ def raw_state(dd: DataDir) -> dict[str, list[tuple]]:
     out = {}
     with duckdb.connect(str(dd.warehouse), read_only=True) as con:
         for table in TABLES:
-            cols = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' "
-                "and table_name = ? and column_name <> '_loaded_at' order by ordinal_position",
-                [table]).fetchall()]
-            out[table] = sorted(con.execute(
-                f"select {', '.join(cols)} from raw.{table}").fetchall(), key=repr)
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' "
+                    "and table_name = ? and column_name <> '_loaded_at' order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            out[table] = sorted(
+                con.execute(f"select {', '.join(cols)} from raw.{table}").fetchall(), key=repr
+            )
     return out
 
 
@@ -70,8 +75,10 @@ def tamper(dd: DataDir, *statements: str) -> None:
 
 def count_rows(dd: DataDir, table: str, provider: str, month: str) -> int:
     with duckdb.connect(str(dd.warehouse), read_only=True) as con:
-        return con.execute(f"select count(*) from raw.{table} where _provider_id = ? "
-                           "and _reporting_month = ?", [provider, month]).fetchone()[0]
+        return con.execute(
+            f"select count(*) from raw.{table} where _provider_id = ? and _reporting_month = ?",
+            [provider, month],
+        ).fetchone()[0]
 
 
 def tp_count(dd: DataDir, month: str) -> int:
@@ -79,23 +86,26 @@ def tp_count(dd: DataDir, month: str) -> int:
         return con.execute(
             "select count from raw.target_population where _provider_id = 'JC-HC' and "
             "_reporting_month = ? and district = 'Nordstadt' and "
-            "target_group = 'women_foreign_background'", [month]).fetchone()[0]
+            "target_group = 'women_foreign_background'",
+            [month],
+        ).fetchone()[0]
 
 
 def reach_rows(exports: Path, cutoff: str) -> dict[str, tuple[str, float]]:
     frame = pl.read_csv(exports / cutoff / "indicators.csv", infer_schema=False).filter(
-        pl.col("indicator") == "reach_rate_12m")
-    return {r["project_id"]: (r["numerator"], float(r["denominator"]))
-            for r in frame.iter_rows(named=True)}
+        pl.col("indicator") == "reach_rate_12m"
+    )
+    return {r["project_id"]: (r["numerator"], float(r["denominator"])) for r in frame.iter_rows(named=True)}
 
 
 def ingest_like_the_sensor(dd: DataDir, key: str) -> None:
     """One ingest run for one slot, as the landing sensor requests it under the daemon."""
-    from orchestration.driver import QUIET, prepare_instance
     from orchestration.definitions import defs
+    from orchestration.driver import QUIET, prepare_instance
 
     result = defs.resolve_job_def(f"ingest_{key.split('|')[1]}").execute_in_process(
-        instance=prepare_instance(dd), partition_key=key, run_config=QUIET)
+        instance=prepare_instance(dd), partition_key=key, run_config=QUIET
+    )
     assert result.success
 
 
@@ -122,9 +132,12 @@ def story(tmp_path_factory):
         original = export_files(exports)
         # the correction for 2024-05 arrives and is ingested
         path = root / TP_0524
-        path.write_text(path.read_text(encoding="utf-8").replace(
-            "Nordstadt,women_foreign_background,101", "Nordstadt,women_foreign_background,105"),
-            encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "Nordstadt,women_foreign_background,101", "Nordstadt,women_foreign_background,105"
+            ),
+            encoding="utf-8",
+        )
         ingest_like_the_sensor(dd, "JC-HC|target_population|2024-05")
         corrected_raw, versions = raw_state(dd), versions_files(dd)
         # The landing folder stops mirroring the archive: the corrected file is moved away, and
@@ -134,25 +147,37 @@ def story(tmp_path_factory):
         lines = waiting.read_text(encoding="utf-8").splitlines()
         waiting.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
         # A loading bug, fixed since, left rows missing and an old value in the range
-        tamper(dd,
-               "delete from raw.participants where _provider_id = 'HC-BETA' and "
-               "_reporting_month = '2024-06'",
-               "update raw.target_population set count = 101 where _provider_id = 'JC-HC' and "
-               "_reporting_month = '2024-05' and district = 'Nordstadt' and "
-               "target_group = 'women_foreign_background'")
+        tamper(
+            dd,
+            "delete from raw.participants where _provider_id = 'HC-BETA' and _reporting_month = '2024-06'",
+            "update raw.target_population set count = 101 where _provider_id = 'JC-HC' and "
+            "_reporting_month = '2024-05' and district = 'Nordstadt' and "
+            "target_group = 'women_foreign_background'",
+        )
         report = reprocess(dd, month_from="2024-05", month_to="2024-06")
-        yield {"dd": dd, "original": original, "after": export_files(exports), "report": report,
-               "corrected_raw": corrected_raw, "raw_after": raw_state(dd),
-               "versions": versions, "waiting": waiting}
+        yield {
+            "dd": dd,
+            "original": original,
+            "after": export_files(exports),
+            "report": report,
+            "corrected_raw": corrected_raw,
+            "raw_after": raw_state(dd),
+            "versions": versions,
+            "waiting": waiting,
+        }
 
 
 def test_a_correction_for_a_month_before_the_cutoff_rewrites_that_cutoffs_exports(story):
     dd, before, after = story["dd"], story["original"], story["after"]
     assert reach_rows(dd.exports, "2024-06") == {
-        "HC-ALPHA": ("2", 104.5), "HC-BETA": ("2", 50.5), "ALL": ("4", 155.0)}
+        "HC-ALPHA": ("2", 104.5),
+        "HC-BETA": ("2", 50.5),
+        "ALL": ("4", 155.0),
+    }
     assert reach_rows(dd.exports, "2024-07")["HC-ALPHA"] == ("2", pytest.approx(317 / 3))
     rows = pl.read_csv(dd.exports / "2024-07" / "indicators.csv", infer_schema=False).filter(
-        (pl.col("indicator") == "reach_rate_12m") & (pl.col("project_id") == "ALL"))
+        (pl.col("indicator") == "reach_rate_12m") & (pl.col("project_id") == "ALL")
+    )
     assert float(rows["value"][0]) == pytest.approx(9 / 472)
     # exactly the figures that depend on the corrected cell changed, nothing else: the damage
     # (HC-BETA's lost June rows) left no trace after the reprocess
@@ -162,11 +187,14 @@ def test_a_correction_for_a_month_before_the_cutoff_rewrites_that_cutoffs_export
         if name.endswith("indicators.csv") and not name.endswith("common_indicators.csv"):
             # per cut-off (2024-06, 2024-07) and all months (2024-05 … 2024-07)
             assert {tuple(line.split(",")[1:3]) for line in changed} == {
-                ("HC-ALPHA", "reach_rate_12m"), ("ALL", "reach_rate_12m")}, name
+                ("HC-ALPHA", "reach_rate_12m"),
+                ("ALL", "reach_rate_12m"),
+            }, name
         elif name.endswith("all_months/delivery_status.csv"):  # exact and public release alike
             # the slot now has two accepted versions: "corrected"
             assert {tuple(line.split(",")[:4]) for line in changed} == {
-                ("JC-HC", "jobcenter", "target_population", "2024-05")}
+                ("JC-HC", "jobcenter", "target_population", "2024-05")
+            }
             assert any(",corrected," in line for line in changed)
         else:
             assert not changed, name
@@ -175,17 +203,26 @@ def test_a_correction_for_a_month_before_the_cutoff_rewrites_that_cutoffs_export
 def test_reprocess_reloads_the_archive_idempotently_within_its_selection(story):
     dd, report = story["dd"], story["report"]
     assert report.ok and report.refreshed
-    slots = [f"{p}|{t}|{m}" for m in ("2024-05", "2024-06") for p, t in (
-        ("HC-ALPHA", "participants"), ("HC-BETA", "participants"), ("JC-HC", "followup"),
-        ("JC-HC", "target_population"))]
+    slots = [
+        f"{p}|{t}|{m}"
+        for m in ("2024-05", "2024-06")
+        for p, t in (
+            ("HC-ALPHA", "participants"),
+            ("HC-BETA", "participants"),
+            ("JC-HC", "followup"),
+            ("JC-HC", "target_population"),
+        )
+    ]
     assert sorted(report.slots) == sorted(slots)
     assert report.outcomes == {key: "accepted" for key in slots}
     # the warehouse is back where the archive says, byte for byte (the correction included)
     assert story["raw_after"] == story["corrected_raw"]
     assert tp_count(dd, "2024-05") == 105  # the newest ACCEPTED version: the correction
     with duckdb.connect(str(dd.warehouse), read_only=True) as con:
-        [(sha,)] = con.execute("select distinct _file_sha256 from raw.participants where "
-                               "_provider_id = 'HC-ALPHA' and _reporting_month = '2024-06'").fetchall()
+        [(sha,)] = con.execute(
+            "select distinct _file_sha256 from raw.participants where "
+            "_provider_id = 'HC-ALPHA' and _reporting_month = '2024-06'"
+        ).fetchall()
     assert sha == store.read_versions(dd, "HC-ALPHA", "participants", "2024-06")[-1].sha256
     assert sha != store.sha256_of(story["waiting"])  # the waiting landing file was not read…
     assert [f.key for f in scan_landing(dd).pending] == ["HC-ALPHA|participants|2024-06"]  # …nor consumed
@@ -198,17 +235,22 @@ def test_reprocess_reloads_the_archive_idempotently_within_its_selection(story):
     assert versions_files(dd) == story["versions"]
 
     # one provider only (CLI): HC-ALPHA's July comes back, the jobcenter's July does not
-    tamper(dd, "delete from raw.participants where _provider_id = 'HC-ALPHA' and _reporting_month = '2024-07'",
-           "delete from raw.followup where _reporting_month = '2024-07'")
-    result = CliRunner().invoke(app, ["reprocess", "--provider", "HC-ALPHA", "--no-refresh"],
-                                terminal_width=200)
+    tamper(
+        dd,
+        "delete from raw.participants where _provider_id = 'HC-ALPHA' and _reporting_month = '2024-07'",
+        "delete from raw.followup where _reporting_month = '2024-07'",
+    )
+    result = CliRunner().invoke(
+        app, ["reprocess", "--provider", "HC-ALPHA", "--no-refresh"], terminal_width=200
+    )
     assert result.exit_code == 0, result.output
     assert "neu geladen / reloaded: 3" in result.output  # 2024-05, -06, -07
     assert count_rows(dd, "participants", "HC-ALPHA", "2024-07") == 9
     assert count_rows(dd, "followup", "JC-HC", "2024-07") == 0
     # one extract type from a month on
-    result = CliRunner().invoke(app, ["reprocess", "--type", "followup", "--from", "2024-07",
-                                      "--no-refresh"], terminal_width=200)
+    result = CliRunner().invoke(
+        app, ["reprocess", "--type", "followup", "--from", "2024-07", "--no-refresh"], terminal_width=200
+    )
     assert result.exit_code == 0, result.output
     assert "JC-HC|followup|2024-07" in result.output and "reloaded: 1" in result.output
     assert raw_state(dd) == story["corrected_raw"]
@@ -216,8 +258,8 @@ def test_reprocess_reloads_the_archive_idempotently_within_its_selection(story):
 
 
 def test_a_ui_backfill_reloads_from_the_archive_and_a_manual_materialisation_too(story):
-    from orchestration.driver import QUIET, prepare_instance
     from orchestration.definitions import defs
+    from orchestration.driver import QUIET, prepare_instance
 
     dd = story["dd"]
     instance = prepare_instance(dd)
@@ -230,8 +272,9 @@ def test_a_ui_backfill_reloads_from_the_archive_and_a_manual_materialisation_too
     tamper(dd, "delete from raw.participants where _provider_id = 'HC-BETA' and _reporting_month = '2024-05'")
     lines = landing.read_text(encoding="utf-8").splitlines()
     landing.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
-    result = job.execute_in_process(instance=instance, partition_key=slot, run_config=QUIET,
-                                    tags={"dagster/backfill": "test"})
+    result = job.execute_in_process(
+        instance=instance, partition_key=slot, run_config=QUIET, tags={"dagster/backfill": "test"}
+    )
     assert result.success
     assert count_rows(dd, "participants", "HC-BETA", "2024-05") == len(lines) - 1  # all rows
     assert store.read_versions(dd, *store.split_partition_key(slot))[-1] == archived
@@ -249,7 +292,9 @@ def test_a_ui_backfill_reloads_from_the_archive_and_a_manual_materialisation_too
 def test_reprocess_selects_from_the_archive_and_rejects_bad_options(story):
     dd = story["dd"]
     assert archived_slots(dd, provider="JC-HC", extract_type="followup", month_from="2024-06") == [
-        "JC-HC|followup|2024-06", "JC-HC|followup|2024-07"]
+        "JC-HC|followup|2024-06",
+        "JC-HC|followup|2024-07",
+    ]
     result = CliRunner().invoke(app, ["reprocess", "--from", "2024-13"])
     assert result.exit_code == 2 and "JJJJ-MM" in result.output
     result = CliRunner().invoke(app, ["reprocess", "--type", "payments"])
@@ -286,16 +331,23 @@ def test_reload_slot_keeps_the_delivery_log_and_the_rows_whatever_the_rules_now_
     rejected = reload_slot(dd, "HC-BETA", "participants", "2024-06", now_unknown)
     assert rejected.record.status == "rejected"
     report = Path(rejected.record.quarantine_path)
-    assert "unknown_provider" in report.with_name(report.name + ".errors.csv").read_text(
-        encoding="utf-8-sig")
+    assert "unknown_provider" in report.with_name(report.name + ".errors.csv").read_text(encoding="utf-8-sig")
     assert count_rows(dd, "participants", "HC-BETA", "2024-06") == 4
     assert versions_files(dd) == log
 
     # nothing accepted → nothing to re-load
-    store.append_version(dd, store.VersionRecord(
-        provider_id="HC-ALPHA", extract_type="participants", reporting_month="2024-06",
-        sha256="0" * 64, file_name="2024-06.csv", arrived_at="2024-07-05T08:00:00Z",
-        status="rejected"))
+    store.append_version(
+        dd,
+        store.VersionRecord(
+            provider_id="HC-ALPHA",
+            extract_type="participants",
+            reporting_month="2024-06",
+            sha256="0" * 64,
+            file_name="2024-06.csv",
+            arrived_at="2024-07-05T08:00:00Z",
+            status="rejected",
+        ),
+    )
     assert reload_slot(dd, "HC-ALPHA", "participants", "2024-06", registry) is None
 
     # a damaged archive fails loudly instead of loading other bytes

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from pipeline_harness import cutoff_export_digests, run_pipeline
 
 from esf_monitor import store
 from esf_monitor.paths import DataDir
 from orchestration.driver import run_pending
-from pipeline_harness import cutoff_export_digests, run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -58,8 +58,10 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
     assert "nachname" in summary.lower() and "abgelehnt" in summary.lower()
     assert cutoff_export_digests(data_dir / "exports") == exports_v1
     with duckdb.connect(str(data_dir / "warehouse" / "esf.duckdb"), read_only=True) as con:
-        shas = con.sql("select distinct _file_sha256 from raw.participants where _provider_id = "
-                       "'HC-ALPHA' and _reporting_month = '2024-07'").fetchall()
+        shas = con.sql(
+            "select distinct _file_sha256 from raw.participants where _provider_id = "
+            "'HC-ALPHA' and _reporting_month = '2024-07'"
+        ).fetchall()
     assert shas == [(versions[0].sha256,)]
     unroutable = sorted(p.name for p in (data_dir / "quarantine" / "_unroutable").iterdir())
     assert len([n for n in unroutable if n.endswith(".reason.txt")]) == 1
@@ -84,8 +86,7 @@ def test_resubmission_rejection_and_malformed_paths(tmp_path, data_dir):
 
     from orchestration.cli import app
 
-    listing = CliRunner().invoke(app, ["versions", "HC-ALPHA", "participants", "2024-07"],
-                                 terminal_width=200)
+    listing = CliRunner().invoke(app, ["versions", "HC-ALPHA", "participants", "2024-07"], terminal_width=200)
     assert listing.exit_code == 0
     positions = [listing.output.index(v.sha256[:16]) for v in versions]
     assert positions == sorted(positions)  # oldest first

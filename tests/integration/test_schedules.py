@@ -35,11 +35,21 @@ def dd(data_dir) -> DataDir:
     return DataDir(data_dir)
 
 
-def deliver(dd: DataDir, provider: str, extract_type: str, month: str, status: str,
-            arrived_at: str, sha: str) -> None:
-    store.append_version(dd, store.VersionRecord(
-        provider_id=provider, extract_type=extract_type, reporting_month=month, sha256=sha * 64,
-        file_name=f"{month}.csv", arrived_at=arrived_at, status=status))
+def deliver(
+    dd: DataDir, provider: str, extract_type: str, month: str, status: str, arrived_at: str, sha: str
+) -> None:
+    store.append_version(
+        dd,
+        store.VersionRecord(
+            provider_id=provider,
+            extract_type=extract_type,
+            reporting_month=month,
+            sha256=sha * 64,
+            file_name=f"{month}.csv",
+            arrived_at=arrived_at,
+            status=status,
+        ),
+    )
 
 
 def schedule_request(tick: datetime) -> dg.RunRequest:
@@ -50,8 +60,9 @@ def schedule_request(tick: datetime) -> dg.RunRequest:
 
 def run_check(request: dg.RunRequest) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("monthly_delivery_check")
-    return job.execute_in_process(run_config=request.run_config,
-                                  instance=dg.DagsterInstance.ephemeral(), tags=request.tags)
+    return job.execute_in_process(
+        run_config=request.run_config, instance=dg.DagsterInstance.ephemeral(), tags=request.tags
+    )
 
 
 def test_the_schedule_runs_on_the_11th_in_berlin_time_and_is_on_by_default():
@@ -62,12 +73,15 @@ def test_the_schedule_runs_on_the_11th_in_berlin_time_and_is_on_by_default():
     assert schedule.job_name == "monthly_delivery_check"
 
 
-@pytest.mark.parametrize(("tick", "month"), [
-    (datetime(2025, 7, 11, 6, 0, tzinfo=BERLIN), "2025-06"),
-    (datetime(2026, 1, 11, 6, 0, tzinfo=BERLIN), "2025-12"),  # January checks last December
-    # 00:30 in Berlin on 1 March is still February in UTC: the month is Berlin's
-    (datetime(2025, 3, 1, 0, 30, tzinfo=BERLIN), "2025-02"),
-])
+@pytest.mark.parametrize(
+    ("tick", "month"),
+    [
+        (datetime(2025, 7, 11, 6, 0, tzinfo=BERLIN), "2025-06"),
+        (datetime(2026, 1, 11, 6, 0, tzinfo=BERLIN), "2025-12"),  # January checks last December
+        # 00:30 in Berlin on 1 March is still February in UTC: the month is Berlin's
+        (datetime(2025, 3, 1, 0, 30, tzinfo=BERLIN), "2025-02"),
+    ],
+)
 def test_the_schedule_checks_the_month_before_its_tick(tick, month):
     request = schedule_request(tick)
     assert request.run_config["ops"]["delivery_check"]["config"]["month"] == month
@@ -76,8 +90,12 @@ def test_the_schedule_checks_the_month_before_its_tick(tick, month):
 
 def test_expected_deliveries_follow_the_project_runs_and_the_jobcenters_first_start(dd):
     registry = read_registry(dd.registry_csv)
-    both = [("HC-ALPHA", "project", "participants"), ("HC-BETA", "project", "participants"),
-            ("JC-HC", "jobcenter", "followup"), ("JC-HC", "jobcenter", "target_population")]
+    both = [
+        ("HC-ALPHA", "project", "participants"),
+        ("HC-BETA", "project", "participants"),
+        ("JC-HC", "jobcenter", "followup"),
+        ("JC-HC", "jobcenter", "target_population"),
+    ]
     assert dc.expected_slots(registry, "2024-06") == both
     # HC-BETA starts 2023-03; JC-HC's first project (HC-ALPHA) starts 2023-01
     assert dc.expected_slots(registry, "2023-02") == [both[0], both[2], both[3]]
@@ -134,7 +152,9 @@ def test_check_passes_when_every_expected_provider_delivered(dd):
     result = dg.materialize(
         [defs.get_assets_def(dg.AssetKey("delivery_check"))],
         run_config=dg.RunConfig(ops={"delivery_check": {"config": {"month": "2023-02"}}}),
-        instance=dg.DagsterInstance.ephemeral(), resources=resources_for(dd.root))
+        instance=dg.DagsterInstance.ephemeral(),
+        resources=resources_for(dd.root),
+    )
 
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.passed
@@ -143,32 +163,44 @@ def test_check_passes_when_every_expected_provider_delivered(dd):
     assert report["status"].to_list() == ["accepted", "accepted", "accepted"]
     assert report["is_late"].to_list() == [False, False, False]  # the 10th, 23:59:59 is on time
     assert "Alle erwarteten Lieferungen liegen vor" in (
-        dd.reports / "_delivery_check" / "2023-02.txt").read_text(encoding="utf-8")
+        dd.reports / "_delivery_check" / "2023-02.txt"
+    ).read_text(encoding="utf-8")
 
 
 def test_a_month_that_is_not_a_month_fails_the_run_in_both_languages(dd):
     result = dg.materialize(
         [defs.get_assets_def(dg.AssetKey("delivery_check"))],
         run_config=dg.RunConfig(ops={"delivery_check": {"config": {"month": "2025-13"}}}),
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, resources=resources_for(dd.root))
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        resources=resources_for(dd.root),
+    )
     assert not result.success
     assert not (dd.reports / "_delivery_check").exists()
 
 
 def _backfill_run(instance, backfill_id: str, status, assets: list[str]) -> None:
     """A run as a backfill launches it: Dagster's implicit asset job, the backfill's tag."""
-    instance.add_run(dg.DagsterRun(
-        job_name="__ASSET_JOB", run_id=str(uuid.uuid4()), status=status,
-        tags={"dagster/backfill": backfill_id},
-        asset_selection=frozenset(dg.AssetKey(a) for a in assets)))
+    instance.add_run(
+        dg.DagsterRun(
+            job_name="__ASSET_JOB",
+            run_id=str(uuid.uuid4()),
+            status=status,
+            tags={"dagster/backfill": backfill_id},
+            asset_selection=frozenset(dg.AssetKey(a) for a in assets),
+        )
+    )
 
 
 def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
     sensor = defs.get_sensor_def("refresh_after_backfill")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensor.job_name == "refresh_indicators"
-    ok, failed, running = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
-                           dg.DagsterRunStatus.STARTED)
+    ok, failed, running = (
+        dg.DagsterRunStatus.SUCCESS,
+        dg.DagsterRunStatus.FAILURE,
+        dg.DagsterRunStatus.STARTED,
+    )
 
     def tick(instance, cursor=None):
         with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
@@ -180,9 +212,14 @@ def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
         _backfill_run(instance, "dash", ok, ["dashboards"])
         assert tick(instance).run_requests == []
         # a plain run of raw data (no backfill) is refresh_after_burst's business
-        instance.add_run(dg.DagsterRun(job_name="ingest_participants", run_id=str(uuid.uuid4()),
-                                       status=ok, asset_selection=frozenset(
-                                           {dg.AssetKey("raw_participants")})))
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="ingest_participants",
+                run_id=str(uuid.uuid4()),
+                status=ok,
+                asset_selection=frozenset({dg.AssetKey("raw_participants")}),
+            )
+        )
         assert tick(instance).run_requests == []
         _backfill_run(instance, "raw1", ok, ["raw_participants"])
         _backfill_run(instance, "raw1", running, ["raw_followup"])
@@ -195,8 +232,7 @@ def test_one_refresh_follows_a_finished_backfill_of_raw_partitions():
         assert tick(instance, first.cursor).run_requests == []  # once per backfill
         # a later backfill whose runs partly failed still gets its refresh
         _backfill_run(instance, "raw2", failed, ["raw_followup", "raw_target_population"])
-        assert [r.run_key for r in tick(instance, first.cursor).run_requests] == [
-            "refresh@backfill:raw2"]
+        assert [r.run_key for r in tick(instance, first.cursor).run_requests] == ["refresh@backfill:raw2"]
 
 
 def test_every_dbt_test_runs_each_night_as_asset_checks_without_rebuilding_models():

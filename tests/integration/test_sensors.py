@@ -19,19 +19,24 @@ import dagster as dg
 import pytest
 
 from esf_monitor import store
-from esf_monitor.paths import DataDir, data_dir as current_data_dir
+from esf_monitor.paths import DataDir
+from esf_monitor.paths import data_dir as current_data_dir
 from orchestration.assets.intake import registry
 from orchestration.definitions import defs
-from orchestration.sensors import landing_sensor, refresh_after_burst
 from orchestration.resources import resources_for
+from orchestration.sensors import landing_sensor, refresh_after_burst
 
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 SLOT = "HC-ALPHA|participants|2024-07"
-PARTITIONS_DEF_NAME = {"participants": "participants_files", "followup": "followup_files",
-                       "target_population": "target_population_files"}
+PARTITIONS_DEF_NAME = {
+    "participants": "participants_files",
+    "followup": "followup_files",
+    "target_population": "target_population_files",
+}
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def dd(data_dir) -> DataDir:
@@ -61,8 +66,9 @@ def landing_files(dd: DataDir) -> dict[str, Path]:
 
 def tick(instance, cursor: str | None = None) -> dg.SensorResult:
     """One evaluation of the landing sensor."""
-    with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                 resources=resources_for(current_data_dir().root)) as context:
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=resources_for(current_data_dir().root)
+    ) as context:
         result = landing_sensor(context)
     assert isinstance(result, dg.SensorResult)
     return result
@@ -91,9 +97,18 @@ def requested_file_count(result: dg.SensorResult) -> int:
 def mark_processed(dd: DataDir, path: Path) -> None:
     """What an ingest run leaves behind: an accepted version record with the file's checksum."""
     provider, extract_type, month = slot_of(path, dd.landing).split("|")
-    store.append_version(dd, store.VersionRecord(
-        provider_id=provider, extract_type=extract_type, reporting_month=month, sha256=sha256(path),
-        file_name=path.name, arrived_at=store.arrived_at(path), status="accepted"))
+    store.append_version(
+        dd,
+        store.VersionRecord(
+            provider_id=provider,
+            extract_type=extract_type,
+            reporting_month=month,
+            sha256=sha256(path),
+            file_name=path.name,
+            arrived_at=store.arrived_at(path),
+            status="accepted",
+        ),
+    )
 
 
 def drop_last_row(path: Path) -> None:
@@ -101,8 +116,9 @@ def drop_last_row(path: Path) -> None:
     path.write_bytes(b"".join(lines[:-1]))
 
 
-def launch_like_daemon(instance, request: dg.RunRequest,
-                       result: dg.SensorResult | None = None) -> dg.ExecuteInProcessResult:
+def launch_like_daemon(
+    instance, request: dg.RunRequest, result: dg.SensorResult | None = None
+) -> dg.ExecuteInProcessResult:
     """Run a landing-sensor request the way the daemon launches it: the tick's partitions added
     first, then the same job with the same partition (or range) and run-key tags."""
     extract_type = request.job_name.removeprefix("ingest_").removeprefix("upload_")
@@ -112,13 +128,16 @@ def launch_like_daemon(instance, request: dg.RunRequest,
     else:
         instance.add_dynamic_partitions(PARTITIONS_DEF_NAME[extract_type], [request.partition_key])
     run = defs.resolve_job_def(request.job_name).execute_in_process(
-        instance=instance, partition_key=request.partition_key,
-        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"})
+        instance=instance,
+        partition_key=request.partition_key,
+        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"},
+    )
     assert run.success
     return run
 
 
 # --- landing_sensor ----------------------------------------------------------------------------
+
 
 def test_first_tick_requests_one_range_run_per_extract_type(dd, instance):
     files = landing_files(dd)
@@ -162,8 +181,9 @@ def test_a_range_run_ingests_every_file_of_the_burst(dd, instance):
         versions = store.read_versions(dd, *store.split_partition_key(key))
         assert [(v.sha256, v.status) for v in versions] == [(sha, "accepted")]
     # and the other types are untouched by this run
-    assert not store.read_versions(dd, *store.split_partition_key(
-        next(k for k in landing_files(dd) if "|followup|" in k)))
+    assert not store.read_versions(
+        dd, *store.split_partition_key(next(k for k in landing_files(dd) if "|followup|" in k))
+    )
 
 
 def test_one_key_changed_in_the_middle_of_a_range_changes_the_range_run_key(dd, instance):
@@ -193,9 +213,13 @@ def test_a_changed_old_slot_and_a_new_slot_are_not_neighbours_two_runs(dd, insta
 
     # in partition order: 2024-05 … (the other participants slots, unchanged) … 2024-08 (new)
     assert {r.partition_key for r in result.run_requests} == {
-        "HC-ALPHA|participants|2024-05", "HC-ALPHA|participants|2024-08"}
-    assert requested_checksums(result) == {"HC-ALPHA|participants|2024-05": sha256(changed),
-                                           "HC-ALPHA|participants|2024-08": sha256(new)}
+        "HC-ALPHA|participants|2024-05",
+        "HC-ALPHA|participants|2024-08",
+    }
+    assert requested_checksums(result) == {
+        "HC-ALPHA|participants|2024-05": sha256(changed),
+        "HC-ALPHA|participants|2024-08": sha256(new),
+    }
 
 
 def test_processed_files_are_not_requested_again_with_or_without_cursor(dd, instance):
@@ -252,15 +276,23 @@ def test_the_upload_job_is_the_slot_and_everything_downstream_with_the_marts_tes
     refresh_assets, refresh_checks = selected(refresh_job)
     assert upload_assets == refresh_assets | {dg.AssetKey("raw_participants")}
     assert {c.asset_key.to_user_string() for c in upload_checks} == {
-        "common_indicators", "sfc_table", "indicators", "delivery_status",
-        "participant_breakdowns", "raw_participants"}
+        "common_indicators",
+        "sfc_table",
+        "indicators",
+        "delivery_status",
+        "participant_breakdowns",
+        "raw_participants",
+    }
     names = {c.name for c in upload_checks}
     # the SFC2021 rules (singular dbt tests), great-expectations and the file contract are in it
-    assert {"sfc2021_eecr_not_above_eeco01", "sfc2021_eeco01_equals_employment_groups",
-            "gx_results_le_eeco01", "contract"} <= names, names
+    assert {
+        "sfc2021_eecr_not_above_eeco01",
+        "sfc2021_eeco01_equals_employment_groups",
+        "gx_results_le_eeco01",
+        "contract",
+    } <= names, names
     # every dbt test still runs somewhere: with each refresh, and each night
-    layers = {c for c in graph.asset_check_keys
-              if c.asset_key.to_user_string().startswith(("stg_", "int_"))}
+    layers = {c for c in graph.asset_check_keys if c.asset_key.to_user_string().startswith(("stg_", "int_"))}
     assert len(layers) > 50 and layers <= refresh_checks
     nightly_assets, nightly_checks = selected(dbt_tests_job)
     assert not nightly_assets and layers <= nightly_checks
@@ -363,8 +395,9 @@ def test_cursor_is_one_small_integer_however_many_files(dd, instance):
 
     assert requested_file_count(result) == 2000 + 11
     assert len(result.run_requests) == 3  # one range run per extract type, whatever the count
-    assert all("esf/checksums" not in r.tags for r in result.run_requests if
-               int(r.tags["esf/files"]) > 100)  # tags stay small; the run key holds the digest
+    assert all(
+        "esf/checksums" not in r.tags for r in result.run_requests if int(r.tags["esf/files"]) > 100
+    )  # tags stay small; the run key holds the digest
     assert result.cursor.isdigit() and len(result.cursor) < 32
     assert len(result.cursor) == len(small)
 
@@ -382,29 +415,34 @@ def test_resending_an_older_version_gets_a_run_key_dagster_has_not_used(dd, inst
     request = requested(tick(instance)).get(SLOT)
 
     assert request is not None  # the sensor does notice …
-    used_before = instance.get_runs(dg.RunsFilter(
-        tags={"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"}))
+    used_before = instance.get_runs(
+        dg.RunsFilter(tags={"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_sensor"})
+    )
     assert used_before == []  # … but the daemon would drop a run key it has already launched
 
 
 # --- refresh_after_burst -----------------------------------------------------------------------
 
+
 def refresh_tick(instance, cursor: str | None = None):
-    with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                 resources=resources_for(current_data_dir().root)) as context:
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=resources_for(current_data_dir().root)
+    ) as context:
         return refresh_after_burst(context)
 
 
 def load_registry(instance) -> None:
     """A system that was set up before: the registry is materialised with its current checksum."""
-    assert dg.materialize([registry], instance=instance,
-                          resources=resources_for(current_data_dir().root)).success
+    assert dg.materialize(
+        [registry], instance=instance, resources=resources_for(current_data_dir().root)
+    ).success
 
 
 def ingest_one(instance, key: str = SLOT) -> dg.ExecuteInProcessResult:
     instance.add_dynamic_partitions("participants_files", [key])
     result = defs.resolve_job_def("ingest_participants").execute_in_process(
-        instance=instance, partition_key=key)
+        instance=instance, partition_key=key
+    )
     assert result.success
     return result
 
@@ -454,8 +492,9 @@ def test_an_upload_run_needs_no_refresh_but_holds_one_back_while_it_runs(dd, ins
     instance.add_run(dg.DagsterRun(job_name="upload_participants", status=dg.DagsterRunStatus.SUCCESS))
     assert isinstance(refresh_tick(instance, cursor=first.cursor), dg.SkipReason)
 
-    upload = instance.add_run(dg.DagsterRun(job_name="upload_participants",
-                                            status=dg.DagsterRunStatus.STARTED))
+    upload = instance.add_run(
+        dg.DagsterRun(job_name="upload_participants", status=dg.DagsterRunStatus.STARTED)
+    )
     ingest_one(instance, "HC-ALPHA|participants|2024-06")
     assert isinstance(refresh_tick(instance, cursor=first.cursor), dg.SkipReason)  # still running
     instance.delete_run(upload.run_id)

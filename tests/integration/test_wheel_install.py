@@ -24,8 +24,12 @@ HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 
 def test_the_wheel_runs_the_pipeline_from_any_folder(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)],
-                   check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     [wheel] = wheels.glob("esf_monitor-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "dbt_project/dbt_project.yml" in names and "dbt_project/profiles.yml" in names
@@ -37,8 +41,11 @@ def test_the_wheel_runs_the_pipeline_from_any_folder(tmp_path):
     assert "esf-monitor = orchestration.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     data = tmp_path / "data"
     shutil.copytree(HANDCALC, data)
     elsewhere = tmp_path / "elsewhere"
@@ -47,13 +54,28 @@ def test_the_wheel_runs_the_pipeline_from_any_folder(tmp_path):
     env.update(PYTHONPATH=str(site), ESF_DATA_DIR=str(data), ESF_SETTLE_SECONDS="0")
 
     where = subprocess.run(
-        [sys.executable, "-c", "import orchestration.cli, orchestration.resources as r; "
-         "print(orchestration.cli.__file__); print(r.DBT_PROJECT_DIR)"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout.split()
+        [
+            sys.executable,
+            "-c",
+            "import orchestration.cli, orchestration.resources as r; "
+            "print(orchestration.cli.__file__); print(r.DBT_PROJECT_DIR)",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert all(Path(p).is_relative_to(site) for p in where), where
 
-    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "run"], cwd=elsewhere, env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     reach = pl.read_csv(data / "exports" / "2024-06" / "indicators.csv", infer_schema=False)
     assert reach.height > 0

@@ -35,22 +35,32 @@ def test_built_files_are_valid_unique_and_of_the_requested_size(tmp_path):
     assert typed["utf8_comma"].dialect == "CSV UTF-8, ','"
     assert typed["cp1252_semicolon"].dialect == "CSV Windows-1252, ';'"
     # both dialects carry the same rows, and far more people than the generated source snapshot
-    assert typed["utf8_comma"].data.drop("_source_row").equals(typed["cp1252_semicolon"].data.drop("_source_row"))
+    assert (
+        typed["utf8_comma"]
+        .data.drop("_source_row")
+        .equals(typed["cp1252_semicolon"].data.drop("_source_row"))
+    )
     source_rows = check_file(*_source_of(files[0]), registry).row_count
     assert typed["utf8_comma"].data["participant_id"].n_unique() > source_rows
 
 
 def _source_of(file: bench.BenchFile) -> tuple:
-    path = next((file.registry_path.parents[1] / "landing" / file.provider_id / "participants").glob(f"{file.month}.*"))
+    path = next(
+        (file.registry_path.parents[1] / "landing" / file.provider_id / "participants").glob(
+            f"{file.month}.*"
+        )
+    )
     return path, file.provider_id, "participants", file.month
 
 
 def test_replicas_keep_each_persons_spells_apart():
-    spells = pl.DataFrame({
-        "participant_id": ["aa2bb3cc4dd5", "aa2bb3cc4dd5", "ee6ff7gg8hh9"],
-        "entry_date": pl.Series(["2024-01-02", "2024-06-03", "2024-02-05"]).str.to_date(),
-        "exit_date": pl.Series(["2024-03-01", None, "2024-04-30"]).str.to_date(),
-    })
+    spells = pl.DataFrame(
+        {
+            "participant_id": ["aa2bb3cc4dd5", "aa2bb3cc4dd5", "ee6ff7gg8hh9"],
+            "entry_date": pl.Series(["2024-01-02", "2024-06-03", "2024-02-05"]).str.to_date(),
+            "exit_date": pl.Series(["2024-03-01", None, "2024-04-30"]).str.to_date(),
+        }
+    )
     rows = bench.replicate(spells, 8)
     assert rows.height == 8
     assert rows.select(KEY).is_duplicated().sum() == 0
@@ -77,20 +87,35 @@ def test_main_runs_end_to_end_and_records_its_section(tmp_path):
     shutil.copy(REPO / "BENCHMARKS.md", md)
     original = md.read_text(encoding="utf-8")
     out = tmp_path / "results.json"
-    results = bench.ingest_main(["--rows", str(ROWS), "--runs", "1", "--profile", "--work-dir", str(tmp_path / "work"),
-                          "--benchmarks-md", str(md), "--json", str(out)])
+    results = bench.ingest_main(
+        [
+            "--rows",
+            str(ROWS),
+            "--runs",
+            "1",
+            "--profile",
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--benchmarks-md",
+            str(md),
+            "--json",
+            str(out),
+        ]
+    )
 
     assert json.loads(out.read_text(encoding="utf-8"))["variants"][0]["file"]["rows"] == ROWS
     assert [v["variant"] for v in results["variants"]] == list(bench.VARIANTS)
     assert set(results["machine"]) >= {"cpu", "cores", "ram_gib", "python", "duckdb", "polars", "pandera"}
     for v in results["variants"]:
         assert v["intake"]["rows"] == v["duckdb"]["rows"] == ROWS
-        assert v["intake"]["seconds"] == pytest.approx(v["intake"]["check_seconds"] + v["intake"]["load_seconds"])
+        assert v["intake"]["seconds"] == pytest.approx(
+            v["intake"]["check_seconds"] + v["intake"]["load_seconds"]
+        )
         assert v["ratio"] == pytest.approx(v["intake"]["seconds"] / v["duckdb"]["seconds"])
         assert v["target_met"] == (v["ratio"] <= bench.TARGET_RATIO)
         assert v["intake"]["peak_rss_mb"] >= v["intake"]["rss_before_mb"] > 0
         phases = v["profile"]["phases"]
-        assert [p["phase"] for p in phases][:len(bench.PHASES)] == [label for *_, label in bench.PHASES]
+        assert [p["phase"] for p in phases][: len(bench.PHASES)] == [label for *_, label in bench.PHASES]
         timed = {p["function"].rsplit(":", 1)[-1]: p["seconds"] for p in phases}
         assert timed["read_table"] > 0 and timed["replace_partition"] > 0
         assert sum(p["share"] for p in phases) == pytest.approx(1.0, abs=0.01)
@@ -99,8 +124,9 @@ def test_main_runs_end_to_end_and_records_its_section(tmp_path):
     text = md.read_text(encoding="utf-8")
     block = re.compile(r"<!-- bench:ingest:start -->.*?<!-- bench:ingest:end -->", re.DOTALL)
     assert block.sub("", text) == block.sub("", original)
-    assert block.search(text).group(0) == (f"<!-- bench:ingest:start -->\n{bench.markdown_section(results)}\n"
-                                           "<!-- bench:ingest:end -->")
+    assert block.search(text).group(0) == (
+        f"<!-- bench:ingest:start -->\n{bench.markdown_section(results)}\n<!-- bench:ingest:end -->"
+    )
     assert f"{ROWS:,} rows" in text
     assert text.count("**Not yet measured.**") == original.count("**Not yet measured.**")
 

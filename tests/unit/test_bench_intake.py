@@ -12,15 +12,11 @@ from bench import intake_limits
 
 @pytest.fixture
 def small(monkeypatch):
-    monkeypatch.setattr(
-        intake_limits, "BOMB_BYTES", 64 * 1024**2
-    )  # still > 200 : 1 and > 10 MB
+    monkeypatch.setattr(intake_limits, "BOMB_BYTES", 64 * 1024**2)  # still > 200 : 1 and > 10 MB
     monkeypatch.setattr(intake_limits, "HUGE_CELL_CHARS", 40_000)  # > Excel's 32,767
 
 
-def test_the_files_are_the_cases_and_every_hostile_one_is_rejected(
-    tmp_path, small, monkeypatch
-):
+def test_the_files_are_the_cases_and_every_hostile_one_is_rejected(tmp_path, small, monkeypatch):
     meta = intake_limits.build_files(tmp_path, target_mb=1, source_rows=2_000)
     files = meta["files"]
     rep = files["repeated_snapshot"]
@@ -30,9 +26,7 @@ def test_the_files_are_the_cases_and_every_hostile_one_is_rejected(
         assert z.getinfo("xl/sharedStrings2.xml").file_size == 64 * 1024**2
     with zipfile.ZipFile(files["whole_grid"]["path"]) as z:
         assert b'<dimension ref="A1:XFD1048576"/>' in z.read("xl/worksheets/sheet1.xml")
-    assert (
-        intake_limits.build_files(tmp_path, target_mb=1, source_rows=2_000) == meta
-    )  # reused
+    assert intake_limits.build_files(tmp_path, target_mb=1, source_rows=2_000) == meta  # reused
 
     monkeypatch.setattr(intake_limits, "_in_fresh_process", intake_limits.run_case)
     out = intake_limits.measure(meta, tmp_path)
@@ -62,6 +56,4 @@ def test_the_files_are_the_cases_and_every_hostile_one_is_rejected(
             "cases": out,
         }
     )
-    assert (
-        text.startswith("## 8. Hostile uploads") and "rejected (`key_unique`)" in text
-    )
+    assert text.startswith("## 8. Hostile uploads") and "rejected (`key_unique`)" in text

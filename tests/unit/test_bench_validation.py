@@ -34,8 +34,9 @@ def test_broken_rows_are_spread_disjoint_and_really_broken(frame_path):
     assert max(every) > bv.MART_ROWS // 2  # spread over the frame, not just its head
     # exactly those rows differ from the clean frame
     joined = broken.with_row_index("i").join(clean.with_row_index("i"), on="i", suffix="_c")
-    changed = set(joined.filter(pl.any_horizontal(
-        [pl.col(c).ne_missing(pl.col(f"{c}_c")) for c in clean.columns]))["i"])
+    changed = set(
+        joined.filter(pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_c")) for c in clean.columns]))["i"]
+    )
     assert changed == set(every)
 
 

@@ -22,11 +22,11 @@ import polars as pl
 import pytest
 
 from esf_monitor.dashboard import build_dashboards, charts
+from esf_monitor.dashboard.labels import LABELLED_CODE_LISTS, category, fmt_value
+from esf_monitor.dashboard.render import Cell, cells, script_json, table_rows, vega_bundle
 from esf_monitor.disclosure.attack import View, attack, v1_bounds
 from esf_monitor.disclosure.audit import audit_release, lines, true_cells
 from esf_monitor.disclosure.release import build_release, write_release
-from esf_monitor.dashboard.labels import LABELLED_CODE_LISTS, category, fmt_value
-from esf_monitor.dashboard.render import Cell, cells, script_json, table_rows, vega_bundle
 from schemas.codes import REGISTRY_COLUMNS
 
 MONTHS = ["2024-11", "2024-12", "2025-01"]
@@ -34,18 +34,34 @@ LATEST = MONTHS[-1]
 PROJECTS = {"PRJ-ALPHA": "Kompass Nord", "PRJ-BRAVO": "Brücke Süd", "PRJ-CHARLIE": "Weitblick Ost"}
 #: participants_cumulative per gender at the latest month. ALPHA f=2 must hide; its m (9) is the
 #: smallest other non-zero cell of a row whose total is shown, so it must hide too.
-CUMULATIVE = {"PRJ-ALPHA": {"f": 2, "m": 9, "d": 0},
-              "PRJ-BRAVO": {"f": 30, "m": 25, "d": 1},
-              "PRJ-CHARLIE": {"f": 14, "m": 20, "d": 0}}
+CUMULATIVE = {
+    "PRJ-ALPHA": {"f": 2, "m": 9, "d": 0},
+    "PRJ-BRAVO": {"f": 30, "m": 25, "d": 1},
+    "PRJ-CHARLIE": {"f": 14, "m": 20, "d": 0},
+}
 COUNT_INDICATORS = ("participants_cumulative", "participants_active", "entries_month", "leavers_month")
 
 
 # ---------------------------------------------------------------- synthetic exports
 
+
 def _registry() -> pl.DataFrame:
-    rows = [(pid, name, "Stark im Beruf", "JC-HH", f"D{i}", "single_parents", "more_developed",
-             "ESO4.8" if i < 2 else "ESO4.1", dt.date(2024, 1, 1), dt.date(2026, 12, 31), 40 + 10 * i)
-            for i, (pid, name) in enumerate(PROJECTS.items())]
+    rows = [
+        (
+            pid,
+            name,
+            "Stark im Beruf",
+            "JC-HH",
+            f"D{i}",
+            "single_parents",
+            "more_developed",
+            "ESO4.8" if i < 2 else "ESO4.1",
+            dt.date(2024, 1, 1),
+            dt.date(2026, 12, 31),
+            40 + 10 * i,
+        )
+        for i, (pid, name) in enumerate(PROJECTS.items())
+    ]
     return pl.DataFrame(rows, schema=list(REGISTRY_COLUMNS), orient="row")
 
 
@@ -71,44 +87,116 @@ def _indicator_rows() -> list[dict]:
                 values = _counts(pid, mi, ind)
                 values["total"] = sum(values.values())
                 for g, v in values.items():
-                    rows.append(dict(cutoff=month, project_id=pid, indicator=ind, gender=g,
-                                     numerator=v, denominator=None, value=v))
+                    rows.append(
+                        dict(
+                            cutoff=month,
+                            project_id=pid,
+                            indicator=ind,
+                            gender=g,
+                            numerator=v,
+                            denominator=None,
+                            value=v,
+                        )
+                    )
                     programme.setdefault((ind, g), [0, None])[0] += v
             # rates: ALPHA's women 1 of 2 leavers (must hide); BRAVO/CHARLIE large enough
             leavers = {"f": 2, "m": 6, "d": 0} if pid == "PRJ-ALPHA" else {"f": 20, "m": 10, "d": 0}
             integrated = {"f": 1, "m": 3, "d": 0} if pid == "PRJ-ALPHA" else {"f": 12, "m": 5, "d": 0}
-            for ind in ("integration_rate_12m", "integration_rate_cumulative", "integration_rate_6m",
-                        "followup_coverage", "status_unknown_share"):
+            for ind in (
+                "integration_rate_12m",
+                "integration_rate_cumulative",
+                "integration_rate_6m",
+                "followup_coverage",
+                "status_unknown_share",
+            ):
                 for g in ("f", "m", "d", "total"):
                     num = sum(integrated.values()) if g == "total" else integrated[g]
                     den = sum(leavers.values()) if g == "total" else leavers[g]
-                    rows.append(dict(cutoff=month, project_id=pid, indicator=ind, gender=g, numerator=num,
-                                     denominator=den, value=num / den if den else None))
+                    rows.append(
+                        dict(
+                            cutoff=month,
+                            project_id=pid,
+                            indicator=ind,
+                            gender=g,
+                            numerator=num,
+                            denominator=den,
+                            value=num / den if den else None,
+                        )
+                    )
                     acc = programme.setdefault((ind, g), [0, 0])
                     acc[0] += num
                     acc[1] += den
             for ind, value in (("duration_median_days", 120.5), ("duration_mean_days", 131.25)):
                 for g in ("f", "m", "d", "total"):
                     den = sum(leavers.values()) if g == "total" else leavers[g]
-                    rows.append(dict(cutoff=month, project_id=pid, indicator=ind, gender=g, numerator=None,
-                                     denominator=den, value=value if den else None))
+                    rows.append(
+                        dict(
+                            cutoff=month,
+                            project_id=pid,
+                            indicator=ind,
+                            gender=g,
+                            numerator=None,
+                            denominator=den,
+                            value=value if den else None,
+                        )
+                    )
             total = sum(_counts(pid, mi, "participants_cumulative").values())
             planned = 40 + 10 * list(PROJECTS).index(pid)
-            rows.append(dict(cutoff=month, project_id=pid, indicator="target_achievement", gender="total",
-                             numerator=total, denominator=planned, value=total / planned))
-            rows.append(dict(cutoff=month, project_id=pid, indicator="reach_rate_12m", gender="total",
-                             numerator=6, denominator=60, value=0.1))
+            rows.append(
+                dict(
+                    cutoff=month,
+                    project_id=pid,
+                    indicator="target_achievement",
+                    gender="total",
+                    numerator=total,
+                    denominator=planned,
+                    value=total / planned,
+                )
+            )
+            rows.append(
+                dict(
+                    cutoff=month,
+                    project_id=pid,
+                    indicator="reach_rate_12m",
+                    gender="total",
+                    numerator=6,
+                    denominator=60,
+                    value=0.1,
+                )
+            )
         for (ind, g), (num, den) in programme.items():
             value = num if den is None else (num / den if den else None)
-            rows.append(dict(cutoff=month, project_id="ALL", indicator=ind, gender=g,
-                             numerator=num, denominator=den, value=value))
-        for ind, num, den in (("target_achievement", 0, 150), ("reach_rate_12m", 18, 180),
-                              ("duration_median_days", None, 70), ("duration_mean_days", None, 70)):
+            rows.append(
+                dict(
+                    cutoff=month,
+                    project_id="ALL",
+                    indicator=ind,
+                    gender=g,
+                    numerator=num,
+                    denominator=den,
+                    value=value,
+                )
+            )
+        for ind, num, den in (
+            ("target_achievement", 0, 150),
+            ("reach_rate_12m", 18, 180),
+            ("duration_median_days", None, 70),
+            ("duration_mean_days", None, 70),
+        ):
             value = {"duration_median_days": 119.0, "duration_mean_days": 130.5}.get(ind)
             if ind == "target_achievement":
                 num = sum(sum(_counts(p, mi, "participants_cumulative").values()) for p in PROJECTS)
-            rows.append(dict(cutoff=month, project_id="ALL", indicator=ind, gender="total",
-                             numerator=num, denominator=den, value=value if value is not None else num / den))
+            rows.append(
+                dict(
+                    cutoff=month,
+                    project_id="ALL",
+                    indicator=ind,
+                    gender="total",
+                    numerator=num,
+                    denominator=den,
+                    value=value if value is not None else num / den,
+                )
+            )
     return rows
 
 
@@ -118,16 +206,24 @@ def _common_rows() -> tuple[list[dict], list[dict]]:
     for month in MONTHS:
         for pid in PROJECTS:
             total_f, total_m = (2, 9) if pid == "PRJ-ALPHA" else (30, 25)
-            values = {"EECO01": (total_f, total_m, 0), "EECO02": (1, 5, 0), "EECO04": (1, 2, 0),
-                      "EECO05": (total_f - 2, total_m - 7, 0), "EECO07": (0, 4, 0), "EECR01": (1, 3, 0),
-                      "EECR04": (0, 2, 0)}
+            values = {
+                "EECO01": (total_f, total_m, 0),
+                "EECO02": (1, 5, 0),
+                "EECO04": (1, 2, 0),
+                "EECO05": (total_f - 2, total_m - 7, 0),
+                "EECO07": (0, 4, 0),
+                "EECR01": (1, 3, 0),
+                "EECR04": (0, 2, 0),
+            }
             for code, (f, m, d) in values.items():
                 for g, v in (("f", f), ("m", m), ("d", d), ("total", f + m + d)):
                     common.append(dict(cutoff=month, project_id=pid, indicator=code, gender=g, value=v))
                     key = (month, groups[pid], "more_developed", code, g)
                     sfc[key] = sfc.get(key, 0) + v
-    sfc_rows = [dict(cutoff=c, specific_objective=so, category_of_region=r, indicator=i, gender=g, value=v)
-                for (c, so, r, i, g), v in sfc.items()]
+    sfc_rows = [
+        dict(cutoff=c, specific_objective=so, category_of_region=r, indicator=i, gender=g, value=v)
+        for (c, so, r, i, g), v in sfc.items()
+    ]
     return common, sfc_rows
 
 
@@ -153,8 +249,19 @@ def _breakdown_rows() -> list[dict]:
                         for unit, gender in ((pid, g), (pid, "total"), ("ALL", g), ("ALL", "total")):
                             key = (month, unit, dim, cat, gender)
                             cells[key] = cells.get(key, 0) + n
-    return [dict(cutoff=c, project_id=p, dimension=d, category=cat, gender=g, participants=n,
-                 leavers=n // 2, integrated_leavers=n // 4) for (c, p, d, cat, g), n in cells.items()]
+    return [
+        dict(
+            cutoff=c,
+            project_id=p,
+            dimension=d,
+            category=cat,
+            gender=g,
+            participants=n,
+            leavers=n // 2,
+            integrated_leavers=n // 4,
+        )
+        for (c, p, d, cat, g), n in cells.items()
+    ]
 
 
 def _delivery_rows() -> list[dict]:
@@ -163,14 +270,36 @@ def _delivery_rows() -> list[dict]:
     for i, month in enumerate(MONTHS):
         for j, pid in enumerate(PROJECTS):
             status = statuses[(i + j) % 3]
-            rows.append(dict(provider_id=pid, provider_kind="project", extract_type="participants",
-                             reporting_month=month, status=status, versions=1 + (status == "corrected"),
-                             first_arrived_at=f"{month}-28T08:00:00", last_arrived_at=f"{month}-28T09:00:00",
-                             is_late=(i == 1), row_count=40 + j, incomplete_count=[0, 2, 5][j]))
-        rows.append(dict(provider_id="JC-HH", provider_kind="jobcenter", extract_type="followup",
-                         reporting_month=month, status="missing" if i == 2 else "accepted", versions=0 if i == 2 else 1,
-                         first_arrived_at=None, last_arrived_at=None, is_late=False, row_count=None,
-                         incomplete_count=None))
+            rows.append(
+                dict(
+                    provider_id=pid,
+                    provider_kind="project",
+                    extract_type="participants",
+                    reporting_month=month,
+                    status=status,
+                    versions=1 + (status == "corrected"),
+                    first_arrived_at=f"{month}-28T08:00:00",
+                    last_arrived_at=f"{month}-28T09:00:00",
+                    is_late=(i == 1),
+                    row_count=40 + j,
+                    incomplete_count=[0, 2, 5][j],
+                )
+            )
+        rows.append(
+            dict(
+                provider_id="JC-HH",
+                provider_kind="jobcenter",
+                extract_type="followup",
+                reporting_month=month,
+                status="missing" if i == 2 else "accepted",
+                versions=0 if i == 2 else 1,
+                first_arrived_at=None,
+                last_arrived_at=None,
+                is_late=False,
+                row_count=None,
+                incomplete_count=None,
+            )
+        )
     return rows
 
 
@@ -183,12 +312,14 @@ def write_exports(root: Path) -> Path:
     pl.DataFrame(sfc).write_csv(folder / "sfc_table.csv")
     pl.DataFrame(_breakdown_rows()).write_csv(folder / "participant_breakdowns.csv")
     pl.DataFrame(_delivery_rows()).write_csv(folder / "delivery_status.csv")
-    pl.DataFrame({"cutoff": ["2024-12", "2025-01"], "is_sfc_cutoff": [True, False],
-                  "is_latest": [False, True]}).write_csv(root / "cutoffs.csv")
+    pl.DataFrame(
+        {"cutoff": ["2024-12", "2025-01"], "is_sfc_cutoff": [True, False], "is_latest": [False, True]}
+    ).write_csv(root / "cutoffs.csv")
     return root
 
 
 # ---------------------------------------------------------------- HTML parsing
+
 
 class Collector(HTMLParser):
     """Every element with its attributes and text; script contents kept whole."""
@@ -224,8 +355,11 @@ def parse(path: Path) -> list[dict]:
 
 
 def chart_specs(elements: list[dict]) -> list[dict]:
-    return [json.loads(e["text"]) for e in elements
-            if e["tag"] == "script" and "vega-spec" in e["attrs"].get("class", "")]
+    return [
+        json.loads(e["text"])
+        for e in elements
+        if e["tag"] == "script" and "vega-spec" in e["attrs"].get("class", "")
+    ]
 
 
 def chart_rows(spec: dict) -> list[dict]:
@@ -233,11 +367,15 @@ def chart_rows(spec: dict) -> list[dict]:
 
 
 def figure_cells(elements: list[dict], **match: str) -> list[dict]:
-    return [e for e in elements if "data-value" in e["attrs"]
-            and all(e["attrs"].get(f"data-{k}") == v for k, v in match.items())]
+    return [
+        e
+        for e in elements
+        if "data-value" in e["attrs"] and all(e["attrs"].get(f"data-{k}") == v for k, v in match.items())
+    ]
 
 
 # ---------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
@@ -257,8 +395,8 @@ def test_german_number_format():
     assert fmt_value(1234, "count") == "1.234"
     assert fmt_value(1 / 3, "rate") == "33,3\u00a0%"
     assert fmt_value(120.5, "days") == "120,5"
-    assert fmt_value(0.45, "rate", public=True) == "45\u00a0%"      # public: whole percent
-    assert fmt_value(None, "rate") == "–"                             # nothing to show
+    assert fmt_value(0.45, "rate", public=True) == "45\u00a0%"  # public: whole percent
+    assert fmt_value(None, "rate") == "–"  # nothing to show
     assert fmt_value(0, "count") == "0"
 
 
@@ -270,10 +408,12 @@ def test_every_code_has_a_bilingual_label():
 
 # ---------------------------------------------------------------- pages
 
+
 def test_all_pages_are_written(built):
     out = built["out"]
     expected = {out / "overview.html", out / "sfc.html", out / "index.html"} | {
-        out / "projects" / f"{pid}.html" for pid in PROJECTS}
+        out / "projects" / f"{pid}.html" for pid in PROJECTS
+    }
     assert set(built["paths"]) == expected
     assert all(p.stat().st_size > 1000 for p in expected)
     index = parse(out / "index.html")
@@ -328,8 +468,12 @@ def test_project_page_shows_project_figures_not_programme(built):
     exports = pl.read_csv(built["exports"] / "all_months" / "indicators.csv")
     elements = parse(built["out"] / "projects" / "PRJ-BRAVO.html")
     kpi = figure_cells(elements, indicator="participants_cumulative", cutoff=LATEST, gender="total")[0]
-    expected = exports.filter((pl.col("cutoff") == LATEST) & (pl.col("project_id") == "PRJ-BRAVO")
-                              & (pl.col("indicator") == "participants_cumulative") & (pl.col("gender") == "total"))
+    expected = exports.filter(
+        (pl.col("cutoff") == LATEST)
+        & (pl.col("project_id") == "PRJ-BRAVO")
+        & (pl.col("indicator") == "participants_cumulative")
+        & (pl.col("gender") == "total")
+    )
     assert float(kpi["attrs"]["data-value"]) == expected["value"][0] == 56
 
 
@@ -347,10 +491,14 @@ def test_internal_pages_show_exact_small_figures_and_say_so(built, overview):
 
 def test_headline_figures_equal_the_export_for_the_latest_month(built, overview):
     exports = pl.read_csv(built["exports"] / "all_months" / "indicators.csv")
-    expected = exports.filter((pl.col("cutoff") == LATEST) & (pl.col("project_id") == "ALL")
-                              & (pl.col("gender") == "total"))
-    kpis = [e for e in overview if "kpi" in e["attrs"].get("class", "").split()
-            and e["attrs"].get("data-cutoff") == LATEST]
+    expected = exports.filter(
+        (pl.col("cutoff") == LATEST) & (pl.col("project_id") == "ALL") & (pl.col("gender") == "total")
+    )
+    kpis = [
+        e
+        for e in overview
+        if "kpi" in e["attrs"].get("class", "").split() and e["attrs"].get("data-cutoff") == LATEST
+    ]
     assert len(kpis) >= 9
     for kpi in kpis:
         code = kpi["attrs"]["data-indicator"]
@@ -362,10 +510,16 @@ def test_headline_figures_equal_the_export_for_the_latest_month(built, overview)
 
 def test_labels_german_first_with_english_and_sources(overview, built):
     html = (built["out"] / "overview.html").read_text(encoding="utf-8")
-    for label in ("Teilnehmende (kumuliert) / Participants (cumulative)", "Frauen / Women",
-                  "Integrationsquote (12 Monate) / Integration rate (12 months)", "Lieferstatus / Delivery status",
-                  "Datenqualität / Data quality", "Projektvergleich / Project comparison",
-                  "Zugangsweg / Access channel", "Altersgruppe / Age group"):
+    for label in (
+        "Teilnehmende (kumuliert) / Participants (cumulative)",
+        "Frauen / Women",
+        "Integrationsquote (12 Monate) / Integration rate (12 months)",
+        "Lieferstatus / Delivery status",
+        "Datenqualität / Data quality",
+        "Projektvergleich / Project comparison",
+        "Zugangsweg / Access channel",
+        "Altersgruppe / Age group",
+    ):
         assert label in html, label
     kpi = figure_cells(overview, indicator="integration_rate_12m", cutoff=LATEST)[0]
     assert "dbt_project/models/marts/indicators.sql — integration_rate_12m" in html
@@ -376,8 +530,11 @@ def test_labels_german_first_with_english_and_sources(overview, built):
 def test_overview_has_a_section_per_shown_cutoff_and_delivery_heatmap(overview):
     ids = {e["attrs"].get("id") for e in overview if e["tag"] == "section"}
     assert {"cutoff-2025-01", "cutoff-2024-12", "trend", "deliveries"} <= ids
-    statuses = {(e["attrs"]["data-provider"], e["attrs"]["data-month"]): e["attrs"]["data-status"]
-                for e in overview if "data-status" in e["attrs"]}
+    statuses = {
+        (e["attrs"]["data-provider"], e["attrs"]["data-month"]): e["attrs"]["data-status"]
+        for e in overview
+        if "data-status" in e["attrs"]
+    }
     assert statuses[("PRJ-ALPHA", "2024-11")] == "accepted"
     assert statuses[("PRJ-BRAVO", "2024-11")] == "corrected"
     assert statuses[("JC-HH", "2025-01")] == "missing"
@@ -392,22 +549,35 @@ def test_sfc_page_tables_and_validation_marks(built):
     marks = [e for e in elements if e["attrs"].get("data-ok") in ("true", "false")]
     assert marks and all(e["attrs"]["data-ok"] == "true" and e["text"] == "✓" for e in marks)
     # ESO4.1 holds CHARLIE alone: its EECO02 f = 1, exact on the internal page
-    cells = figure_cells(elements, indicator="EECO02", gender="f", cutoff="2024-12", **{"specific-objective": "ESO4.1"})
+    cells = figure_cells(
+        elements, indicator="EECO02", gender="f", cutoff="2024-12", **{"specific-objective": "ESO4.1"}
+    )
     assert {c["attrs"]["data-value"] for c in cells} == {"1"}
-    assert {"cutoff-2024-12", "cutoff-2025-01"} <= {e["attrs"].get("id") for e in elements if e["tag"] == "section"}
+    assert {"cutoff-2024-12", "cutoff-2025-01"} <= {
+        e["attrs"].get("id") for e in elements if e["tag"] == "section"
+    }
 
 
 def test_sfc_rule_breach_is_shown_as_a_cross(tmp_path):
     folder = tmp_path / "exports" / "all_months"
     folder.mkdir(parents=True)
-    rows = [("2024-12", "ESO4.8", "more_developed", code, g, v) for code, v in
-            (("EECO01", 10), ("EECO02", 4), ("EECO04", 3), ("EECO05", 3), ("EECR01", 11)) for g in ("total",)]
-    pl.DataFrame(rows, schema=["cutoff", "specific_objective", "category_of_region", "indicator", "gender",
-                               "value"], orient="row").write_csv(folder / "sfc_table.csv")
+    rows = [
+        ("2024-12", "ESO4.8", "more_developed", code, g, v)
+        for code, v in (("EECO01", 10), ("EECO02", 4), ("EECO04", 3), ("EECO05", 3), ("EECR01", 11))
+        for g in ("total",)
+    ]
+    pl.DataFrame(
+        rows,
+        schema=["cutoff", "specific_objective", "category_of_region", "indicator", "gender", "value"],
+        orient="row",
+    ).write_csv(folder / "sfc_table.csv")
     build_dashboards(tmp_path / "exports", _registry(), tmp_path / "out")
     elements = parse(tmp_path / "out" / "sfc.html")
-    results = {e["attrs"]["data-rule"]: e["attrs"]["data-ok"] for e in elements
-               if e["attrs"].get("data-gender") == "total" and "data-rule" in e["attrs"]}
+    results = {
+        e["attrs"]["data-rule"]: e["attrs"]["data-ok"]
+        for e in elements
+        if e["attrs"].get("data-gender") == "total" and "data-rule" in e["attrs"]
+    }
     assert results["EECO01 = EECO02 + EECO04 + EECO05"] == "true"
     assert results["EECR01 ≤ EECO01"] == "false"
 
@@ -418,10 +588,12 @@ def test_no_data_yet_degrades_gracefully(tmp_path, state):
     folder = exports / "all_months"
     folder.mkdir(parents=True)
     if state != "missing":
-        for name, header in (("indicators", "cutoff,project_id,indicator,gender,numerator,denominator,value"),
-                             ("delivery_status", "provider_id,provider_kind,extract_type,reporting_month,status"),
-                             ("participant_breakdowns", "cutoff,project_id,dimension,category,gender,participants"),
-                             ("sfc_table", "cutoff,specific_objective,category_of_region,indicator,gender,value")):
+        for name, header in (
+            ("indicators", "cutoff,project_id,indicator,gender,numerator,denominator,value"),
+            ("delivery_status", "provider_id,provider_kind,extract_type,reporting_month,status"),
+            ("participant_breakdowns", "cutoff,project_id,dimension,category,gender,participants"),
+            ("sfc_table", "cutoff,specific_objective,category_of_region,indicator,gender,value"),
+        ):
             (folder / f"{name}.csv").write_text("" if state == "empty" else header + "\n", encoding="utf-8")
     paths = build_dashboards(exports, _registry(), tmp_path / "out")
     assert len(paths) == 3 + len(PROJECTS)
@@ -433,38 +605,62 @@ def test_no_data_yet_degrades_gracefully(tmp_path, state):
 
 # ---------------------------------------------------------------- fast paths equal the slow ones
 
+
 def test_chart_specs_built_without_altair_values_equal_altair_inline_specs():
     """The values skip altair (cached skeleton + rows put in): same spec, same JSON, as altair
     with `alt.Data(values=…)`; a caller changing its spec does not change the next one."""
-    trend_rows = pl.DataFrame({
-        "cutoff": ["2025-01", "2025-02", "2025-03", "2025-01", "2025-02"],
-        "indicator": ["integration_rate_12m"] * 3 + ["reach_rate_12m"] * 2,
-        "series": ["Integrationsquote (12 Monate) / integration rate", "Integrationsquote (12 Monate) / integration rate",
-                   "Integrationsquote (12 Monate) / integration rate", "Reichweite <Ü&\"> / reach", "Reichweite <Ü&\"> / reach"],
-        "value": [0.25, None, 0.375, float("nan"), 1 / 3],
-    })
-    bar_rows = pl.DataFrame({"code": ["f", "m", "d"], "indicator": ["participants_cumulative"] * 3,
-                             "cutoff": ["2025-03"] * 3, "label": ["Frauen / women", "Männer / men", "divers"],
-                             "value": [120, None, 0]}, schema_overrides={"value": pl.Int64})
+    trend_rows = pl.DataFrame(
+        {
+            "cutoff": ["2025-01", "2025-02", "2025-03", "2025-01", "2025-02"],
+            "indicator": ["integration_rate_12m"] * 3 + ["reach_rate_12m"] * 2,
+            "series": [
+                "Integrationsquote (12 Monate) / integration rate",
+                "Integrationsquote (12 Monate) / integration rate",
+                "Integrationsquote (12 Monate) / integration rate",
+                'Reichweite <Ü&"> / reach',
+                'Reichweite <Ü&"> / reach',
+            ],
+            "value": [0.25, None, 0.375, float("nan"), 1 / 3],
+        }
+    )
+    bar_rows = pl.DataFrame(
+        {
+            "code": ["f", "m", "d"],
+            "indicator": ["participants_cumulative"] * 3,
+            "cutoff": ["2025-03"] * 3,
+            "label": ["Frauen / women", "Männer / men", "divers"],
+            "value": [120, None, 0],
+        },
+        schema_overrides={"value": pl.Int64},
+    )
     cases = [
         (charts.trend, (trend_rows, "rate", "Quoten / Rates", "Quelle / Source: indicators.csv")),
         (charts.trend, (trend_rows.head(2), "count", "Teilnehmende / Participants", "Quelle")),
         (charts.bars, (bar_rows, "count", "Nach Geschlecht / by gender", "Quelle", "Teilnehmende")),
-        (charts.bars, (bar_rows.drop("indicator"), "count", "Nach Geschlecht / by gender", "Quelle", "Teilnehmende")),
+        (
+            charts.bars,
+            (bar_rows.drop("indicator"), "count", "Nach Geschlecht / by gender", "Quelle", "Teilnehmende"),
+        ),
     ]
     for build, args in cases:
         reference = build(*args, via_altair=True)
         fast = build(*args)
         assert fast == reference
         assert script_json(fast) == script_json(reference)  # key order too: the page bytes
-        assert [r["value"] for r in fast["data"]["values"]] == [r["value"] for r in reference["data"]["values"]]
+        assert [r["value"] for r in fast["data"]["values"]] == [
+            r["value"] for r in reference["data"]["values"]
+        ]
         fast["data"]["values"].clear()
         fast["title"] = "changed"
         fast["encoding"]["x"]["title"] = "changed"
         assert script_json(build(*args)) == script_json(reference)  # the cache was not changed
-    assert len(charts.bars(bar_rows, "count", "t", "s", "v")["data"]["values"]) == 2  # the hidden row is dropped
+    assert (
+        len(charts.bars(bar_rows, "count", "t", "s", "v")["data"]["values"]) == 2
+    )  # the hidden row is dropped
     with pytest.raises(TypeError):  # a date would need altair's conversion: refused, not passed on silently
-        charts.bars(bar_rows.with_columns(pl.lit(dt.date(2025, 3, 31)).alias("cutoff")), "count", "t", "s", "v")
+        charts.bars(
+            bar_rows.with_columns(pl.lit(dt.date(2025, 3, 31)).alias("cutoff")), "count", "t", "s", "v"
+        )
 
 
 #: the Jinja macro the table cells were drawn with before `render.cells` (reference for the test below)
@@ -481,20 +677,27 @@ CELL_MACRO = """{%- macro cell(c, tag) -%}
 def test_table_cells_render_as_the_jinja_macro_did():
     """Cells are drawn in Python now: the same bytes as the macro, escaping included."""
     rows = [
-        [Cell("Programm gesamt <alle> & \"Summe\"", cls="total"), Cell("1.234", {"value": "1234", "kind": "count"}, "num",
-                                                                    "Quelle / Source: a < b & 'c'")],
-        [Cell("PRJ-A — Kompass"), Cell("*", {"value": "*", "n": 3, "none": None}, "num"),
-         Cell("Seite", href="projects/a.html?x=1&y=<2>", title="t")],
+        [
+            Cell('Programm gesamt <alle> & "Summe"', cls="total"),
+            Cell("1.234", {"value": "1234", "kind": "count"}, "num", "Quelle / Source: a < b & 'c'"),
+        ],
+        [
+            Cell("PRJ-A — Kompass"),
+            Cell("*", {"value": "*", "n": 3, "none": None}, "num"),
+            Cell("Seite", href="projects/a.html?x=1&y=<2>", title="t"),
+        ],
         [Cell("")],
     ]
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined
+    )
     expected = env.from_string(CELL_MACRO).render(rows=rows)
     assert f"{table_rows(rows)}|{cells(rows[0], 'span')}" == expected
     assert "&lt;alle&gt; &amp; &#34;Summe&#34;" in expected  # the reference does escape
 
 
 # ---------------------------------------------------------------- public release (v2)
+
 
 def _cell_key(*parts) -> int:
     """A fixed cell key per cell for these page tests (the real ones are sums of record keys,
@@ -504,24 +707,42 @@ def _cell_key(*parts) -> int:
 
 def _marts_with_keys(exports: Path) -> dict[str, pl.DataFrame]:
     folder = exports / "all_months"
-    ind = pl.read_csv(folder / "indicators.csv", schema_overrides={"numerator": pl.Float64,
-                                                                 "denominator": pl.Float64, "value": pl.Float64})
+    ind = pl.read_csv(
+        folder / "indicators.csv",
+        schema_overrides={"numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64},
+    )
     key = pl.concat_str(pl.all().exclude("numerator", "denominator", "value"), separator="|")
     ind = ind.with_columns(
-        pl.when(pl.col("numerator").is_not_null()).then(key.map_elements(lambda k: _cell_key(k, "n"), pl.Int32))
+        pl.when(pl.col("numerator").is_not_null())
+        .then(key.map_elements(lambda k: _cell_key(k, "n"), pl.Int32))
         .alias("numerator_ckey"),
-        pl.when(pl.col("denominator").is_not_null() & ~pl.col("indicator").is_in(["target_achievement", "reach_rate_12m"]))
-        .then(key.map_elements(lambda k: _cell_key(k, "d"), pl.Int32)).alias("denominator_ckey"))
+        pl.when(
+            pl.col("denominator").is_not_null()
+            & ~pl.col("indicator").is_in(["target_achievement", "reach_rate_12m"])
+        )
+        .then(key.map_elements(lambda k: _cell_key(k, "d"), pl.Int32))
+        .alias("denominator_ckey"),
+    )
     common = pl.read_csv(folder / "common_indicators.csv")
     sfc = pl.read_csv(folder / "sfc_table.csv")
     bd = pl.read_csv(folder / "participant_breakdowns.csv")
     keyed = lambda f, *cols: f.with_columns(  # noqa: E731
-        pl.concat_str(pl.exclude(*cols), separator="|").map_elements(_cell_key, pl.Int32).alias("ckey"))
+        pl.concat_str(pl.exclude(*cols), separator="|").map_elements(_cell_key, pl.Int32).alias("ckey")
+    )
     bd_key = pl.concat_str(pl.exclude("participants", "leavers", "integrated_leavers"), separator="|")
-    bd = bd.with_columns(*(bd_key.map_elements(lambda k, m=m: _cell_key(k, m), pl.Int32).alias(f"{m}_ckey")
-                           for m in ("participants", "leavers", "integrated_leavers")))
-    return {"indicators": ind, "common_indicators": keyed(common, "value"), "sfc_table": keyed(sfc, "value"),
-            "participant_breakdowns": bd, "delivery_status": pl.read_csv(folder / "delivery_status.csv")}
+    bd = bd.with_columns(
+        *(
+            bd_key.map_elements(lambda k, m=m: _cell_key(k, m), pl.Int32).alias(f"{m}_ckey")
+            for m in ("participants", "leavers", "integrated_leavers")
+        )
+    )
+    return {
+        "indicators": ind,
+        "common_indicators": keyed(common, "value"),
+        "sfc_table": keyed(sfc, "value"),
+        "participant_breakdowns": bd,
+        "delivery_status": pl.read_csv(folder / "delivery_status.csv"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -545,7 +766,9 @@ def test_disclosure_audit_on_the_public_pages(public):
     assert report.problems == []
     assert report.pages == len(public["paths"]) and report.page_figures > 1000
     assert sorted(report.recovered) == [
-        ("bd", LATEST, p, "access_channel", "network", "f", "leavers") for p in ("ALL", "PRJ-BRAVO", "PRJ-CHARLIE")]
+        ("bd", LATEST, p, "access_channel", "network", "f", "leavers")
+        for p in ("ALL", "PRJ-BRAVO", "PRJ-CHARLIE")
+    ]
     assert not report.passed
 
 
@@ -570,10 +793,14 @@ def test_public_pages_carry_the_method_note_and_no_small_count(public):
 def test_public_rate_withheld_under_ten(public):
     release = pl.read_csv(public["exports"] / "all_months" / "indicators.csv")
     alpha = parse(public["out"] / "projects" / "PRJ-ALPHA.html")
-    row = release.filter((pl.col("cutoff") == LATEST) & (pl.col("project_id") == "PRJ-ALPHA")
-                         & (pl.col("indicator") == "integration_rate_12m") & (pl.col("gender") == "m")).row(0, named=True)
+    row = release.filter(
+        (pl.col("cutoff") == LATEST)
+        & (pl.col("project_id") == "PRJ-ALPHA")
+        & (pl.col("indicator") == "integration_rate_12m")
+        & (pl.col("gender") == "m")
+    ).row(0, named=True)
     cell = figure_cells(alpha, indicator="integration_rate_12m", cutoff=LATEST, gender="m")[0]
-    assert row["denominator"] < 10 and row["value"] is None        # exact 0.5 over 2 leavers
+    assert row["denominator"] < 10 and row["value"] is None  # exact 0.5 over 2 leavers
     assert cell["attrs"]["data-value"] == "" and cell["text"] == "–"
 
 
@@ -583,13 +810,22 @@ def test_audit_catches_a_page_that_shows_an_exact_figure(public, tmp_path):
     page = pages / "projects" / "PRJ-ALPHA.html"
     html = page.read_text(encoding="utf-8")
     exact = pl.read_csv(public["exports"] / "all_months" / "indicators.csv").filter(
-        (pl.col("cutoff") == LATEST) & (pl.col("project_id") == "PRJ-ALPHA")
-        & (pl.col("indicator") == "participants_cumulative") & (pl.col("gender") == "total"))["value"][0]
-    tampered = re.sub(r'(data-indicator="participants_cumulative" data-gender="total" data-cutoff="%s" '
-                      r'data-project="PRJ-ALPHA" data-kind="count" data-value=")\d+' % LATEST,
-                      lambda m: m.group(1) + str(exact + 1), html, count=1)
+        (pl.col("cutoff") == LATEST)
+        & (pl.col("project_id") == "PRJ-ALPHA")
+        & (pl.col("indicator") == "participants_cumulative")
+        & (pl.col("gender") == "total")
+    )["value"][0]
+    tampered = re.sub(
+        r'(data-indicator="participants_cumulative" data-gender="total" data-cutoff="%s" '
+        r'data-project="PRJ-ALPHA" data-kind="count" data-value=")\d+' % LATEST,
+        lambda m: m.group(1) + str(exact + 1),
+        html,
+        count=1,
+    )
     assert tampered != html
-    page.write_text(tampered.replace("Zur Wahrung der statistischen Geheimhaltung", "Hinweis"), encoding="utf-8")
+    page.write_text(
+        tampered.replace("Zur Wahrung der statistischen Geheimhaltung", "Hinweis"), encoding="utf-8"
+    )
     report = audit_release(public["exports"], pages, public["marts"], _registry())
     assert any("participants_cumulative" in p and "PRJ-ALPHA" in p for p in report.problems)
     assert any("method note missing" in p for p in report.problems)
@@ -604,8 +840,13 @@ def test_the_same_attack_undoes_v1_pages(built):
     truth = true_cells(marts)
     shown = {k: ("*" if v in (1, 2) else v) for k, v in truth.items()}
     eq, ge, months = lines(truth, _registry())
-    view = View(bounds={k: v1_bounds(v) for k, v in shown.items()},
-                shown_exactly={k for k, v in shown.items() if v != "*"}, eq=eq, ge=ge, months=months)
+    view = View(
+        bounds={k: v1_bounds(v) for k, v in shown.items()},
+        shown_exactly={k for k, v in shown.items() if v != "*"},
+        eq=eq,
+        ge=ge,
+        months=months,
+    )
     recovered = attack(view, truth)
     assert len(recovered) >= 10
     # e.g. PRJ-ALPHA's women: a '*' in the latest month's common indicators, given back by

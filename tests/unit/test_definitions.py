@@ -11,10 +11,23 @@ def _repo():
 
 def test_definitions_load_with_every_layer():
     keys = {k.to_user_string() for k in _repo().asset_graph.get_all_asset_keys()}
-    for expected in ("registry", "raw_participants", "raw_followup", "raw_target_population",
-                     "delivery_log", "stg_esf__participants", "common_indicators", "sfc_table",
-                     "indicators", "delivery_status", "indicator_exports", "dashboards",
-                     "public_release_candidate", "public_release", "int_record_keys"):
+    for expected in (
+        "registry",
+        "raw_participants",
+        "raw_followup",
+        "raw_target_population",
+        "delivery_log",
+        "stg_esf__participants",
+        "common_indicators",
+        "sfc_table",
+        "indicators",
+        "delivery_status",
+        "indicator_exports",
+        "dashboards",
+        "public_release_candidate",
+        "public_release",
+        "int_record_keys",
+    ):
         assert expected in keys, expected
 
 
@@ -34,16 +47,22 @@ def test_dbt_tests_are_asset_checks():
 
 def test_every_warehouse_writer_is_in_the_single_writer_pool():
     graph = _repo().asset_graph
-    writers = ["registry", "raw_participants", "raw_followup", "raw_target_population",
-               "delivery_log", "common_indicators", "indicator_exports"]
+    writers = [
+        "registry",
+        "raw_participants",
+        "raw_followup",
+        "raw_target_population",
+        "delivery_log",
+        "common_indicators",
+        "indicator_exports",
+    ]
     for name in writers:
         node = graph.get(dg.AssetKey(name))
         assert node.pools == {"warehouse"}, (name, node.pools)
 
 
 def test_jobs_exist():
-    for name in ("ingest_participants", "ingest_followup", "ingest_target_population",
-                 "refresh_indicators"):
+    for name in ("ingest_participants", "ingest_followup", "ingest_target_population", "refresh_indicators"):
         assert defs.resolve_job_def(name) is not None
 
 
@@ -51,9 +70,14 @@ def test_every_job_that_publishes_runs_the_disclosure_audit_first():
     """public_release only after the blocking check disclosure_audit, in every job (issue #12):
     the lone-upload jobs ``upload_<type>`` once selected the marts' checks only, so the usual
     monthly delivery published its release unaudited."""
-    publishing = [job for job in _repo().get_all_jobs()
-                  if "public_release" in {n.name for n in job.graph.nodes}]
-    assert {j.name for j in publishing} >= {"refresh_indicators", "upload_participants",
-                                            "upload_followup", "upload_target_population"}
+    publishing = [
+        job for job in _repo().get_all_jobs() if "public_release" in {n.name for n in job.graph.nodes}
+    ]
+    assert {j.name for j in publishing} >= {
+        "refresh_indicators",
+        "upload_participants",
+        "upload_followup",
+        "upload_target_population",
+    }
     for job in publishing:
         assert "public_release_candidate_disclosure_audit" in {n.name for n in job.graph.nodes}, job.name

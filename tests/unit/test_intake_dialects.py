@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
-
-from esf_monitor.intake import check_file, read_registry
 from fixtures.intake.builders import (
     JOBCENTER,
     MONTH,
@@ -18,6 +15,9 @@ from fixtures.intake.builders import (
     write_registry,
     write_xlsx,
 )
+from polars.testing import assert_frame_equal
+
+from esf_monitor.intake import check_file, read_registry
 
 
 @pytest.fixture
@@ -32,19 +32,36 @@ def _title(column: str) -> str:
 DIALECTS = {
     "utf8_comma": lambda p: write_csv(p, rows("participants")),
     "utf8_bom_semicolon_crlf_1_0": lambda p: write_csv(
-        p, rows("participants"), delimiter=";", bom=True, newline="\r\n", true="1", false="0"),
+        p, rows("participants"), delimiter=";", bom=True, newline="\r\n", true="1", false="0"
+    ),
     "cp1252_semicolon_crlf_german_dates_ja_nein": lambda p: write_csv(
-        p, rows("participants"), delimiter=";", encoding="cp1252", newline="\r\n", date_format="%d.%m.%Y",
-        true="ja", false="nein", header=_title),
+        p,
+        rows("participants"),
+        delimiter=";",
+        encoding="cp1252",
+        newline="\r\n",
+        date_format="%d.%m.%Y",
+        true="ja",
+        false="nein",
+        header=_title,
+    ),
     "mixed_case_padded_headers_yes_no_upper": lambda p: write_csv(
-        p, rows("participants"), true="YES", false="No", header=lambda c: f"  {c.upper() if len(c) % 2 else _title(c)} "),
+        p,
+        rows("participants"),
+        true="YES",
+        false="No",
+        header=lambda c: f"  {c.upper() if len(c) % 2 else _title(c)} ",
+    ),
     "xlsx_real_date_cells": lambda p: write_xlsx(p.with_suffix(".xlsx"), rows("participants")),
     "xlsx_numbers_and_dates_as_text": lambda p: write_xlsx(
-        p.with_suffix(".xlsx"), rows("participants"), real_dates=False, numbers_as_text=True),
-    "xlsx_trailing_empty_rows": lambda p: write_xlsx(p.with_suffix(".xlsx"), rows("participants"),
-                                                     trailing_empty_rows=5),
-    "xlsx_formula_cell": lambda p: write_xlsx(p.with_suffix(".xlsx"), rows("participants"),
-                                              formula_column="birth_year"),
+        p.with_suffix(".xlsx"), rows("participants"), real_dates=False, numbers_as_text=True
+    ),
+    "xlsx_trailing_empty_rows": lambda p: write_xlsx(
+        p.with_suffix(".xlsx"), rows("participants"), trailing_empty_rows=5
+    ),
+    "xlsx_formula_cell": lambda p: write_xlsx(
+        p.with_suffix(".xlsx"), rows("participants"), formula_column="birth_year"
+    ),
 }
 
 
@@ -109,8 +126,14 @@ def test_blank_lines_are_ignored_and_row_numbers_stay_excel_rows(tmp_path, regis
 @pytest.mark.parametrize("extract_type", ["followup", "target_population"])
 def test_jobcenter_extracts_in_two_dialects(extract_type, tmp_path, registry):
     plain = write_csv(tmp_path / "a.csv", rows(extract_type))
-    german = write_csv(tmp_path / "b.csv", rows(extract_type), delimiter=";", encoding="cp1252",
-                       newline="\r\n", date_format="%d.%m.%Y")
+    german = write_csv(
+        tmp_path / "b.csv",
+        rows(extract_type),
+        delimiter=";",
+        encoding="cp1252",
+        newline="\r\n",
+        date_format="%d.%m.%Y",
+    )
     for path in (plain, german):
         result = check_file(path, JOBCENTER, extract_type, MONTH, registry)
         assert result.ok, result.findings.to_dicts()

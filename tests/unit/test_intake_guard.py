@@ -10,18 +10,73 @@ from esf_monitor.intake.guard import find_personal_values, personal_column
 from schemas.codes import COLUMNS, REGISTRY_COLUMNS
 
 PERSONAL_HEADERS = [
-    "name", "Name", "NAME ", "vorname", "Vorname", "first_name", "First Name", "nachname", "Nachname",
-    "familienname", "surname", "last_name", "Teilnehmername", "name_teilnehmer", "geburtsdatum",
-    "Geburtsdatum", "date_of_birth", "dob", "birthdate", "adresse", "Anschrift", "address", "strasse",
-    "Straße", "street", "Hausnummer", "telefon", "Telefonnummer", "phone", "phone_number", "Handy",
-    "Handynummer", "mobil", "Mobilnummer", "email", "e-mail", "E-Mail-Adresse", "mail", "iban", "IBAN",
-    "steuer-id", "Steuer-ID", "steuernummer", "tax_id", "sozialversicherungsnummer", "sv-nummer", "SV-Nr",
-    "ssn", "social_security_number", "kundennummer", "BA-Kundennummer", "customer_number",
+    "name",
+    "Name",
+    "NAME ",
+    "vorname",
+    "Vorname",
+    "first_name",
+    "First Name",
+    "nachname",
+    "Nachname",
+    "familienname",
+    "surname",
+    "last_name",
+    "Teilnehmername",
+    "name_teilnehmer",
+    "geburtsdatum",
+    "Geburtsdatum",
+    "date_of_birth",
+    "dob",
+    "birthdate",
+    "adresse",
+    "Anschrift",
+    "address",
+    "strasse",
+    "Straße",
+    "street",
+    "Hausnummer",
+    "telefon",
+    "Telefonnummer",
+    "phone",
+    "phone_number",
+    "Handy",
+    "Handynummer",
+    "mobil",
+    "Mobilnummer",
+    "email",
+    "e-mail",
+    "E-Mail-Adresse",
+    "mail",
+    "iban",
+    "IBAN",
+    "steuer-id",
+    "Steuer-ID",
+    "steuernummer",
+    "tax_id",
+    "sozialversicherungsnummer",
+    "sv-nummer",
+    "SV-Nr",
+    "ssn",
+    "social_security_number",
+    "kundennummer",
+    "BA-Kundennummer",
+    "customer_number",
 ]
 HARMLESS_HEADERS = [
-    *(c for cols in COLUMNS.values() for c in cols), *REGISTRY_COLUMNS,
-    "projektname", "Kursname", "district_name", "bemerkung", "kommentar", "status", "mobility",
-    "female_share", "kurs", "gruppe", "berater_kuerzel",
+    *(c for cols in COLUMNS.values() for c in cols),
+    *REGISTRY_COLUMNS,
+    "projektname",
+    "Kursname",
+    "district_name",
+    "bemerkung",
+    "kommentar",
+    "status",
+    "mobility",
+    "female_share",
+    "kurs",
+    "gruppe",
+    "berater_kuerzel",
 ]
 
 
@@ -52,17 +107,37 @@ PERSONAL_VALUES = {
     "GB82 WEST 1234 5698 7654 32": ("iban", "GB***"),
 }
 HARMLESS_VALUES = [
-    "P-ALPHA-001", "TN-2024-000123", "TN2024000123456", "a8f3c2e1b7d94f60", "xk3mn7pq2rs5", "p000001234",
-    "0815-ab12cd34", "12345678", "1234567890", "2024-01-15", "15.01.2024", "01.2024", "2024-06",
-    "Lüneburg", "Mayen-Koblenz", "Hamburg-Mitte 2", "Köln-Mülheim", "GE 04", "DE12ABCDEFGHIJKLMNO",
+    "P-ALPHA-001",
+    "TN-2024-000123",
+    "TN2024000123456",
+    "a8f3c2e1b7d94f60",
+    "xk3mn7pq2rs5",
+    "p000001234",
+    "0815-ab12cd34",
+    "12345678",
+    "1234567890",
+    "2024-01-15",
+    "15.01.2024",
+    "01.2024",
+    "2024-06",
+    "Lüneburg",
+    "Mayen-Koblenz",
+    "Hamburg-Mitte 2",
+    "Köln-Mülheim",
+    "GE 04",
+    "DE12ABCDEFGHIJKLMNO",
     "DE89370400440532013001",  # IBAN shape, wrong check sum
-    "0123-4567", "ESO4.8", "41230",
+    "0123-4567",
+    "ESO4.8",
+    "41230",
 ]
 
 
 def _cells(values):
-    return pl.DataFrame({"row": list(range(2, len(values) + 2)), "column": "x", "value": values},
-                        schema={"row": pl.Int32, "column": pl.String, "value": pl.String})
+    return pl.DataFrame(
+        {"row": list(range(2, len(values) + 2)), "column": "x", "value": values},
+        schema={"row": pl.Int32, "column": pl.String, "value": pl.String},
+    )
 
 
 def test_personal_values_are_found_and_masked():
@@ -97,32 +172,65 @@ def test_iban_needs_the_country_length_as_well_as_the_check_sum():
 
 # ------------------------------------------------------------------ issue #13, class 4
 
-@pytest.mark.parametrize("header, kind", [
-    ("Kd.-Nr.", "BA customer number"), ("KdNr", "BA customer number"), ("BA-Kd-Nr", "BA customer number"),
-    ("GebDat", "birth date"), ("Geb.Dat.", "birth date"), ("Geburtsort", "place of birth"),
-    ("Rufnummer", "phone number"), ("Festnetz", "phone number"), ("Steuer-Nr.", "tax number"),
-    ("RV-Nummer", "social security number"), ("Vers.-Nr.", "social security number"),
-    ("Kontonummer", "bank account number"), ("Wohnort", "address"), ("Hausnr.", "address"),
-    ("STRASSE", "address"), ("Straße ", "address"), ("E-Mail-Adresse", "e-mail"),
-])
+
+@pytest.mark.parametrize(
+    "header, kind",
+    [
+        ("Kd.-Nr.", "BA customer number"),
+        ("KdNr", "BA customer number"),
+        ("BA-Kd-Nr", "BA customer number"),
+        ("GebDat", "birth date"),
+        ("Geb.Dat.", "birth date"),
+        ("Geburtsort", "place of birth"),
+        ("Rufnummer", "phone number"),
+        ("Festnetz", "phone number"),
+        ("Steuer-Nr.", "tax number"),
+        ("RV-Nummer", "social security number"),
+        ("Vers.-Nr.", "social security number"),
+        ("Kontonummer", "bank account number"),
+        ("Wohnort", "address"),
+        ("Hausnr.", "address"),
+        ("STRASSE", "address"),
+        ("Straße ", "address"),
+        ("E-Mail-Adresse", "e-mail"),
+    ],
+)
 def test_german_abbreviations_of_personal_headers(header, kind):
     assert personal_column(header)[1] == kind
 
 
-@pytest.mark.parametrize("value, kind", [
-    ("01711234567", "phone"), ("Rückruf 030123456789", "phone"), ("a.b(at)web.de", "email"),
-    ("max [at] example.org", "email"), ("Mail: m.m (at) t-online.de", "email"),
-    ("962D123456", "ba_customer"), ("Kd 962 D 123456", "ba_customer"),
-    ("65 170839 J 003", "ssn"), ("65170839J003", "ssn"),
-    ("86095742719", "tax_id"), ("21/815/08150", "tax_id"),
-])
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        ("01711234567", "phone"),
+        ("Rückruf 030123456789", "phone"),
+        ("a.b(at)web.de", "email"),
+        ("max [at] example.org", "email"),
+        ("Mail: m.m (at) t-online.de", "email"),
+        ("962D123456", "ba_customer"),
+        ("Kd 962 D 123456", "ba_customer"),
+        ("65 170839 J 003", "ssn"),
+        ("65170839J003", "ssn"),
+        ("86095742719", "tax_id"),
+        ("21/815/08150", "tax_id"),
+    ],
+)
 def test_values_recognised_by_pattern(value, kind):
     assert find_personal_values(_cells([value]))["kind"].to_list() == [kind]
 
 
-@pytest.mark.parametrize("value", [
-    "HH-2024-0001", "MYK-ANDERNACH", "P2024000123", "TN-0049-12345678", "12345678901", "2024/06/30",
-    "TN-962D123456-X", "1234567890",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "HH-2024-0001",
+        "MYK-ANDERNACH",
+        "P2024000123",
+        "TN-0049-12345678",
+        "12345678901",
+        "2024/06/30",
+        "TN-962D123456-X",
+        "1234567890",
+    ],
+)
 def test_pseudonyms_that_look_alike_pass(value):
     assert find_personal_values(_cells([value])).height == 0

@@ -48,10 +48,21 @@ def later(path: Path, seconds: float) -> int:
 
 # ------------------------------------------------------------------ debris (class 3)
 
-@pytest.mark.parametrize("name", [
-    ".~lock.2025-06.csv#", "~$2025-06.xlsx", ".DS_Store", "2025-06.csv.tmp", "2025-06.csv.part",
-    ".2025-06.csv.uploading", ".hidden.csv", "2025-06.CSV.PART", "Thumbs.db",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".~lock.2025-06.csv#",
+        "~$2025-06.xlsx",
+        ".DS_Store",
+        "2025-06.csv.tmp",
+        "2025-06.csv.part",
+        ".2025-06.csv.uploading",
+        ".hidden.csv",
+        "2025-06.CSV.PART",
+        "Thumbs.db",
+    ],
+)
 def test_tool_debris_is_ignored_with_a_reason(landing, registry, name):
     path = put(landing, f"PRJ-A/participants/{name}")
     status = classify_landing_path(path, landing, registry, now_ns=later(path, 60), settle_s=10)
@@ -66,6 +77,7 @@ def test_a_file_in_a_hidden_folder_is_debris(landing):
 
 
 # ------------------------------------------------------------------ settle time (class 3)
+
 
 def test_a_file_changed_within_the_settle_time_waits(landing, registry):
     path = put(landing, "PRJ-A/participants/2025-06.csv")
@@ -101,17 +113,24 @@ def test_settle_time_defaults_to_the_contracts_ten_seconds(monkeypatch):
 
 # ------------------------------------------------------------------ ambiguous slots (class 3)
 
-@pytest.mark.parametrize("names", [("2025-06.csv", "2025-06.CSV"), ("2025-06.csv", "2025-06.xlsx"),
-                                   ("2025-06.Csv", "2025-06.XLSX")])
+
+@pytest.mark.parametrize(
+    "names",
+    [("2025-06.csv", "2025-06.CSV"), ("2025-06.csv", "2025-06.xlsx"), ("2025-06.Csv", "2025-06.XLSX")],
+)
 def test_two_candidate_files_for_one_slot_are_ambiguous_for_both(landing, registry, names):
     paths = [put(landing, f"PRJ-A/participants/{n}") for n in names]
     listed = ", ".join(sorted(names))
     for path in paths:
         status = classify_landing_path(path, landing, registry, now_ns=later(path, 60), settle_s=10)
         assert status.kind == "ambiguous"
-        assert status.reason_en == (f"ambiguous: PRJ-A|participants|2025-06 has several files ({listed}); "
-                                    "please send only one – until then none is read")
-        assert status.reason_de.startswith("mehrdeutig: für PRJ-A|participants|2025-06 liegen mehrere Dateien vor")
+        assert status.reason_en == (
+            f"ambiguous: PRJ-A|participants|2025-06 has several files ({listed}); "
+            "please send only one – until then none is read"
+        )
+        assert status.reason_de.startswith(
+            "mehrdeutig: für PRJ-A|participants|2025-06 liegen mehrere Dateien vor"
+        )
 
 
 def test_debris_beside_an_upload_does_not_make_it_ambiguous(landing, registry):
@@ -124,29 +143,38 @@ def test_debris_beside_an_upload_does_not_make_it_ambiguous(landing, registry):
 
 # ------------------------------------------------------------------ unknown provider (class 9)
 
+
 def test_a_valid_path_of_an_unknown_provider_waits_in_landing(landing, registry):
     path = put(landing, "NEW-PRJ/participants/2025-06.csv")
     status = classify_landing_path(path, landing, registry, now_ns=later(path, 60), settle_s=10)
     assert status.kind == "unknown_provider"
-    assert status.reason_en == ("sender 'NEW-PRJ' is not in the project registry – the file stays in "
-                                "landing/ until the registry knows the sender")
+    assert status.reason_en == (
+        "sender 'NEW-PRJ' is not in the project registry – the file stays in "
+        "landing/ until the registry knows the sender"
+    )
     with pytest.raises(ProviderUnknown):
         parse_landing_path(path, landing, registry)
 
 
 # ------------------------------------------------------------------ invisible differences (class 8)
 
-@pytest.mark.parametrize("folder, shown", [
-    ("JC\u2011X", "JC<U+2011 NON-BREAKING HYPHEN>X"),
-    ("JC-X\u200b", "JC-X<U+200B ZERO WIDTH SPACE>"),
-    ("PRJ\u00a0A", "PRJ<U+00A0 NO-BREAK SPACE>A"),
-])
+
+@pytest.mark.parametrize(
+    "folder, shown",
+    [
+        ("JC\u2011X", "JC<U+2011 NON-BREAKING HYPHEN>X"),
+        ("JC-X\u200b", "JC-X<U+200B ZERO WIDTH SPACE>"),
+        ("PRJ\u00a0A", "PRJ<U+00A0 NO-BREAK SPACE>A"),
+    ],
+)
 def test_a_provider_folder_with_invisible_characters_shows_code_points(landing, registry, folder, shown):
     path = put(landing, f"{folder}/followup/2025-06.csv")
     status = classify_landing_path(path, landing, registry, now_ns=later(path, 60), settle_s=10)
     assert status.kind == "rejected"
-    assert status.reason_en == (f"sender folder '{shown}' is not a valid id (A–Z, a–z, 0–9, '-', '_'); "
-                                "the name holds invisible or unusual characters (shown as <U+…>)")
+    assert status.reason_en == (
+        f"sender folder '{shown}' is not a valid id (A–Z, a–z, 0–9, '-', '_'); "
+        "the name holds invisible or unusual characters (shown as <U+…>)"
+    )
     assert status.reason_de.startswith(f"Absenderordner '{shown}' ist keine gültige Kennung")
 
 
@@ -161,6 +189,7 @@ def test_a_file_name_with_a_trailing_newline_is_rejected_showing_the_newline(lan
 
 # ------------------------------------------------------------------ the landing scan acts on the verdicts
 
+
 def test_the_scan_quarantines_only_bad_paths_and_reports_the_waiting(tmp_path, monkeypatch):
     from esf_monitor.paths import DataDir
     from orchestration.driver import RunReport
@@ -173,14 +202,20 @@ def test_the_scan_quarantines_only_bad_paths_and_reports_the_waiting(tmp_path, m
     unknown = put(dd.landing, "NEW-PRJ/participants/2025-06.csv")
     lock = put(dd.landing, "PRJ-A/participants/.~lock.2025-06.csv#")
     bad = put(dd.landing, "PRJ-A/participants/juni.csv")
-    twin_a, twin_b = put(dd.landing, "PRJ-B/participants/2025-05.csv"), put(dd.landing, "PRJ-B/participants/2025-05.xlsx")
+    twin_a, twin_b = (
+        put(dd.landing, "PRJ-B/participants/2025-05.csv"),
+        put(dd.landing, "PRJ-B/participants/2025-05.xlsx"),
+    )
 
     scan = scan_landing(dd)
 
     assert [f.path for f in scan.pending] == [good]
     assert [p for p, _ in scan.unroutable] == [bad] and not bad.exists()
     assert sorted((p.name, kind) for p, kind, _ in scan.waiting) == [
-        ("2025-05.csv", "ambiguous"), ("2025-05.xlsx", "ambiguous"), ("2025-06.csv", "unknown_provider")]
+        ("2025-05.csv", "ambiguous"),
+        ("2025-05.xlsx", "ambiguous"),
+        ("2025-06.csv", "unknown_provider"),
+    ]
     assert unknown.exists() and lock.exists() and twin_a.exists() and twin_b.exists()
     assert scan.ignored == [lock]
     assert settle_wait(scan, 0.0) == 0.0

@@ -47,23 +47,35 @@ def rewrite_part(src: Path, dest: Path, part: str, edit) -> Path:
 
 # ------------------------------------------------------------------ class 1: XLSX and file limits
 
+
 def test_a_sheet_declaring_the_whole_excel_grid_is_rejected_before_reading(tmp_path, registry):
     good = write_xlsx(tmp_path / "good.xlsx", rows(P))
-    bad = rewrite_part(good, tmp_path / f"{MONTH}.xlsx", "xl/worksheets/sheet1.xml",
-                       lambda xml: xml.replace(b'<dimension ref="A1:U5"/>', b'<dimension ref="A1:XFD1048576"/>'))
+    bad = rewrite_part(
+        good,
+        tmp_path / f"{MONTH}.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b'<dimension ref="A1:U5"/>', b'<dimension ref="A1:XFD1048576"/>'),
+    )
     assert b"XFD1048576" in zipfile.ZipFile(bad).read("xl/worksheets/sheet1.xml")
     result = check_file(bad, PROJECT, P, MONTH, registry)
     assert not result.ok
     assert errors(result)["rule"].to_list() == ["limit_exceeded"]
     message = errors(result)["message_en"][0]
     assert "declares the range A1:XFD1048576: 1,048,576 rows × 16,384 columns" in message
-    assert "gibt den Bereich A1:XFD1048576 an: 1.048.576 Zeilen × 16.384 Spalten" in errors(result)["message_de"][0]
+    assert (
+        "gibt den Bereich A1:XFD1048576 an: 1.048.576 Zeilen × 16.384 Spalten"
+        in errors(result)["message_de"][0]
+    )
 
 
 def test_a_dimension_claiming_more_cells_than_the_sheet_holds_is_rejected(tmp_path, registry):
     good = write_xlsx(tmp_path / "good.xlsx", rows(P))
-    bad = rewrite_part(good, tmp_path / f"{MONTH}.xlsx", "xl/worksheets/sheet1.xml",
-                       lambda xml: xml.replace(b'<dimension ref="A1:U5"/>', b'<dimension ref="A1:Z100000"/>'))
+    bad = rewrite_part(
+        good,
+        tmp_path / f"{MONTH}.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b'<dimension ref="A1:U5"/>', b'<dimension ref="A1:Z100000"/>'),
+    )
     result = check_file(bad, PROJECT, P, MONTH, registry)
     assert errors(result)["rule"].to_list() == ["limit_exceeded"]  # 2.6 M cells in a few KB of XML
 
@@ -131,9 +143,11 @@ def test_a_repeated_snapshot_reports_each_duplicated_key_once(tmp_path, registry
     result = check_file(write_csv(tmp_path / f"{MONTH}.csv", data), PROJECT, P, MONTH, registry)
     keys = result.findings.filter(pl.col("rule") == "key_unique")
     assert keys.select("row", "column", "value").rows() == [(3, "participant_id", "P-ALPHA-001 / 2024-02-05")]
-    assert keys["message_en"][0] == ("Row 3, column participant_id: the combination 'P-ALPHA-001 / 2024-02-05' "
-                                     "(participant_id / entry_date; rows 2, 3, 4, 5, 6 … (3000 rows)) appears "
-                                     "more than once; each may appear only once.")
+    assert keys["message_en"][0] == (
+        "Row 3, column participant_id: the combination 'P-ALPHA-001 / 2024-02-05' "
+        "(participant_id / entry_date; rows 2, 3, 4, 5, 6 … (3000 rows)) appears "
+        "more than once; each may appear only once."
+    )
 
 
 def test_two_duplicated_keys_give_two_findings(tmp_path, registry):
@@ -142,20 +156,36 @@ def test_two_duplicated_keys_give_two_findings(tmp_path, registry):
     result = check_file(write_csv(tmp_path / f"{MONTH}.csv", data), PROJECT, P, MONTH, registry)
     keys = result.findings.filter(pl.col("rule") == "key_unique")
     assert keys["row"].to_list() == [len(rows(P)) + 2, len(rows(P)) + 3]
-    assert keys["message_de"][0].endswith("(participant_id / entry_date; Zeilen 2, 6, 8) kommt mehrfach vor; "
-                                          "jede darf nur einmal vorkommen.")
+    assert keys["message_de"][0].endswith(
+        "(participant_id / entry_date; Zeilen 2, 6, 8) kommt mehrfach vor; jede darf nur einmal vorkommen."
+    )
 
 
 # ------------------------------------------------------------------ class 6: silent misreads
 
-GERMAN = {"participant_id": "Teilnehmer-ID", "project_id": "Projekt-ID", "entry_date": "Eintrittsdatum",
-          "exit_date": "Austrittsdatum", "gender": "Geschlecht", "birth_year": "Geburtsjahr",
-          "employment_status": "Erwerbsstatus", "isced": "ISCED-Stufe", "single_parent": "Alleinerziehend",
-          "children_under_18": "Kinder unter 18", "disability": "Behinderung",
-          "nationality": "Staatsangehörigkeit", "foreign_background": "Migrationshintergrund",
-          "minority": "Minderheit", "homeless": "Wohnungslos", "rural": "Ländlich", "district": "Stadtteil",
-          "access_channel": "Zugangsweg", "exit_reason": "Austrittsgrund", "status_upon_leaving": "Verbleib",
-          "qualification_gained": "Qualifikation erworben"}
+GERMAN = {
+    "participant_id": "Teilnehmer-ID",
+    "project_id": "Projekt-ID",
+    "entry_date": "Eintrittsdatum",
+    "exit_date": "Austrittsdatum",
+    "gender": "Geschlecht",
+    "birth_year": "Geburtsjahr",
+    "employment_status": "Erwerbsstatus",
+    "isced": "ISCED-Stufe",
+    "single_parent": "Alleinerziehend",
+    "children_under_18": "Kinder unter 18",
+    "disability": "Behinderung",
+    "nationality": "Staatsangehörigkeit",
+    "foreign_background": "Migrationshintergrund",
+    "minority": "Minderheit",
+    "homeless": "Wohnungslos",
+    "rural": "Ländlich",
+    "district": "Stadtteil",
+    "access_channel": "Zugangsweg",
+    "exit_reason": "Austrittsgrund",
+    "status_upon_leaving": "Verbleib",
+    "qualification_gained": "Qualifikation erworben",
+}
 
 
 def test_german_headers_are_mapped_and_reported(tmp_path, registry):
@@ -166,15 +196,24 @@ def test_german_headers_are_mapped_and_reported(tmp_path, registry):
     aliases = result.findings.filter(pl.col("rule") == "header_alias")
     assert aliases.height == len(GERMAN)
     assert aliases.filter(pl.col("column") == "gender")["message_de"].to_list() == [
-        "Spalte gender: wurde aus der Spalte 'Geschlecht' gelesen (deutscher Spaltenname)."]
+        "Spalte gender: wurde aus der Spalte 'Geschlecht' gelesen (deutscher Spaltenname)."
+    ]
     assert result.incomplete_count == 0
 
 
-@pytest.mark.parametrize("header, column", [
-    ("Birth Year", "birth_year"), ("BIRTH-YEAR", "birth_year"), ("Geschlecht ", "gender"),
-    ("geburtsjahr", "birth_year"), ("Staatsangehoerigkeit", "nationality"), ("Kinder_unter_18", "children_under_18"),
-    ("Lieblingsfarbe", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "header, column",
+    [
+        ("Birth Year", "birth_year"),
+        ("BIRTH-YEAR", "birth_year"),
+        ("Geschlecht ", "gender"),
+        ("geburtsjahr", "birth_year"),
+        ("Staatsangehoerigkeit", "nationality"),
+        ("Kinder_unter_18", "children_under_18"),
+        ("Lieblingsfarbe", None),
+        ("", None),
+    ],
+)
 def test_header_matching(header, column):
     assert contract_column(header, [*GERMAN])[0] == column
 
@@ -196,8 +235,10 @@ def test_an_empty_header_over_a_core_column_is_an_error(tmp_path, registry):
     assert not result.ok
     found = errors(result)
     assert found.select("column", "rule").rows() == [("(E)", "unnamed_column_missing_header")]
-    assert found["message_en"][0] == ("Column (E): has no header but holds values, and the column gender is "
-                                      "missing – probably it is this one. Please add the header in row 1.")
+    assert found["message_en"][0] == (
+        "Column (E): has no header but holds values, and the column gender is "
+        "missing – probably it is this one. Please add the header in row 1."
+    )
 
 
 def test_an_empty_header_while_nothing_is_missing_stays_a_warning(tmp_path, registry):
@@ -214,8 +255,12 @@ def _openpyxl_book(path: Path, records: list[dict], formula_cell: str | None = N
     columns = list(records[0])
     sheet.append(columns)
     for record in records:
-        sheet.append([(str(v) if v is not None and not isinstance(v, (int, str)) else v) for v in
-                      (record[c] for c in columns)])
+        sheet.append(
+            [
+                (str(v) if v is not None and not isinstance(v, (int, str)) else v)
+                for v in (record[c] for c in columns)
+            ]
+        )
     if formula_cell:
         sheet[formula_cell] = "=1+2"  # openpyxl stores no cached value
     if second:
@@ -227,23 +272,42 @@ def _openpyxl_book(path: Path, records: list[dict], formula_cell: str | None = N
 
 
 def test_a_formula_without_a_cached_value_is_an_error_naming_the_cell(tmp_path, registry):
-    data = [{**r, "entry_date": r["entry_date"].isoformat(),
-             "exit_date": r["exit_date"].isoformat() if r["exit_date"] else None} for r in rows(P)]
+    data = [
+        {
+            **r,
+            "entry_date": r["entry_date"].isoformat(),
+            "exit_date": r["exit_date"].isoformat() if r["exit_date"] else None,
+        }
+        for r in rows(P)
+    ]
     path = _openpyxl_book(tmp_path / f"{MONTH}.xlsx", data, formula_cell="H3")
     result = check_file(path, PROJECT, P, MONTH, registry)
     found = errors(result).filter(pl.col("rule") == "formula_without_value")
     assert found.select("row", "rule").rows() == [(3, "formula_without_value")]
-    assert found["message_en"][0].startswith("Row 3: cell H3 ('Daten') holds a formula without a calculated value")
+    assert found["message_en"][0].startswith(
+        "Row 3: cell H3 ('Daten') holds a formula without a calculated value"
+    )
 
 
 def test_every_sheet_is_checked_for_personal_data(tmp_path, registry):
-    data = [{**r, "entry_date": r["entry_date"].isoformat(),
-             "exit_date": r["exit_date"].isoformat() if r["exit_date"] else None} for r in rows(P)]
-    second = [["Nachname", "Bemerkung"], ["Muster", "Rückruf 01711234567"], ["Beispiel", "mail: a.b(at)web.de"]]
+    data = [
+        {
+            **r,
+            "entry_date": r["entry_date"].isoformat(),
+            "exit_date": r["exit_date"].isoformat() if r["exit_date"] else None,
+        }
+        for r in rows(P)
+    ]
+    second = [
+        ["Nachname", "Bemerkung"],
+        ["Muster", "Rückruf 01711234567"],
+        ["Beispiel", "mail: a.b(at)web.de"],
+    ]
     clean = check_file(_openpyxl_book(tmp_path / "clean.xlsx", data), PROJECT, P, MONTH, registry)
     assert clean.ok, errors(clean).to_dicts()
-    result = check_file(_openpyxl_book(tmp_path / f"{MONTH}.xlsx", data, second=second), PROJECT, P, MONTH,
-                        registry)
+    result = check_file(
+        _openpyxl_book(tmp_path / f"{MONTH}.xlsx", data, second=second), PROJECT, P, MONTH, registry
+    )
     found = errors(result)
     assert ("'Kontakte'!Nachname", "personal_data_column") in found.select("column", "rule").rows()
     everything = str(result.findings.rows()) + result.summary_de + result.summary_en

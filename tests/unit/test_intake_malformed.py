@@ -7,17 +7,17 @@ from __future__ import annotations
 import os
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 import pytest
+from fixtures.intake.builders import MONTH, PROVIDER, rows, write_csv, write_registry, write_xlsx
 
 from esf_monitor.intake import check_file, read_registry
 from esf_monitor.intake.findings import RULE_TITLES, TEMPLATES
-from fixtures.intake.builders import MONTH, PROVIDER, rows, write_csv, write_registry, write_xlsx
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +36,23 @@ class Case:
 
 def edit(extract_type: str, row: int, **changes) -> Callable[[Path], Path]:
     """The valid file with ``changes`` in Excel row ``row`` (2 = first data row)."""
+
     def build(folder: Path) -> Path:
         data = rows(extract_type)
         data[row - 2].update(changes)
         return write_csv(folder / f"{MONTH}.csv", data)
+
     return build
 
 
 def append(extract_type: str, **changes) -> Callable[[Path], Path]:
     """The valid file plus a copy of its first row with ``changes``."""
+
     def build(folder: Path) -> Path:
         data = rows(extract_type)
         data.append({**data[0], **changes})
         return write_csv(folder / f"{MONTH}.csv", data)
+
     return build
 
 
@@ -56,6 +60,7 @@ def without_column(extract_type: str, column: str) -> Callable[[Path], Path]:
     def build(folder: Path) -> Path:
         data = rows(extract_type)
         return write_csv(folder / f"{MONTH}.csv", data, columns=[c for c in data[0] if c != column])
+
     return build
 
 
@@ -66,6 +71,7 @@ def with_column(extract_type: str, header: str, value: str, row: int = 2) -> Cal
             record[header] = None
         data[row - 2][header] = value
         return write_csv(folder / f"{MONTH}.csv", data)
+
     return build
 
 
@@ -74,15 +80,18 @@ def raw_bytes(content: bytes, name: str = f"{MONTH}.csv") -> Callable[[Path], Pa
         path = folder / name
         path.write_bytes(content)
         return path
+
     return build
 
 
 def text_edit(transform: Callable[[str], str]) -> Callable[[Path], Path]:
     """The valid participants file as text, transformed."""
+
     def build(folder: Path) -> Path:
         path = write_csv(folder / f"{MONTH}.csv", rows("participants"))
         path.write_text(transform(path.read_text(encoding="utf-8")), encoding="utf-8")
         return path
+
     return build
 
 
@@ -98,6 +107,7 @@ def xlsx_edit(row: int, **changes) -> Callable[[Path], Path]:
         data = rows("participants")
         data[row - 2].update(changes)
         return write_xlsx(folder / f"{MONTH}.xlsx", data)
+
     return build
 
 
@@ -107,8 +117,9 @@ HEADER = ",".join(rows(P)[0]).encode()
 CASES = {
     # --- types and formats
     "gender_not_in_code_list": Case(P, edit(P, 2, gender="w"), "code_list", 2, "gender"),
-    "employment_status_in_german": Case(P, edit(P, 4, employment_status="arbeitslos"), "code_list", 4,
-                                        "employment_status"),
+    "employment_status_in_german": Case(
+        P, edit(P, 4, employment_status="arbeitslos"), "code_list", 4, "employment_status"
+    ),
     "access_channel_unknown": Case(P, edit(P, 5, access_channel="flyer"), "code_list", 5, "access_channel"),
     "month_13": Case(P, edit(P, 3, entry_date="2024-13-01"), "date_format", 3, "entry_date"),
     "february_30": Case(P, edit(P, 4, entry_date="30.02.2025"), "date_format", 4, "entry_date"),
@@ -123,72 +134,129 @@ CASES = {
     "isced_9": Case(P, edit(P, 3, isced=9), "out_of_range", 3, "isced"),
     "sixteen_children": Case(P, edit(P, 5, children_under_18=16), "out_of_range", 5, "children_under_18"),
     "pseudonym_too_short": Case(P, edit(P, 4, participant_id="P-7"), "id_pattern", 4, "participant_id"),
-    "pseudonym_is_a_name": Case(P, edit(P, 4, participant_id="Anna Schmidt"), "id_pattern", 4, "participant_id"),
+    "pseudonym_is_a_name": Case(
+        P, edit(P, 4, participant_id="Anna Schmidt"), "id_pattern", 4, "participant_id"
+    ),
     # --- required values and columns
     "participant_id_empty": Case(P, edit(P, 4, participant_id=None), "missing_required", 4, "participant_id"),
-    "entry_date_column_missing": Case(P, without_column(P, "entry_date"), "missing_required", None, "entry_date"),
+    "entry_date_column_missing": Case(
+        P, without_column(P, "entry_date"), "missing_required", None, "entry_date"
+    ),
     "exit_without_reason": Case(P, edit(P, 4, exit_reason=None), "exit_reason_missing", 4, "exit_reason"),
     # --- keys and spells
     "same_spell_twice": Case(P, append(P), "key_unique", 6, "participant_id"),
-    "spell_inside_earlier_spell": Case(P, append(P, entry_date=date(2024, 5, 6), exit_date=date(2024, 6, 28)),
-                                       "spells_overlap", 6, "entry_date"),
-    "new_spell_while_open": Case(P, append(P, participant_id="P-CHARLIE-03", entry_date=date(2025, 6, 16),
-                                           exit_date=None, exit_reason=None, status_upon_leaving=None,
-                                           qualification_gained=None, birth_year=2001),
-                                 "spells_overlap", 6, "entry_date"),
-    "exit_before_entry": Case(P, edit(P, 4, exit_date=date(2024, 12, 20)), "exit_before_entry", 4, "exit_date"),
+    "spell_inside_earlier_spell": Case(
+        P,
+        append(P, entry_date=date(2024, 5, 6), exit_date=date(2024, 6, 28)),
+        "spells_overlap",
+        6,
+        "entry_date",
+    ),
+    "new_spell_while_open": Case(
+        P,
+        append(
+            P,
+            participant_id="P-CHARLIE-03",
+            entry_date=date(2025, 6, 16),
+            exit_date=None,
+            exit_reason=None,
+            status_upon_leaving=None,
+            qualification_gained=None,
+            birth_year=2001,
+        ),
+        "spells_overlap",
+        6,
+        "entry_date",
+    ),
+    "exit_before_entry": Case(
+        P, edit(P, 4, exit_date=date(2024, 12, 20)), "exit_before_entry", 4, "exit_date"
+    ),
     # --- context: project run, reporting month, own project
-    "entry_before_project_start": Case(P, edit(P, 2, entry_date=date(2022, 11, 14)),
-                                       "entry_outside_project_run", 2, "entry_date"),
-    "entry_after_reporting_month": Case(P, edit(P, 5, entry_date=date(2025, 7, 1)),
-                                        "after_reporting_month", 5, "entry_date"),
-    "exit_after_reporting_month": Case(P, edit(P, 4, exit_date=date(2025, 7, 3)),
-                                       "after_reporting_month", 4, "exit_date"),
+    "entry_before_project_start": Case(
+        P, edit(P, 2, entry_date=date(2022, 11, 14)), "entry_outside_project_run", 2, "entry_date"
+    ),
+    "entry_after_reporting_month": Case(
+        P, edit(P, 5, entry_date=date(2025, 7, 1)), "after_reporting_month", 5, "entry_date"
+    ),
+    "exit_after_reporting_month": Case(
+        P, edit(P, 4, exit_date=date(2025, 7, 3)), "after_reporting_month", 4, "exit_date"
+    ),
     "row_of_another_project": Case(P, edit(P, 3, project_id="PRJ-B"), "foreign_project", 3, "project_id"),
     # --- personal data
     "column_vorname": Case(P, with_column(P, "Vorname", "Anna"), "personal_data_column", None, "Vorname"),
-    "column_e_mail": Case(P, with_column(P, "E-Mail", "anna@example.org"), "personal_data_column", None, "E-Mail"),
-    "column_geburtsdatum": Case(P, with_column(P, "Geburtsdatum", "01.02.1990"),
-                                "personal_data_column", None, "Geburtsdatum"),
-    "email_in_district": Case(P, edit(P, 3, district="anna.schmidt@example.org"), "personal_data_value", 3,
-                              "district"),
-    "mobile_number_in_district": Case(P, edit(P, 5, district="0171/1234567"), "personal_data_value", 5,
-                                      "district"),
-    "mobile_number_as_pseudonym": Case(P, edit(P, 4, participant_id="0171-1234567"),
-                                                 "personal_data_value", 4, "participant_id"),
-    "iban_in_a_comment_column": Case(P, with_column(P, "bemerkung", "DE89 3704 0044 0532 0130 00", row=4),
-                                     "personal_data_value", 4, "bemerkung"),
+    "column_e_mail": Case(
+        P, with_column(P, "E-Mail", "anna@example.org"), "personal_data_column", None, "E-Mail"
+    ),
+    "column_geburtsdatum": Case(
+        P, with_column(P, "Geburtsdatum", "01.02.1990"), "personal_data_column", None, "Geburtsdatum"
+    ),
+    "email_in_district": Case(
+        P, edit(P, 3, district="anna.schmidt@example.org"), "personal_data_value", 3, "district"
+    ),
+    "mobile_number_in_district": Case(
+        P, edit(P, 5, district="0171/1234567"), "personal_data_value", 5, "district"
+    ),
+    "mobile_number_as_pseudonym": Case(
+        P, edit(P, 4, participant_id="0171-1234567"), "personal_data_value", 4, "participant_id"
+    ),
+    "iban_in_a_comment_column": Case(
+        P,
+        with_column(P, "bemerkung", "DE89 3704 0044 0532 0130 00", row=4),
+        "personal_data_value",
+        4,
+        "bemerkung",
+    ),
     # --- structure of the file
-    "duplicated_header": Case(P, text_edit(lambda t: t.replace("district", "gender", 1)), "duplicate_column",
-                              None, "gender"),
-    "row_with_extra_field": Case(P, text_edit(lambda t: t.replace("Lüneburg,", "Lüneburg,Süd,", 1)),
-                                 "extra_fields", 4, "(V)"),
-    "unclosed_quote": Case(P, text_edit(lambda t: t.replace("Lüneburg", '"Lüneburg', 1)), "unreadable_file",
-                           None, None),
+    "duplicated_header": Case(
+        P, text_edit(lambda t: t.replace("district", "gender", 1)), "duplicate_column", None, "gender"
+    ),
+    "row_with_extra_field": Case(
+        P, text_edit(lambda t: t.replace("Lüneburg,", "Lüneburg,Süd,", 1)), "extra_fields", 4, "(V)"
+    ),
+    "unclosed_quote": Case(
+        P, text_edit(lambda t: t.replace("Lüneburg", '"Lüneburg', 1)), "unreadable_file", None, None
+    ),
     "empty_file": Case(P, raw_bytes(b""), "empty_file", None, None),
     "header_only": Case(P, raw_bytes(HEADER + b"\r\n"), "no_rows", None, None),
-    "header_not_in_row_1": Case(P, raw_bytes(b"Export vom 01.07.2025\n" + HEADER + b"\n"),
-                                "header_not_recognised", None, None),
-    "png_renamed_csv": Case(P, raw_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(2000)),
-                            "unreadable_file", None, None),
+    "header_not_in_row_1": Case(
+        P, raw_bytes(b"Export vom 01.07.2025\n" + HEADER + b"\n"), "header_not_recognised", None, None
+    ),
+    "png_renamed_csv": Case(
+        P, raw_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(2000)), "unreadable_file", None, None
+    ),
     "zip_renamed_xlsx": Case(P, zip_not_xlsx, "unreadable_file", None, None),
-    "excel_unicode_text_utf16": Case(P, raw_bytes((HEADER.decode().replace(",", "\t") + "\r\n").encode("utf-16")),
-                                     "unreadable_file", None, None),
-    "legacy_xls": Case(P, raw_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), f"{MONTH}.xls"),
-                       "unreadable_file", None, None),
+    "excel_unicode_text_utf16": Case(
+        P,
+        raw_bytes((HEADER.decode().replace(",", "\t") + "\r\n").encode("utf-16")),
+        "unreadable_file",
+        None,
+        None,
+    ),
+    "legacy_xls": Case(
+        P,
+        raw_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), f"{MONTH}.xls"),
+        "unreadable_file",
+        None,
+        None,
+    ),
     # --- followup (jobcenter)
     "status_6m_unknown_code": Case(F, edit(F, 3, status_6m="arbeitet"), "code_list", 3, "status_6m"),
-    "project_of_another_jobcenter": Case(F, edit(F, 2, project_id="PRJ-C"), "foreign_project", 2, "project_id"),
+    "project_of_another_jobcenter": Case(
+        F, edit(F, 2, project_id="PRJ-C"), "foreign_project", 2, "project_id"
+    ),
     "followup_twice": Case(F, append(F, status_6m="unemployed"), "key_unique", 5, "participant_id"),
-    "followup_before_six_months": Case(F, edit(F, 4, exit_date=date(2025, 3, 31)), "followup_too_early", 4,
-                                       "exit_date"),
+    "followup_before_six_months": Case(
+        F, edit(F, 4, exit_date=date(2025, 3, 31)), "followup_too_early", 4, "exit_date"
+    ),
     "followup_missing_status": Case(F, edit(F, 2, status_6m=None), "missing_required", 2, "status_6m"),
     # --- target population (jobcenter)
     "other_month_in_file": Case(T, edit(T, 3, month="2025-05"), "month_mismatch", 3, "month"),
     "month_in_words": Case(T, edit(T, 2, month="Juni 2025"), "month_format", 2, "month"),
     "negative_count": Case(T, edit(T, 5, count=-5), "out_of_range", 5, "count"),
     "decimal_count": Case(T, edit(T, 4, count="12,5"), "int_format", 4, "count"),
-    "target_group_unknown": Case(T, edit(T, 2, target_group="alleinerziehende"), "code_list", 2, "target_group"),
+    "target_group_unknown": Case(
+        T, edit(T, 2, target_group="alleinerziehende"), "code_list", 2, "target_group"
+    ),
     "stock_reported_twice": Case(T, append(T, count=99), "key_unique", 6, "month"),
 }
 
@@ -237,7 +305,10 @@ def test_three_different_errors_are_all_reported(tmp_path, registry):
     result = check_file(write_csv(tmp_path / "x.csv", data), "PRJ-A", P, MONTH, registry)
     errors = result.findings.filter(pl.col("severity") == "error")
     assert sorted(errors.select("row", "column", "rule").rows()) == [
-        (2, "gender", "code_list"), (3, "entry_date", "date_format"), (5, "isced", "out_of_range")]
+        (2, "gender", "code_list"),
+        (3, "entry_date", "date_format"),
+        (5, "isced", "out_of_range"),
+    ]
 
 
 def test_every_failing_row_is_listed_not_only_the_first(tmp_path, registry):
@@ -258,8 +329,10 @@ def test_missing_core_data_is_a_warning_and_counted(tmp_path, registry):
     assert result.incomplete_count == 2
     warnings = result.findings.filter(pl.col("severity") == "warning")
     assert sorted(warnings.select("row", "column", "rule").rows()) == [
-        (2, "gender", "core_field_missing"), (4, "birth_year", "core_field_missing"),
-        (4, "isced", "core_field_missing")]
+        (2, "gender", "core_field_missing"),
+        (4, "birth_year", "core_field_missing"),
+        (4, "isced", "core_field_missing"),
+    ]
     assert result.data["gender"].null_count() == 1
 
 
@@ -273,7 +346,8 @@ def test_unknown_column_is_a_warning_only(tmp_path, registry):
     result = check_file(with_column(P, "Kursgruppe", "B2")(tmp_path), "PRJ-A", P, MONTH, registry)
     assert result.ok
     assert result.findings.select("severity", "column", "rule").rows() == [
-        ("warning", "Kursgruppe", "unknown_column")]
+        ("warning", "Kursgruppe", "unknown_column")
+    ]
     assert result.data.columns[-1] == "_source_row" and "Kursgruppe" not in result.data.columns
 
 
@@ -283,14 +357,19 @@ def test_personal_values_are_masked_in_every_finding(tmp_path, registry):
     result = check_file(write_csv(tmp_path / "x.csv", data), "PRJ-A", P, MONTH, registry)
     text = str(result.findings.rows()) + result.summary_de + result.summary_en
     assert "anna.schmidt" not in text and "example.org" not in text
-    assert result.findings.filter(pl.col("row") == 2, pl.col("column") == "gender")["value"].to_list() == [None, None]
+    assert result.findings.filter(pl.col("row") == 2, pl.col("column") == "gender")["value"].to_list() == [
+        None,
+        None,
+    ]
     assert "a***" not in text
 
 
 def test_pseudonyms_dates_and_districts_are_not_personal_data(tmp_path, registry):
     data = rows(P)
     ids = ["TN-2024-000123", "TN2024000123456", "a8f3c2e1b7d94f60", "0815-ab12cd34"]
-    for record, pid, district in zip(data, ids, ["Hamburg-Mitte 2", "Mayen-Koblenz", "Köln-Mülheim", "GE 04"]):
+    for record, pid, district in zip(
+        data, ids, ["Hamburg-Mitte 2", "Mayen-Koblenz", "Köln-Mülheim", "GE 04"]
+    ):
         record["participant_id"], record["district"] = pid, district
         record["exit_date"] = record["exit_reason"] = record["status_upon_leaving"] = None
         record["qualification_gained"] = None
@@ -340,9 +419,15 @@ def test_overlap_is_checked_against_every_earlier_spell_not_only_the_previous(tm
     data = rows(P)[:1]  # P-ALPHA-001: 2024-02-05 .. 2024-08-30
     data[0]["exit_date"] = date(2024, 12, 20)
     short = {**data[0], "entry_date": date(2024, 3, 4), "exit_date": date(2024, 3, 29)}  # inside the first
-    later = {**data[0], "entry_date": date(2024, 6, 3), "exit_date": date(2024, 6, 28)}  # inside the first only
+    later = {
+        **data[0],
+        "entry_date": date(2024, 6, 3),
+        "exit_date": date(2024, 6, 28),
+    }  # inside the first only
     after = {**data[0], "entry_date": date(2025, 1, 6), "exit_date": date(2025, 2, 28)}  # fine
-    result = check_file(write_csv(tmp_path / "x.csv", [data[0], short, later, after]), "PRJ-A", P, MONTH, registry)
+    result = check_file(
+        write_csv(tmp_path / "x.csv", [data[0], short, later, after]), "PRJ-A", P, MONTH, registry
+    )
     overlaps = result.findings.filter(pl.col("rule") == "spells_overlap")
     assert overlaps["row"].to_list() == [3, 4]
 
@@ -352,7 +437,8 @@ def test_rows_without_a_key_are_reported_as_missing_not_as_duplicates(tmp_path, 
     data[0]["participant_id"] = data[1]["participant_id"] = None
     data[1]["entry_date"] = data[0]["entry_date"]
     errors = check_file(write_csv(tmp_path / "x.csv", data), "PRJ-A", P, MONTH, registry).findings.filter(
-        pl.col("severity") == "error")
+        pl.col("severity") == "error"
+    )
     assert errors.select("row", "rule").rows() == [(2, "missing_required"), (3, "missing_required")]
 
 

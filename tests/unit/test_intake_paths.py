@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.intake.builders import write_registry
 
 from esf_monitor.intake import LandingPath, PathRejected, parse_landing_path, read_registry
-from fixtures.intake.builders import write_registry
 
 
 @pytest.fixture(scope="module")
@@ -23,32 +23,38 @@ def landing(tmp_path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("relative, expected", [
-    ("PRJ-A/participants/2025-06.csv", ("PRJ-A", "participants", "2025-06", "csv")),
-    ("PRJ-B/participants/2024-12.XLSX", ("PRJ-B", "participants", "2024-12", "xlsx")),
-    ("JC-X/followup/2025-01.CSV", ("JC-X", "followup", "2025-01", "csv")),
-    ("JC-Y/target_population/2025-06.xlsx", ("JC-Y", "target_population", "2025-06", "xlsx")),
-])
+@pytest.mark.parametrize(
+    "relative, expected",
+    [
+        ("PRJ-A/participants/2025-06.csv", ("PRJ-A", "participants", "2025-06", "csv")),
+        ("PRJ-B/participants/2024-12.XLSX", ("PRJ-B", "participants", "2024-12", "xlsx")),
+        ("JC-X/followup/2025-01.CSV", ("JC-X", "followup", "2025-01", "csv")),
+        ("JC-Y/target_population/2025-06.xlsx", ("JC-Y", "target_population", "2025-06", "xlsx")),
+    ],
+)
 def test_valid_slots(relative, expected, landing, registry):
     path = landing / relative
     assert parse_landing_path(path, landing, registry) == LandingPath(*expected, path=path)
 
 
-@pytest.mark.parametrize("relative, reason", [
-    ("PRJ-A/participants/2025-13.csv", "path does not match"),
-    ("PRJ-A/participants/2025-6.csv", "path does not match"),
-    ("PRJ-A/participants/juni.csv", "path does not match"),
-    ("PRJ-A/participants/2025-06.txt", "path does not match"),
-    ("PRJ-A/participants/2025-06.csv.bak", "path does not match"),
-    ("PRJ-A/2025-06.csv", "path does not match"),
-    ("PRJ-A/participants/old/2025-06.csv", "path does not match"),
-    ("2025-06.csv", "path does not match"),
-    ("PRJ-A/teilnehmende/2025-06.csv", "unknown extract type"),
-    ("PRJ-Z/participants/2025-06.csv", "not in the project registry"),
-    ("PRJ-A/followup/2025-06.csv", "may not send 'followup'"),
-    ("PRJ-A/target_population/2025-06.csv", "may not send 'target_population'"),
-    ("JC-X/participants/2025-06.csv", "may not send 'participants'"),
-])
+@pytest.mark.parametrize(
+    "relative, reason",
+    [
+        ("PRJ-A/participants/2025-13.csv", "path does not match"),
+        ("PRJ-A/participants/2025-6.csv", "path does not match"),
+        ("PRJ-A/participants/juni.csv", "path does not match"),
+        ("PRJ-A/participants/2025-06.txt", "path does not match"),
+        ("PRJ-A/participants/2025-06.csv.bak", "path does not match"),
+        ("PRJ-A/2025-06.csv", "path does not match"),
+        ("PRJ-A/participants/old/2025-06.csv", "path does not match"),
+        ("2025-06.csv", "path does not match"),
+        ("PRJ-A/teilnehmende/2025-06.csv", "unknown extract type"),
+        ("PRJ-Z/participants/2025-06.csv", "not in the project registry"),
+        ("PRJ-A/followup/2025-06.csv", "may not send 'followup'"),
+        ("PRJ-A/target_population/2025-06.csv", "may not send 'target_population'"),
+        ("JC-X/participants/2025-06.csv", "may not send 'participants'"),
+    ],
+)
 def test_rejected_slots(relative, reason, landing, registry):
     with pytest.raises(PathRejected) as info:
         parse_landing_path(landing / relative, landing, registry)
@@ -56,12 +62,15 @@ def test_rejected_slots(relative, reason, landing, registry):
     assert info.value.reason_de and info.value.reason_de != info.value.reason_en
 
 
-@pytest.mark.parametrize("relative", [
-    "../PRJ-A/participants/2025-06.csv",
-    "PRJ-A/participants/../../../etc/2025-06.csv",
-    "PRJ-A/../PRJ-A/participants/2025-06.csv",
-    "PRJ-A/participants/..%2F2025-06.csv/../2025-06.csv",
-])
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "../PRJ-A/participants/2025-06.csv",
+        "PRJ-A/participants/../../../etc/2025-06.csv",
+        "PRJ-A/../PRJ-A/participants/2025-06.csv",
+        "PRJ-A/participants/..%2F2025-06.csv/../2025-06.csv",
+    ],
+)
 def test_path_traversal_is_rejected(relative, landing, registry):
     with pytest.raises(PathRejected) as info:
         parse_landing_path(Path(str(landing) + "/" + relative), landing, registry)

@@ -120,7 +120,10 @@ def test_the_restricted_quarantine_is_deleted_after_its_retention_period(dd, cap
     with caplog.at_level(logging.INFO, logger="esf_monitor.store"):
         deleted = store.purge_restricted(dd, now=now)
     assert deleted == [old] and not old.exists() and fresh.exists()
-    assert f"retention period over, deleted: quarantine_restricted/{PROJECT}/participants/{MONTH}/x.csv" in caplog.text
+    assert (
+        f"retention period over, deleted: quarantine_restricted/{PROJECT}/participants/{MONTH}/x.csv"
+        in caplog.text
+    )
     monkeypatch.setenv(store.RETENTION_ENV, "7")
     assert store.purge_restricted(dd, now=now) == [fresh]
 
@@ -128,7 +131,9 @@ def test_the_restricted_quarantine_is_deleted_after_its_retention_period(dd, cap
 def test_an_ambiguous_slot_is_never_guessed(dd):
     landing_file(dd, b"participant_id\n")
     (dd.landing / PROJECT / "participants" / f"{MONTH}.xlsx").write_bytes(b"PK")
-    with pytest.raises(ingest.AmbiguousSlot, match=f"{PROJECT}\\|participants\\|{MONTH}: {MONTH}.csv, {MONTH}.xlsx"):
+    with pytest.raises(
+        ingest.AmbiguousSlot, match=f"{PROJECT}\\|participants\\|{MONTH}: {MONTH}.csv, {MONTH}.xlsx"
+    ):
         ingest.landing_file(dd, PROJECT, "participants", MONTH)
 
 

@@ -8,9 +8,9 @@ from datetime import date
 
 import polars as pl
 import pytest
+from fixtures.intake.builders import REGISTRY_ROWS, write_csv, write_registry
 
 from esf_monitor.intake import RegistryError, read_registry
-from fixtures.intake.builders import REGISTRY_ROWS, write_csv, write_registry
 from schemas.codes import REGISTRY_COLUMNS
 
 
@@ -23,10 +23,23 @@ def test_valid_registry_is_typed(tmp_path):
 
 
 def test_registry_in_german_excel_dialect(tmp_path):
-    records = [{**r, "start_date": date.fromisoformat(r["start_date"]),
-                "end_date": date.fromisoformat(r["end_date"])} for r in REGISTRY_ROWS]
-    path = write_csv(tmp_path / "projects.csv", records, delimiter=";", encoding="cp1252", newline="\r\n",
-                     date_format="%d.%m.%Y", header=str.upper)
+    records = [
+        {
+            **r,
+            "start_date": date.fromisoformat(r["start_date"]),
+            "end_date": date.fromisoformat(r["end_date"]),
+        }
+        for r in REGISTRY_ROWS
+    ]
+    path = write_csv(
+        tmp_path / "projects.csv",
+        records,
+        delimiter=";",
+        encoding="cp1252",
+        newline="\r\n",
+        date_format="%d.%m.%Y",
+        header=str.upper,
+    )
     assert read_registry(path)["district"].to_list() == ["Köln", "Köln", "Lüneburg"]
 
 
@@ -36,17 +49,20 @@ def _broken(row: int, **changes) -> list[dict]:
     return table
 
 
-@pytest.mark.parametrize("table, rule, row, column", [
-    (_broken(3, project_id="prj b"), "id_pattern", 3, "project_id"),
-    (_broken(3, project_id="PRJ-A"), "key_unique", 3, "project_id"),
-    (_broken(2, end_date="2022-12-31"), "end_before_start", 2, "end_date"),
-    (_broken(4, category_of_region="rich"), "code_list", 4, "category_of_region"),
-    (_broken(2, target_group="everyone"), "code_list", 2, "target_group"),
-    (_broken(3, start_date="1.3.24x"), "date_format", 3, "start_date"),
-    (_broken(2, planned_participants="-1"), "out_of_range", 2, "planned_participants"),
-    (_broken(4, jobcenter_id=""), "missing_required", 4, "jobcenter_id"),
-    (_broken(4, jobcenter_id="PRJ-A"), "provider_kind_ambiguous", 4, "jobcenter_id"),
-])
+@pytest.mark.parametrize(
+    "table, rule, row, column",
+    [
+        (_broken(3, project_id="prj b"), "id_pattern", 3, "project_id"),
+        (_broken(3, project_id="PRJ-A"), "key_unique", 3, "project_id"),
+        (_broken(2, end_date="2022-12-31"), "end_before_start", 2, "end_date"),
+        (_broken(4, category_of_region="rich"), "code_list", 4, "category_of_region"),
+        (_broken(2, target_group="everyone"), "code_list", 2, "target_group"),
+        (_broken(3, start_date="1.3.24x"), "date_format", 3, "start_date"),
+        (_broken(2, planned_participants="-1"), "out_of_range", 2, "planned_participants"),
+        (_broken(4, jobcenter_id=""), "missing_required", 4, "jobcenter_id"),
+        (_broken(4, jobcenter_id="PRJ-A"), "provider_kind_ambiguous", 4, "jobcenter_id"),
+    ],
+)
 def test_invalid_registry_names_row_column_value_and_rule(table, rule, row, column, tmp_path):
     with pytest.raises(RegistryError) as info:
         read_registry(write_registry(tmp_path / "projects.csv", table))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from fixtures.intake.builders import MONTH, PROJECT, rows, write_csv, write_registry
 from polars.testing import assert_frame_equal
 
 from esf_monitor.intake import check_file, read_registry, write_report
-from fixtures.intake.builders import MONTH, PROJECT, rows, write_csv, write_registry
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,10 @@ def test_errors_csv_opens_in_german_excel_and_lists_every_finding(rejected, tmp_
     back = pl.read_csv(errors_csv, separator=";", schema=rejected.findings.schema)
     assert_frame_equal(back, rejected.findings)
     assert sorted(back.filter(pl.col("severity") == "error")["rule"]) == [
-        "code_list", "date_format", "personal_data_value"]
+        "code_list",
+        "date_format",
+        "personal_data_value",
+    ]
     assert "überschneidet" not in raw.decode("utf-8-sig")  # no consequential noise
     assert "Zeile 2, Spalte gender: Wert 'w' ist nicht erlaubt" in raw.decode("utf-8-sig")
 

@@ -60,18 +60,29 @@ def reachable(module: str) -> set[str]:
 
 
 def modules_under(package: str) -> list[str]:
-    return sorted(".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
-                  for p in (REPO / package).rglob("*.py"))
+    return sorted(
+        ".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        for p in (REPO / package).rglob("*.py")
+    )
 
 
-CODE_LOCATION = ["orchestration.definitions", "orchestration.sensors", "orchestration.schedules",
-                 "orchestration.jobs", "orchestration.checks", "orchestration.planning",
-                 "orchestration.resources", *modules_under("orchestration/assets")]
+CODE_LOCATION = [
+    "orchestration.definitions",
+    "orchestration.sensors",
+    "orchestration.schedules",
+    "orchestration.jobs",
+    "orchestration.checks",
+    "orchestration.planning",
+    "orchestration.resources",
+    *modules_under("orchestration/assets"),
+]
 
 
 def test_the_domain_imports_no_orchestration_and_no_benchmark():
-    offenders = {m: sorted(d for d in direct_imports(m) if d.split(".")[0] in ("orchestration", "bench"))
-                 for m in modules_under("esf_monitor")}
+    offenders = {
+        m: sorted(d for d in direct_imports(m) if d.split(".")[0] in ("orchestration", "bench"))
+        for m in modules_under("esf_monitor")
+    }
     assert {m: d for m, d in offenders.items() if d} == {}
 
 
@@ -81,8 +92,13 @@ def test_the_code_location_never_imports_the_driver_or_the_cli():
 
 
 def test_planning_decides_without_assets_jobs_or_sensors():
-    forbidden = {"orchestration.definitions", "orchestration.sensors", "orchestration.jobs",
-                 "orchestration.schedules", *modules_under("orchestration/assets")}
+    forbidden = {
+        "orchestration.definitions",
+        "orchestration.sensors",
+        "orchestration.jobs",
+        "orchestration.schedules",
+        *modules_under("orchestration/assets"),
+    }
     assert not reachable("orchestration.planning") & forbidden
 
 
@@ -107,10 +123,12 @@ def test_importing_the_code_location_has_no_side_effect(tmp_path):
         "import orchestration.definitions\n"
         "after = dict(os.environ)\n"
         "changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))\n"
-        "print(json.dumps({'changed': changed, 'started': started}))\n")
+        "print(json.dumps({'changed': changed, 'started': started}))\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ESF_", "DAGSTER_"))}
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert [k for k in seen["changed"] if k.startswith(("ESF_", "DAGSTER_", "DBT_")) or k == "PATH"] == []
     assert [cmd for cmd in seen["started"] if "dbt" in cmd] == []

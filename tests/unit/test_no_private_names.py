@@ -59,8 +59,7 @@ def _project_names() -> set[str]:
     return PROJECT | {p.stem for p in (REPO / "tests").rglob("*.py")}
 
 
-def violations(source: str, filename: str = "<snippet>",
-               project: set[str] | None = None) -> list[str]:
+def violations(source: str, filename: str = "<snippet>", project: set[str] | None = None) -> list[str]:
     """Every use of a dependency's private name in ``source`` ("file:line: what")."""
     project = PROJECT if project is None else project
     tree = ast.parse(source, filename)
@@ -94,8 +93,9 @@ def violations(source: str, filename: str = "<snippet>",
                 if any(_private(part) for part in module.split(".")) or _private(alias.name):
                     flag(node, f"from {module} import {alias.name}")
                 elif module.split(".")[0] == "dbt" and (module, alias.name) not in DBT_PUBLIC:
-                    flag(node, f"from {module} import {alias.name} (dbt internals; use "
-                               "dbt.cli.main.dbtRunner)")
+                    flag(
+                        node, f"from {module} import {alias.name} (dbt internals; use dbt.cli.main.dbtRunner)"
+                    )
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
@@ -106,12 +106,18 @@ def violations(source: str, filename: str = "<snippet>",
             if isinstance(base, ast.Name) and base.id in imported and _private(node.attr):
                 flag(node, f"{base.id}.{'.'.join(reversed(chain))}")
         elif isinstance(node, ast.ClassDef):
-            bases = [_resolve(b, imported) for b in node.bases
-                     if (b.id if isinstance(b, ast.Name) else _root(b)) in imported]
+            bases = [
+                _resolve(b, imported)
+                for b in node.bases
+                if (b.id if isinstance(b, ast.Name) else _root(b)) in imported
+            ]
             for item in node.body:
-                if (bases and isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                        and _private(item.name)
-                        and any(base is None or hasattr(base, item.name) for base in bases)):
+                if (
+                    bases
+                    and isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and _private(item.name)
+                    and any(base is None or hasattr(base, item.name) for base in bases)
+                ):
                     flag(item, f"class {node.name} overrides {item.name} of a dependency")
     return found
 
@@ -143,8 +149,11 @@ YAML_MODULE = re.compile(r"^\s*module:\s*['\"]?([\w.]+)", re.MULTILINE)
 
 
 def yaml_violations(text: str, filename: str = "<yaml>") -> list[str]:
-    return [f"{filename}: module {m}" for m in YAML_MODULE.findall(text)
-            if any(_private(part) for part in m.split("."))]
+    return [
+        f"{filename}: module {m}"
+        for m in YAML_MODULE.findall(text)
+        if any(_private(part) for part in m.split("."))
+    ]
 
 
 # --- the project ------------------------------------------------------------------------------
@@ -152,16 +161,18 @@ def yaml_violations(text: str, filename: str = "<yaml>") -> list[str]:
 
 def test_the_scan_sees_the_project():
     names = {p.relative_to(REPO).as_posix() for p in _files()}
-    assert {"orchestration/cli.py", "orchestration/definitions.py",
-            "tests/unit/test_no_private_names.py"} <= names
+    assert {
+        "orchestration/cli.py",
+        "orchestration/definitions.py",
+        "tests/unit/test_no_private_names.py",
+    } <= names
 
 
 def test_no_private_name_of_a_dependency_in_the_project():
     project = _project_names()
     found = []
     for path in _files():
-        found += violations(path.read_text(encoding="utf-8"),
-                            str(path.relative_to(REPO)), project)
+        found += violations(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)), project)
     assert found == []
 
 
@@ -176,16 +187,14 @@ def test_no_private_module_in_the_dagster_instance_yaml():
 
 PLANTED = {
     "import dagster._check as check": "import dagster._check",
-    "from dagster._core.execution.backfill import BulkActionStatus":
-        "from dagster._core.execution.backfill import BulkActionStatus",
+    "from dagster._core.execution.backfill import BulkActionStatus": "from dagster._core.execution.backfill import BulkActionStatus",
     "from os import _exit": "from os import _exit",
     "import os\nos._exit(0)": "os._exit",
     "import atexit\natexit._run_exitfuncs()": "atexit._run_exitfuncs",
     "import dagster as dg\nx = dg._core.storage": "dg._core",
     "from dbt.adapters.duckdb.connections import DuckDBConnectionManager\n"
     "env = DuckDBConnectionManager._ENV": "DuckDBConnectionManager._ENV",
-    "from dbt.adapters.duckdb.connections import DuckDBConnectionManager":
-        "dbt internals",
+    "from dbt.adapters.duckdb.connections import DuckDBConnectionManager": "dbt internals",
     "import dbt.version": "import dbt.version",
     "from dagster_dbt import DbtCliResource\n"
     "class R(DbtCliResource):\n    def _initialize_dbt_core_adapter(self, args):\n"

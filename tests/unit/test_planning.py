@@ -11,8 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.planning import (IntakeObservation, PendingFile, RefreshObservation, ScanResult,
-                                    contiguous_blocks, plan_intake, plan_refresh, settle_wait)
+from orchestration.planning import (
+    IntakeObservation,
+    PendingFile,
+    RefreshObservation,
+    ScanResult,
+    contiguous_blocks,
+    plan_intake,
+    plan_refresh,
+    settle_wait,
+)
 
 A = "HC-ALPHA|participants|2024-06"
 B = "HC-ALPHA|participants|2024-07"
@@ -24,8 +32,9 @@ def scan_of(*keys: str, sha: str = "ab" * 32) -> ScanResult:
     return ScanResult(pending=[PendingFile(k, Path(f"/landing/{k}"), sha) for k in keys])
 
 
-def seen(known: dict[str, list[str]] | None = None, versions: dict[str, int] | None = None,
-         idle: bool = True) -> IntakeObservation:
+def seen(
+    known: dict[str, list[str]] | None = None, versions: dict[str, int] | None = None, idle: bool = True
+) -> IntakeObservation:
     return IntakeObservation(known_partitions=known or {}, versions=versions or {}, idle=idle)
 
 
@@ -110,8 +119,12 @@ def test_settle_wait_counts_from_the_newest_unsettled_change(tmp_path):
     young = tmp_path / "young.csv"
     young.write_text("x")
     ctime = young.lstat().st_ctime_ns
-    scan = ScanResult(waiting=[(young, "unsettled", "still being copied"),
-                               (tmp_path / "other.csv", "ambiguous", "two files")])
+    scan = ScanResult(
+        waiting=[
+            (young, "unsettled", "still being copied"),
+            (tmp_path / "other.csv", "ambiguous", "two files"),
+        ]
+    )
     assert settle_wait(scan, 10, now_ns=ctime + 4 * 10**9) == pytest.approx(6.1)
     assert settle_wait(scan, 10, now_ns=ctime + 60 * 10**9) == 0.0
     assert settle_wait(scan, 10, now_ns=ctime - 60 * 10**9) == 10  # never more than the settle time
@@ -122,8 +135,9 @@ def test_settle_wait_counts_from_the_newest_unsettled_change(tmp_path):
 
 
 def observed(running=None, newest=("run-2", 200.0), registry=None, dashboards=None) -> RefreshObservation:
-    return RefreshObservation(running=running, newest_ingest=newest, registry_change=registry,
-                              dashboards_at=dashboards)
+    return RefreshObservation(
+        running=running, newest_ingest=newest, registry_change=registry, dashboards_at=dashboards
+    )
 
 
 def test_no_refresh_while_any_run_of_the_burst_runs_even_when_forced():

@@ -84,9 +84,7 @@ def broken_participants() -> bytes:
 
 
 def landing_files(dd: DataDir) -> list[str]:
-    return sorted(
-        str(p.relative_to(dd.landing)) for p in dd.landing.rglob("*") if p.is_file()
-    )
+    return sorted(str(p.relative_to(dd.landing)) for p in dd.landing.rglob("*") if p.is_file())
 
 
 # --------------------------------------------------------------------------- accounts, sign-in
@@ -139,15 +137,9 @@ def test_lockout_after_five_failures(dd):
     # the account is locked now: even the right password is refused
     response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
     assert response.status_code == 429
-    assert (
-        "gesperrt" in response.content.decode()
-        and "locked" in response.content.decode()
-    )
+    assert "gesperrt" in response.content.decode() and "locked" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert (
-        AuditEvent.objects.filter(action="sign_in_failed", username="prj-a").count()
-        >= 5
-    )
+    assert AuditEvent.objects.filter(action="sign_in_failed", username="prj-a").count() >= 5
     # another account is not locked by it
     signed_in("prj-b", provider_id="PRJ-B")
 
@@ -159,9 +151,7 @@ def test_session_cookie_flags(dd):
     cookie = response.cookies["esf_portal_session"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
-    assert not cookie[
-        "secure"
-    ]  # plain http on 127.0.0.1; production sets Secure (below)
+    assert not cookie["secure"]  # plain http on 127.0.0.1; production sets Secure (below)
 
 
 def test_security_headers_and_no_caching(dd):
@@ -171,11 +161,7 @@ def test_security_headers_and_no_caching(dd):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     csp = response["Content-Security-Policy"]
-    assert (
-        "script-src 'self'" in csp
-        and "unsafe-inline" not in csp
-        and "frame-ancestors 'none'" in csp
-    )
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
 
 
 def test_second_factor_is_asked_when_the_account_has_one(dd):
@@ -201,9 +187,7 @@ def test_second_factor_is_asked_when_the_account_has_one(dd):
 
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("ESF_PORTAL_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+        k: v for k, v in os.environ.items() if k not in ("ESF_PORTAL_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
     }
     env["ESF_DATA_DIR"] = str(tmp_path)
     code = (
@@ -220,10 +204,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
         text=True,
     )
     assert refused.returncode != 0
-    assert (
-        "ESF_PORTAL_SECRET_KEY" in refused.stderr
-        and "ImproperlyConfigured" in refused.stderr
-    )
+    assert "ESF_PORTAL_SECRET_KEY" in refused.stderr and "ImproperlyConfigured" in refused.stderr
     started = subprocess.run(
         [sys.executable, "-c", code],
         check=False,
@@ -234,21 +215,15 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     )
     assert started.returncode == 0, started.stderr
     assert started.stdout.split()[:4] == ["False", "True", "True", "True"]
-    assert not (
-        tmp_path / "portal" / "secret_key"
-    ).exists()  # production never makes up a key
+    assert not (tmp_path / "portal" / "secret_key").exists()  # production never makes up a key
 
 
 def test_the_database_is_sqlite_in_the_data_folder_or_postgresql_by_url(tmp_path):
     from portal.settings.base import database_from_url
 
     sqlite = database_from_url(None, tmp_path / "portal" / "portal.sqlite3")
-    assert sqlite["ENGINE"].endswith("sqlite3") and sqlite["NAME"].startswith(
-        str(tmp_path)
-    )
-    pg = database_from_url(
-        "postgresql://esf:s%40cret@db.example:5433/esf_portal?sslmode=require", tmp_path
-    )
+    assert sqlite["ENGINE"].endswith("sqlite3") and sqlite["NAME"].startswith(str(tmp_path))
+    pg = database_from_url("postgresql://esf:s%40cret@db.example:5433/esf_portal?sslmode=require", tmp_path)
     assert (
         pg["ENGINE"],
         pg["USER"],
@@ -309,9 +284,7 @@ def test_a_provider_reaches_nothing_of_another_provider(dd):
     import re
 
     def page(url):  # the CSRF token of the sign-out form is masked anew on every page
-        return re.sub(
-            rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", client.get(url).content
-        )
+        return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", client.get(url).content)
 
     assert page("/p/PRJ-B/") == page("/p/NOPE-1/")
     response = client.post(
@@ -336,17 +309,13 @@ def test_an_upload_lands_as_the_accounts_provider_whatever_form_and_file_name_sa
             "month": MONTH,
             "provider_id": "PRJ-B",
             "provider": "PRJ-B",
-            "file": upload_file(
-                csv_bytes(records), name="../../PRJ-B/participants/2025-06.csv"
-            ),
+            "file": upload_file(csv_bytes(records), name="../../PRJ-B/participants/2025-06.csv"),
         },
     )
     assert response.status_code == 302
     assert landing_files(dd) == [f"PRJ-A/participants/{MONTH}.csv"]
     check = Check.objects.get()
-    assert (
-        check.ok and check.provider_id == "PRJ-A" and check.file_name == "2025-06.csv"
-    )
+    assert check.ok and check.provider_id == "PRJ-A" and check.file_name == "2025-06.csv"
     assert not (dd.root / "PRJ-B").exists() and not (dd.landing / "PRJ-B").exists()
     # rows of another project in one's own file: the intake's own rule rejects them
     for r in records:
@@ -441,9 +410,7 @@ def test_a_file_the_pipeline_would_reject_is_never_written_to_landing(dd):
 
     path = dd.root / "broken.csv"
     path.write_bytes(broken_participants())
-    verdict = check_file(
-        path, "PRJ-A", "participants", MONTH, read_registry(dd.registry_csv)
-    )
+    verdict = check_file(path, "PRJ-A", "participants", MONTH, read_registry(dd.registry_csv))
     assert (verdict.ok, verdict.error_count, verdict.warning_count) == (
         check.ok,
         check.error_count,
@@ -455,13 +422,8 @@ def test_a_file_the_pipeline_would_reject_is_never_written_to_landing(dd):
         body = b"".join(download.streaming_content)
         assert body
     assert "gender" in body.decode("utf-8")
-    assert (
-        AuditEvent.objects.filter(action="download_report", sha256=check.sha256).count()
-        == 3
-    )
-    assert AuditEvent.objects.filter(
-        action="upload_rejected", sha256=check.sha256
-    ).exists()
+    assert AuditEvent.objects.filter(action="download_report", sha256=check.sha256).count() == 3
+    assert AuditEvent.objects.filter(action="upload_rejected", sha256=check.sha256).exists()
 
 
 def test_an_oversized_upload_is_refused_while_streaming(dd, settings, monkeypatch):
@@ -483,24 +445,16 @@ def test_an_oversized_upload_is_refused_while_streaming(dd, settings, monkeypatc
         {"extract_type": "participants", "month": MONTH, "file": upload_file(big)},
     )
     assert response.status_code == 413
-    assert (
-        "zu groß" in response.content.decode()
-        and "too large" in response.content.decode()
-    )
+    assert "zu groß" in response.content.decode() and "too large" in response.content.decode()
     assert received == []  # refused by its Content-Length before a byte was read
-    settings.MAX_UPLOAD_MB = (
-        0.37  # the body fits the declared limit + form overhead, the file does not
-    )
+    settings.MAX_UPLOAD_MB = 0.37  # the body fits the declared limit + form overhead, the file does not
     response = client.post(
         "/p/PRJ-A/upload/",
         {"extract_type": "participants", "month": MONTH, "file": upload_file(big)},
     )
     assert response.status_code == 413
     assert 0 < sum(received) < len(big)  # stopped while streaming, not after
-    assert (
-        landing_files(dd) == []
-        and list((dd.root / "portal" / "uploads").iterdir()) == []
-    )
+    assert landing_files(dd) == [] and list((dd.root / "portal" / "uploads").iterdir()) == []
     assert Check.objects.count() == 0
 
 
@@ -527,17 +481,11 @@ def _version(
         summary_en="Result: REJECTED",
     )
     if rejected:
-        copy = store.quarantine_copy(
-            dd, src, provider_id, "participants", month, sha, name=f"{month}.csv"
-        )
-        copy.with_name(copy.name + ".errors.csv").write_text(
-            "severity;row\nerror;3\n", encoding="utf-8"
-        )
+        copy = store.quarantine_copy(dd, src, provider_id, "participants", month, sha, name=f"{month}.csv")
+        copy.with_name(copy.name + ".errors.csv").write_text("severity;row\nerror;3\n", encoding="utf-8")
         record.quarantine_path = str(copy)
     else:
-        record.archive_path = str(
-            store.archive_copy(dd, src, provider_id, "participants", month, sha)
-        )
+        record.archive_path = str(store.archive_copy(dd, src, provider_id, "participants", month, sha))
     store.append_version(dd, record)
     return record
 
@@ -549,17 +497,9 @@ def test_deliveries_list_every_version_with_its_report(dd):
     text = client.get("/p/PRJ-A/deliveries/").content.decode()
     assert "2025-06" in text and "2025-05" in text and "abgelehnt / rejected" in text
     download = client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/1/errors")
-    assert download.status_code == 200 and b"error;3" in b"".join(
-        download.streaming_content
-    )
-    assert (
-        client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/1/file").status_code
-        == 200
-    )
-    assert (
-        client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/2/file").status_code
-        == 404
-    )
+    assert download.status_code == 200 and b"error;3" in b"".join(download.streaming_content)
+    assert client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/1/file").status_code == 200
+    assert client.get(f"/p/PRJ-A/deliveries/participants/{MONTH}/2/file").status_code == 404
     assert AuditEvent.objects.filter(action="download_file").exists()
     start = client.get("/p/PRJ-A/").content.decode()
     assert 'data-state="rejected"' in start and 'data-state="accepted"' in start
@@ -622,18 +562,13 @@ def test_figures_pages_are_sandboxed_and_only_the_own_page(dd):
     own = dd.dashboards / "internal" / "projects" / "PRJ-A.html"
     own.parent.mkdir(parents=True)
     own.write_text("<html><script>1</script>PRJ-A exact</html>")
-    (dd.dashboards / "internal" / "projects" / "PRJ-B.html").write_text(
-        "<html>PRJ-B</html>"
-    )
+    (dd.dashboards / "internal" / "projects" / "PRJ-B.html").write_text("<html>PRJ-B</html>")
     public = dd.dashboards / "public" / "sfc.html"
     public.parent.mkdir(parents=True)
     public.write_text("<html>public</html>")
     client = signed_in("prj-a", provider_id="PRJ-A")
     page = client.get("/p/PRJ-A/figures/").content.decode()
-    assert (
-        "/p/PRJ-A/figures/own.html" in page
-        and "/p/PRJ-A/figures/programme.html" in page
-    )
+    assert "/p/PRJ-A/figures/own.html" in page and "/p/PRJ-A/figures/programme.html" in page
     response = client.get("/p/PRJ-A/figures/own.html")
     assert b"PRJ-A exact" in response.content
     assert response["Content-Security-Policy"].startswith("sandbox allow-scripts")
@@ -652,23 +587,17 @@ def test_an_analyst_sees_every_provider_and_uploads_on_behalf(dd):
         {
             "extract_type": "participants",
             "month": MONTH,
-            "file": upload_file(
-                csv_bytes([dict(r, project_id="PRJ-C") for r in rows("participants")])
-            ),
+            "file": upload_file(csv_bytes([dict(r, project_id="PRJ-C") for r in rows("participants")])),
         },
     )
     check = Check.objects.get()
-    assert (
-        check.on_behalf and check.provider_id == "PRJ-C" and check.username == "analyst"
-    )
+    assert check.on_behalf and check.provider_id == "PRJ-C" and check.username == "analyst"
     assert client.get("/audit/").status_code == 200
 
 
 def test_the_analysts_figures_link_each_figure_to_its_dagster_asset(dd):
     (dd.exports / "2025-06").mkdir(parents=True)
-    (dd.exports / "cutoffs.csv").write_text(
-        "cutoff,is_sfc,is_latest\n2025-06,true,true\n"
-    )
+    (dd.exports / "cutoffs.csv").write_text("cutoff,is_sfc,is_latest\n2025-06,true,true\n")
     (dd.exports / "2025-06" / "indicators.csv").write_text(
         "cutoff,project_id,indicator,gender,numerator,denominator,value\n"
         "2025-06,PRJ-A,participants_cumulative,total,12,,12\n2025-06,PRJ-B,participants_cumulative,total,7,,7\n"
@@ -702,9 +631,7 @@ def test_the_admin_manages_accounts_and_reads_the_audit_log(dd):
     assert admin.get("/audit/").status_code == 200
     assert admin.get("/p/PRJ-A/").status_code == 404  # the admin sees no data
     provider = signed_in("prj-a", provider_id="PRJ-A")
-    assert (
-        provider.get("/admin/auth/user/").status_code == 302
-    )  # to the admin's sign-in
+    assert provider.get("/admin/auth/user/").status_code == 302  # to the admin's sign-in
 
 
 def test_the_audit_log_is_append_only(dd):
@@ -742,24 +669,13 @@ def test_demo_accounts_one_per_provider_and_a_password_file_for_the_owner_only(d
         "prj-c",
     ]
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    lines = [
-        line.split("\t")
-        for line in path.read_text().splitlines()
-        if not line.startswith("#")
-    ]
+    lines = [line.split("\t") for line in path.read_text().splitlines() if not line.startswith("#")]
     assert len(lines) == 7
     username, password = lines[0][:2]
     client = Client()
-    assert (
-        client.post(
-            "/signin/", {"username": username, "password": password}
-        ).status_code
-        == 302
-    )
+    assert client.post("/signin/", {"username": username, "password": password}).status_code == 302
     before = path.read_bytes()
-    assert (
-        create_demo_accounts(dd)[1] == [] and path.read_bytes() == before
-    )  # a second run changes nothing
+    assert create_demo_accounts(dd)[1] == [] and path.read_bytes() == before  # a second run changes nothing
 
 
 def test_a_municipality_sends_only_process_checklists(data_dir):
@@ -821,10 +737,7 @@ def test_an_invalid_registry_is_a_message_not_a_server_error(dd):
     dd.registry_csv.write_text("project_id\nnot valid\n")
     response = client.get("/p/PRJ-A/")
     assert response.status_code == 503
-    assert (
-        "Projektregister" in response.content.decode()
-        and "registry" in response.content.decode()
-    )
+    assert "Projektregister" in response.content.decode() and "registry" in response.content.decode()
 
 
 def test_admin_changes_are_in_the_audit_log(dd):
@@ -867,16 +780,12 @@ def test_the_runs_of_a_slot_come_from_dagsters_graphql(settings):
     from portal.web.dagster_runs import QUERY, slot_runs
 
     assert graphql.validate(create_schema().graphql_schema, graphql.parse(QUERY)) == []
-    assert (
-        slot_runs("PRJ-A|participants|2025-06") is None
-    )  # 127.0.0.1:9: nobody answers
+    assert slot_runs("PRJ-A|participants|2025-06") is None  # 127.0.0.1:9: nobody answers
     asked = []
 
     class Fake(BaseHTTPRequestHandler):
         def do_POST(self):
-            asked.append(
-                json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            )
+            asked.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             body = {
                 "data": {
                     "runsOrError": {

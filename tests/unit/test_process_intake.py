@@ -47,9 +47,7 @@ def _check(tmp_path, registry, rows, provider="KOM-A", wave=WAVE, columns=COLUMN
 def _rules(result, severity="error") -> list[tuple]:
     return sorted(
         (r["rule"], r["row"])
-        for r in result.findings.filter(pl.col("severity") == severity).iter_rows(
-            named=True
-        )
+        for r in result.findings.filter(pl.col("severity") == severity).iter_rows(named=True)
     )
 
 
@@ -61,9 +59,7 @@ def test_registries_are_read_beside_the_project_registry(registry):
         "KOM-C",
     ]
     assert registry.municipalities["joined_on"].to_list()[2] == date(2020, 9, 1)
-    assert registry.checklist_items["item_id"].to_list() == [
-        r["item_id"] for r in CHECKLIST_ITEMS
-    ]
+    assert registry.checklist_items["item_id"].to_list() == [r["item_id"] for r in CHECKLIST_ITEMS]
     assert registry.checklist_items["asks_responsibility"].to_list() == [
         False,
         False,
@@ -137,9 +133,7 @@ def test_duplicate_ids_in_the_process_registries_stop(tmp_path):
 def test_only_municipalities_send_checklists(tmp_path, registry):
     landing = tmp_path / "landing"
     assert provider_kind("KOM-B", registry) == "municipality"
-    ok = parse_landing_path(
-        landing / "KOM-B" / "process_checklist" / "2020-06.xlsx", landing, registry
-    )
+    ok = parse_landing_path(landing / "KOM-B" / "process_checklist" / "2020-06.xlsx", landing, registry)
     assert (ok.provider_id, ok.extract_type, ok.month, ok.ext) == (
         "KOM-B",
         "process_checklist",
@@ -147,13 +141,8 @@ def test_only_municipalities_send_checklists(tmp_path, registry):
         "xlsx",
     )
     with pytest.raises(PathRejected) as exc:  # a municipality sends nothing else
-        parse_landing_path(
-            landing / "KOM-B" / "participants" / "2020-06.csv", landing, registry
-        )
-    assert (
-        "Kommune 'KOM-B'" in exc.value.reason_de
-        and "only process_checklist" in exc.value.reason_en
-    )
+        parse_landing_path(landing / "KOM-B" / "participants" / "2020-06.csv", landing, registry)
+    assert "Kommune 'KOM-B'" in exc.value.reason_de and "only process_checklist" in exc.value.reason_en
     for sender in ("PRJ-A", "JC-X"):  # nobody else sends checklists
         with pytest.raises(PathRejected):
             parse_landing_path(
@@ -162,10 +151,7 @@ def test_only_municipalities_send_checklists(tmp_path, registry):
                 registry,
             )
     result = _check(tmp_path, registry, ANSWERS, provider="PRJ-A")
-    assert (
-        not result.ok
-        and "extract_type_not_allowed" in result.findings["rule"].to_list()
-    )
+    assert not result.ok and "extract_type_not_allowed" in result.findings["rule"].to_list()
 
 
 def test_valid_checklist_with_german_wordings(tmp_path, registry):
@@ -179,9 +165,7 @@ def test_valid_checklist_with_german_wordings(tmp_path, registry):
     ]
     assert result.data["responsibility"].to_list() == [None, None, "thm_alone"]
     assert result.data["note"].to_list() == [None, "Gespräch mit der ABH im Juli", None]
-    assert (
-        _rules(result, "warning") == []
-    )  # every item of 2020-06 answered (1.7 is asked from 2020-12)
+    assert _rules(result, "warning") == []  # every item of 2020-06 answered (1.7 is asked from 2020-12)
 
 
 @pytest.mark.parametrize(
@@ -251,30 +235,20 @@ def test_a_note_of_500_characters_is_accepted(tmp_path, registry):
 
 
 def test_personal_data_goes_to_the_restricted_quarantine_flag(tmp_path, registry):
-    result = _check(
-        tmp_path, registry, _one_change(3, note="Frau M. erreichbar unter 0171 2345678")
-    )
+    result = _check(tmp_path, registry, _one_change(3, note="Frau M. erreichbar unter 0171 2345678"))
     assert not result.ok and result.personal_data
-    assert result.findings.filter(pl.col("rule") == "personal_data_value")[
-        "value"
-    ].to_list() == [None]
+    assert result.findings.filter(pl.col("rule") == "personal_data_value")["value"].to_list() == [None]
 
 
 def test_unanswered_items_are_a_warning(tmp_path, registry):
     result = _check(tmp_path, registry, ANSWERS[:2])
     assert result.ok
-    warning = result.findings.filter(pl.col("rule") == "items_not_answered").row(
-        0, named=True
-    )
+    warning = result.findings.filter(pl.col("rule") == "items_not_answered").row(0, named=True)
     assert warning["severity"] == "warning"
     assert (
-        "1: 1.6_needs_analysis" in warning["message_de"]
-        and "1: 1.6_needs_analysis" in warning["message_en"]
+        "1: 1.6_needs_analysis" in warning["message_de"] and "1: 1.6_needs_analysis" in warning["message_en"]
     )
-    assert (
-        "ANGENOMMEN mit Hinweisen" in result.summary_de
-        and "Checkliste" in result.summary_de
-    )
+    assert "ANGENOMMEN mit Hinweisen" in result.summary_de and "Checkliste" in result.summary_de
 
 
 def test_item_asked_from_a_later_wave(tmp_path, registry):
@@ -312,9 +286,10 @@ def test_ingest_archives_loads_and_versions_like_every_extract(tmp_path):
     write_table(landing, _one_change(2, status="vielleicht"))
     rejected = ingest_slot(dd, "KOM-A", "process_checklist", WAVE, registry)
     assert not rejected.accepted and rejected.record.quarantine_path
-    assert [
-        v.status for v in store.read_versions(dd, "KOM-A", "process_checklist", WAVE)
-    ] == ["accepted", "rejected"]
+    assert [v.status for v in store.read_versions(dd, "KOM-A", "process_checklist", WAVE)] == [
+        "accepted",
+        "rejected",
+    ]
     con = duckdb.connect(str(dd.warehouse), read_only=True)
     rows = con.execute(
         "select item_id, status, responsibility, note, _provider_id, _reporting_month "
@@ -350,6 +325,4 @@ def test_personal_data_in_a_note_goes_to_the_restricted_quarantine(tmp_path):
     assert not outcome.accepted
     assert "quarantine_restricted" in outcome.record.quarantine_path
     assert not list((dd.archive).rglob("*.csv"))
-    assert (
-        note not in outcome.record.summary_de and note not in outcome.record.summary_en
-    )
+    assert note not in outcome.record.summary_de and note not in outcome.record.summary_en

@@ -19,16 +19,24 @@ from esf_monitor.safe_cells import (
 )
 
 
-@pytest.mark.parametrize("value, written", [
-    ("=HYPERLINK(\"http://x\";\"klick\")", "'=HYPERLINK(\"http://x\";\"klick\")"),
-    ("+49 171 1234567", "'+49 171 1234567"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"),
-    ("\rcmd", "'\rcmd"),
-    ("-3", "-3"), ("+0.5", "+0.5"), ("-1.25e-3", "-1.25e-3"), (".5", ".5"),
-    ("Köln", "Köln"), ("a=b", "a=b"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "value, written",
+    [
+        ('=HYPERLINK("http://x";"klick")', '\'=HYPERLINK("http://x";"klick")'),
+        ("+49 171 1234567", "'+49 171 1234567"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("-3", "-3"),
+        ("+0.5", "+0.5"),
+        ("-1.25e-3", "-1.25e-3"),
+        (".5", ".5"),
+        ("Köln", "Köln"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_formula_cells_get_a_quote_numbers_do_not(value, written):
     frame = pl.DataFrame({"text": [value], "number": [-1.5]})
     out = neutralise_formulas(frame)
@@ -68,11 +76,21 @@ def test_write_safe_csv_passes_options(tmp_path):
 
 # ------------------------------------------------------------------ caps (class 7)
 
+
 def test_quoted_values_in_findings_are_capped():
     huge = "x" * 5_000_000
-    frame = pl.DataFrame({"severity": ["error"], "row": [2], "column": ["district"], "value": [huge],
-                          "rule": ["code_list"], "detail_de": ["a"], "detail_en": ["a"]},
-                         schema_overrides={"row": pl.Int32})
+    frame = pl.DataFrame(
+        {
+            "severity": ["error"],
+            "row": [2],
+            "column": ["district"],
+            "value": [huge],
+            "rule": ["code_list"],
+            "detail_de": ["a"],
+            "detail_en": ["a"],
+        },
+        schema_overrides={"row": pl.Int32},
+    )
     out = fnd.with_messages(fnd.combine([frame]))
     expected = "x" * QUOTE_LIMIT + f"… (+{5_000_000 - QUOTE_LIMIT} Zeichen / characters)"
     assert out["value"].to_list() == [expected]
@@ -86,6 +104,7 @@ def test_cap_text():
 
 # ------------------------------------------------------------------ code points (class 8)
 
+
 def test_visible_shows_code_points_of_what_prints_alike():
     assert visible("JC-X") == "JC-X"
     assert visible("JC\u2011X") == "JC<U+2011 NON-BREAKING HYPHEN>X"
@@ -94,19 +113,30 @@ def test_visible_shows_code_points_of_what_prints_alike():
 
 # ------------------------------------------------------------------ deterministic exports (class 10)
 
+
 def test_floats_that_differ_in_the_last_bits_export_identically(tmp_path):
     a = 2 / 102.5
     b = sum([1 / 102.5, 1 / 102.5])  # the same figure summed in another order
     c = 0.1 + 0.2
     assert c != 0.3  # the noise the export must not show
-    rows = lambda x, y: pl.DataFrame({"cutoff": ["2025-06"] * 2, "project_id": ["A", "B"],
-                                      "indicator": ["reach_rate_12m"] * 2, "gender": ["total"] * 2,
-                                      "numerator": [2.0, 3.0], "denominator": [102.5, 10.0], "value": [x, y]})
+    rows = lambda x, y: pl.DataFrame(
+        {
+            "cutoff": ["2025-06"] * 2,
+            "project_id": ["A", "B"],
+            "indicator": ["reach_rate_12m"] * 2,
+            "gender": ["total"] * 2,
+            "numerator": [2.0, 3.0],
+            "denominator": [102.5, 10.0],
+            "value": [x, y],
+        }
+    )
     first = exports._write_csv(exports._format(rows(a, 0.3), "indicators"), tmp_path / "1.csv").read_bytes()
     second = exports._write_csv(exports._format(rows(b, c), "indicators"), tmp_path / "2.csv").read_bytes()
     assert first == second
-    assert first.decode().splitlines()[1:] == ["2025-06,A,reach_rate_12m,total,2,102.5,0.019512195122",
-                                               "2025-06,B,reach_rate_12m,total,3,10,0.3"]
+    assert first.decode().splitlines()[1:] == [
+        "2025-06,A,reach_rate_12m,total,2,102.5,0.019512195122",
+        "2025-06,B,reach_rate_12m,total,3,10,0.3",
+    ]
 
 
 def test_all_months_float_columns_are_rounded_too():

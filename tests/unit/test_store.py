@@ -26,8 +26,13 @@ def test_archive_keeps_every_version_once(tmp_path):
 
 def test_is_processed_looks_at_the_latest_version_only(tmp_path):
     dd = _dd(tmp_path)
-    rec = dict(provider_id="P-1", extract_type="participants", reporting_month="2024-01",
-               file_name="2024-01.csv", arrived_at="2024-02-05T10:00:00Z")
+    rec = dict(
+        provider_id="P-1",
+        extract_type="participants",
+        reporting_month="2024-01",
+        file_name="2024-01.csv",
+        arrived_at="2024-02-05T10:00:00Z",
+    )
     assert not store.is_processed(dd, "P-1", "participants", "2024-01", "aaa")
     store.append_version(dd, store.VersionRecord(sha256="aaa", **rec))
     assert store.is_processed(dd, "P-1", "participants", "2024-01", "aaa")
@@ -108,10 +113,19 @@ def test_checksum_cache_survives_the_process_but_never_serves_a_changed_file(tmp
     f.write_bytes(b"a,b\n1,2\n")
     time.sleep(1.1)  # settled: a file changed within the last second is never remembered
     child = subprocess.run(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from esf_monitor import store; "
-         "from esf_monitor.paths import DataDir; "
-         "print(store.sha256_of(Path(sys.argv[1]), DataDir(Path(sys.argv[2]))))", str(f), str(dd.root)],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from esf_monitor import store; "
+            "from esf_monitor.paths import DataDir; "
+            "print(store.sha256_of(Path(sys.argv[1]), DataDir(Path(sys.argv[2]))))",
+            str(f),
+            str(dd.root),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     first = child.stdout.strip()
     assert first == original(f.read_bytes()).hexdigest()
     assert store.checksum_cache_path(dd).exists()
@@ -162,6 +176,7 @@ def test_a_damaged_checksum_cache_is_dropped_not_fatal(tmp_path):
     store._SHA_MEMO.clear()
     store._DISK.clear()
     import hashlib
+
     assert store.sha256_of(f, dd) == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
     store._SHA_MEMO.clear()
     store._DISK.clear()

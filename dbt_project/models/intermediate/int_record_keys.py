@@ -18,11 +18,17 @@ def model(dbt, session):
     from esf_monitor.disclosure.keys import ensure_secret, record_keys
 
     secret = ensure_secret(os.environ["ESF_DATA_DIR"])
-    pairs = (dbt.ref("stg_esf__participants")
-             .project("project_id, participant_id").distinct()
-             .order("project_id, participant_id").fetchall())
-    return pa.table({
-        "project_id": pa.array([p[0] for p in pairs], pa.string()),
-        "participant_id": pa.array([p[1] for p in pairs], pa.string()),
-        "record_key": pa.array(record_keys(secret, pairs), pa.int32()),
-    })
+    pairs = (
+        dbt.ref("stg_esf__participants")
+        .project("project_id, participant_id")
+        .distinct()
+        .order("project_id, participant_id")
+        .fetchall()
+    )
+    return pa.table(
+        {
+            "project_id": pa.array([p[0] for p in pairs], pa.string()),
+            "participant_id": pa.array([p[1] for p in pairs], pa.string()),
+            "record_key": pa.array(record_keys(secret, pairs), pa.int32()),
+        }
+    )

@@ -26,9 +26,7 @@ POSTGRES = [
 
 
 def forwards(apps, schema_editor):
-    statements = {"sqlite": SQLITE, "postgresql": POSTGRES}.get(
-        schema_editor.connection.vendor, []
-    )
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRES}.get(schema_editor.connection.vendor, [])
     for sql in statements:
         schema_editor.execute(sql)
 
