@@ -376,7 +376,7 @@ ANALYSIS = (
     "with dbt's partial parse kept per data folder; Dagster's own SQLite storage. The "
     "staging/intermediate tests run with every `refresh_indicators` (bursts) and nightly "
     '(docs/decisions.md, "Event latency"). Earlier figures, with the process tricks of issue #7 '
-    "that issue #14 removed (dbt standby, `os._exit`, frozen GC, pooled event-log connections): "
+    'that issue #14 removed (docs/decisions.md, "One path"): '
     "12.7 s median (2026-11-30 19:12 UTC); 23.2 s before them (15:22 UTC)."
 )
 

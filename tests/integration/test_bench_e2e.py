@@ -159,7 +159,15 @@ def _results() -> dict:
                 "cpu_seconds": 45.0,
                 "peak_rss_mb": 1500.0,
                 "ratio": 30.0 / 210.0,
-                "target_met": False,
+                "short_history": {
+                    "months": 6,
+                    "runs": [_run(25.0, 1200.0, 5.0, {"esf_dbt_models": 8.0})],
+                    "seconds": 25.0,
+                    "cpu_seconds": 40.0,
+                    "peak_rss_mb": 1200.0,
+                },
+                "growth": 30.0 / 25.0,
+                "target_met": True,
             },
             "profile": None,
         },
@@ -170,13 +178,14 @@ def _results() -> dict:
 def test_markdown_states_targets_ratios_and_breakdown():
     results = _results()
     e2e = bench_e2e.markdown_e2e(results)
-    assert "| wall time | **210 s (3.5 min)** (1.17× the target) | ≤ 180 s | **missed** |" in e2e
+    assert "| wall time | **210 s (3.5 min)** (1.40× the target) | ≤ 150 s | **missed** |" in e2e
     assert "| peak RSS, process tree | **3,500 MB** (0.85× the target) | ≤ 4,096 MB | met |" in e2e
     assert "| ingest runs (3) | 120.0 | 60% |" in e2e  # first run: 120 of 200 s
     assert "| process start, imports, scan of landing/, glue | 19.0 | 10% |" in e2e  # 200 − 120 − 61
     assert "16,500,000 raw rows" in e2e and "### Profile (target missed)" in e2e
     inc_md = bench_e2e.markdown_incremental(results)
-    assert "| ratio to the full run (210 s (3.5 min)) | **14.3%** | ≤ 10% | **missed** |" in inc_md
+    assert "| growth: 24 months ÷ 6 months | **1.20×** | ≤ 1.25× | met |" in inc_md  # 30 s ÷ 25 s
+    assert "| for comparison: share of the full run (210 s (3.5 min)) | 14.3% | | |" in inc_md
 
 
 def test_recorded_results_are_rendered_again_with_their_reading(tmp_path):
@@ -207,7 +216,7 @@ def test_recorded_results_are_rendered_again_with_their_reading(tmp_path):
     e2e = text[text.index("<!-- bench:e2e:start -->") : text.index("<!-- bench:e2e:end -->")]
     inc = text[text.index("<!-- bench:incremental:start -->") : text.index("<!-- bench:incremental:end -->")]
     assert "**210 s (3.5 min)**" in e2e and e2e.rstrip().endswith("Reading: ingest is the largest part.")
-    assert "**14.3%**" in inc and inc.rstrip().endswith("Reading: dbt's fixed cost.")
+    assert "**1.20×**" in inc and inc.rstrip().endswith("Reading: dbt's fixed cost.")
 
 
 def test_a_lone_upload_run_is_listed_by_its_steps():

@@ -86,7 +86,7 @@ def test_a_failed_disclosure_audit_keeps_the_previous_public_release(published, 
         run_pipeline(dd.root, refresh=True)  # = esf-monitor run --refresh
 
     assert leaked == [False]  # the candidate really differs from the safe release
-    staged = (publish.staging_dir() / "exports" / "all_months" / "indicators.csv").read_bytes()
+    staged = (publish.staging_dir(dd) / "exports" / "all_months" / "indicators.csv").read_bytes()
     assert staged != (dd.exports / "public" / "all_months" / "indicators.csv").read_bytes()
     after = {name: _digests(dd.root / name / "public") for name in ("dashboards", "exports")}
     assert after == before

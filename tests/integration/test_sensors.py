@@ -282,6 +282,7 @@ def test_the_upload_job_is_the_slot_and_everything_downstream_with_the_marts_tes
         "delivery_status",
         "participant_breakdowns",
         "raw_participants",
+        "public_release_candidate",  # the disclosure audit: no release goes out unaudited
     }
     names = {c.name for c in upload_checks}
     # the SFC2021 rules (singular dbt tests), great-expectations and the file contract are in it
