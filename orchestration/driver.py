@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 
+from dagster import RunRequest
+
 from esf_monitor import store
 from esf_monitor.paths import DataDir
 from orchestration import planning
@@ -308,7 +310,6 @@ def reprocess(
         missing = [k for k in keys if k not in known]  # e.g. after a fresh Dagster instance
         if missing:
             instance.add_dynamic_partitions(name, missing)
-        job = defs.resolve_job_def(f"ingest_{t}")
         for block in planning.contiguous_blocks(instance.get_dynamic_partitions(name), set(keys)):
             if progress:
                 label = block[0] if len(block) == 1 else f"{block[0]} … {block[-1]} ({len(block)})"
@@ -318,9 +319,7 @@ def reprocess(
                 "dagster/asset_partition_range_end": block[-1],
                 REPROCESS_TAG: "true",
             }
-            result = job.execute_in_process(
-                instance=instance, tags=tags, run_config=QUIET, raise_on_error=False
-            )
+            result = _execute(defs, instance, dd, RunRequest(job_name=f"ingest_{t}", tags=tags), {})
             done += len(block)
             if not result.success:
                 report.failed.extend(block)
@@ -330,13 +329,10 @@ def reprocess(
     if refresh and report.slots:
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", done, total)
-        with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
-            result = defs.resolve_job_def("refresh_indicators").execute_in_process(
-                instance=instance, run_config=QUIET, raise_on_error=False
-            )
+        result = _execute(defs, instance, dd, RunRequest(job_name=planning.REFRESH_JOB), {})
         report.refreshed = True
         if not result.success:
-            report.failed.append("refresh_indicators")
+            report.failed.append(planning.REFRESH_JOB)
     if progress:
         progress("fertig / done", total, total)
     return report
