@@ -421,15 +421,20 @@ def delivery_download(request, provider_id, extract_type, month, number, what):
 # --------------------------------------------------------------------------- figures
 
 
-def _own_page(provider_id: str) -> Path:
-    return data_dir().dashboards / "internal" / "projects" / f"{provider_id}.html"
+def _own_page(provider) -> Path:
+    """The provider's own exact page: a project's page, or a municipality's answers beside the
+    programme's shares (docs/process-monitoring.md "Dashboards")."""
+    folder = "municipalities" if provider.kind == "municipality" else "projects"
+    return data_dir().dashboards / "internal" / folder / f"{provider.provider_id}.html"
 
 
-def _programme_page() -> Path:
+def _programme_page(provider) -> Path:
     """The programme's protected release, programme-wide only (the SFC2021 tables): the public
     overview also compares projects and shows every provider's delivery status, which a
-    provider must not learn (docs/decisions.md, "Portal")."""
-    return data_dir().dashboards / "public" / "sfc.html"
+    provider must not learn (docs/decisions.md, "Portal"). A municipality gets the public
+    process monitoring page (shares of all municipalities, no single answer)."""
+    page = "process.html" if provider.kind == "municipality" else "sfc.html"
+    return data_dir().dashboards / "public" / page
 
 
 #: the exact figures a jobcenter's own delivery (followup) produces, per project of that
@@ -456,8 +461,8 @@ def figures(request, provider_id):
     provider = provider_for(request, provider_id)
     context = {
         "provider": provider,
-        "own": _own_page(provider_id).is_file(),
-        "programme": _programme_page().is_file(),
+        "own": _own_page(provider).is_file(),
+        "programme": _programme_page(provider).is_file(),
         "sandbox": _sandbox(request),
         "dagster": settings.DAGSTER_UI_URL if role_of(request.user) == ANALYST else "",
     }
@@ -513,12 +518,13 @@ def _percent(value: str | None) -> str:
     return f"{float(value) * 100:.1f} %".replace(".", ",")
 
 
-def _dashboard_response(request, path: Path, page: str, provider_id: str, what: str):
-    """A page of dashboards/ (``page``: its path there) with its links rewritten for this
-    account (portal/web/dashboards.py) in a sandbox of its own."""
+def _dashboard_response(request, path: Path, provider_id: str, what: str):
+    """A page of dashboards/ with its links rewritten for this account
+    (portal/web/dashboards.py) in a sandbox of its own."""
     if not path.is_file():
         raise Http404
     audit.record(request, "view_figures", provider_id=provider_id, detail=what)
+    page = path.relative_to(data_dir().dashboards).as_posix()  # where its relative links start
     resolver = _analyst_url if role_of(request.user) == ANALYST else (lambda dest: None)
     content = rewrite_links(path.read_text(encoding="utf-8"), page, resolver)
     response = HttpResponse(content.encode("utf-8"), content_type="text/html; charset=utf-8")
@@ -529,18 +535,15 @@ def _dashboard_response(request, path: Path, page: str, provider_id: str, what: 
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_own(request, provider_id):
-    provider_for(request, provider_id)
-    page = f"internal/projects/{provider_id}.html"
-    return _dashboard_response(request, _own_page(provider_id), page, provider_id, "own exact page")
+    provider = provider_for(request, provider_id)
+    return _dashboard_response(request, _own_page(provider), provider_id, "own exact page")
 
 
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_programme(request, provider_id):
-    provider_for(request, provider_id)
-    return _dashboard_response(
-        request, _programme_page(), "public/sfc.html", provider_id, "programme public release"
-    )
+    provider = provider_for(request, provider_id)
+    return _dashboard_response(request, _programme_page(provider), provider_id, "programme public release")
 
 
 # --------------------------------------------------------------------------- analyst
@@ -626,23 +629,27 @@ def analyst_figures(request):
             "asset": EXPORT_ASSETS[table],
             "asset_url": f"{settings.DAGSTER_UI_URL}/assets/{EXPORT_ASSETS[table]}",
             "exports_asset_url": f"{settings.DAGSTER_UI_URL}/assets/indicator_exports",
-            "pages": ["overview.html", "sfc.html"],
+            "pages": ["overview.html", "sfc.html"]
+            + (["process.html"] if (dd.dashboards / "internal" / "process.html").is_file() else []),
         },
     )
 
 
-ANALYST_PAGES = {"overview.html", "sfc.html", "index.html"}
+ANALYST_PAGES = {"overview.html", "sfc.html", "index.html", "process.html"}
+#: folder of the internal pages → provider kind whose ids name its pages
+ANALYST_FOLDERS = {"projects": "project", "municipalities": "municipality"}
 
 
 def _analyst_page(page: str) -> Path | None:
     """The file of ``page`` (a path under dashboards/internal/) if it is one of the pipeline's
-    internal pages: the overview, SFC2021, index, one page per provider of the registries."""
+    internal pages: the overview, SFC2021, process monitoring, index, one page per project or
+    municipality of the registries."""
     root = data_dir().dashboards / "internal"
     if page in ANALYST_PAGES:
         return root / page
-    folder, _, name = page.partition("/")
-    if folder == "projects" and "/" not in name and name.endswith(".html"):
-        if any(p.provider_id == name[:-5] for p in all_providers()):
+    if page.count("/") == 1 and page.endswith(".html") and page.split("/")[0] in ANALYST_FOLDERS:
+        folder, name = page[:-5].split("/")
+        if any(p.provider_id == name and p.kind == ANALYST_FOLDERS[folder] for p in all_providers()):
             return root / page
     return None
 
@@ -661,7 +668,7 @@ def analyst_dashboard(request, page):
     path = _analyst_page(page)
     if path is None:
         raise Http404
-    return _dashboard_response(request, path, f"internal/{page}", "", f"internal {page}")
+    return _dashboard_response(request, path, "", f"internal {page}")
 
 
 # --------------------------------------------------------------------------- audit log
