@@ -201,6 +201,19 @@ def test_responsibility_split_only_for_items_that_ask_it(built):
         "Teilhabemanagement gemeinsam mit Bündnispartnern / participation manager with alliance partners 0 (0\u00a0%) · "
         "andere Bündnispartner / other partners 1 (33\u00a0%) · nicht angegeben / not said 1 (33\u00a0%)"
     )
+    # the seed's reading: THM responsible (alone or shared) of implemented + in planning, and alone of those
+    thm = in_item(page, "2020-12", "1.6_needs_analysis", "thm")[0]
+    assert (thm["attrs"]["data-thm-share"], thm["attrs"]["data-alone-of-thm"]) == (
+        "0.3333333333333333",
+        "1.0",
+    )
+    assert squash(thm["text"]) == (
+        "Teilhabemanagement zuständig (allein oder gemeinsam) / participation manager responsible "
+        "(alone or shared): 33\u00a0% · davon allein / of which alone: 100\u00a0%"
+    )
+    thm = in_item(page, "2020-06", "1.6_needs_analysis", "thm")[0]
+    assert squash(thm["text"]).endswith(": 100\u00a0% · davon allein / of which alone: 50\u00a0%")
+    assert not in_item(page, "2020-12", "1.1_abh_cooperation", "thm")
     small = segments(page, "2020-06", "1.6_needs_analysis", "small")
     assert [(s["attrs"]["data-code"], s["attrs"]["data-share"]) for s in small] == [
         ("thm_alone", "0.5"),
@@ -331,6 +344,9 @@ def test_a_municipality_page_shows_its_own_answers_beside_the_programme(built):
     assert [s["attrs"] for s in segments(page, "2020-12", "1.1_abh_cooperation")] == [
         s["attrs"] for s in segments(programme, "2020-12", "1.1_abh_cooperation")
     ]
+    label = in_item(page, "2020-12", "1.1_abh_cooperation", "programme-label")[0]
+    assert squash(label["text"]) == "Alle Kommunen des Programms / all municipalities of the programme:"
+    assert not [e for e in programme if "programme-label" in e["attrs"].get("class", "")]
     assert squash(in_item(page, "2020-12", "1.1_abh_cooperation", "base")[0]["text"]) == (
         "3 von 3 Kommunen / 3 of 3 municipalities"
     )
