@@ -169,12 +169,19 @@ PAGES_BY_MART: Mapping[str, list[str]] = {
     "sfc_table": ["sfc.html"],
 }
 ALL_PAGES = ["index.html", "overview.html", "sfc.html", "projects/<project_id>.html"]
+#: the process monitoring pages (esf_monitor/dashboard/process.py), built when exports/process/
+#: exists; a municipality's own page is internal only
+PROCESS_PAGES = {
+    "internal": ["process.html", "municipalities/<municipality_id>.html"],
+    "public": ["process.html"],
+}
 #: publish assets: which set of pages they write or feed
 PAGES_OF_PUBLISH_ASSET: Mapping[str, list[str]] = {
-    "indicator_exports": [f"internal/{p}" for p in ALL_PAGES],  # the internal pages read the exports
-    "dashboards": [f"internal/{p}" for p in ALL_PAGES],
-    "public_release_candidate": [f"public/{p}" for p in ALL_PAGES],
-    "public_release": [f"public/{p}" for p in ALL_PAGES],
+    # the internal pages read the exports
+    "indicator_exports": [f"internal/{p}" for p in ALL_PAGES],
+    "dashboards": [f"internal/{p}" for p in ALL_PAGES + PROCESS_PAGES["internal"]],
+    "public_release_candidate": [f"public/{p}" for p in ALL_PAGES + PROCESS_PAGES["public"]],
+    "public_release": [f"public/{p}" for p in ALL_PAGES + PROCESS_PAGES["public"]],
 }
 #: definition metadata key naming the pages
 PAGES_KEY = "esf/dashboard_pages"

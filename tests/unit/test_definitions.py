@@ -176,7 +176,9 @@ def test_every_asset_upstream_of_a_page_names_the_pages_it_feeds():
     assert "public/overview.html" in pages("indicators")
     assert pages("dashboards") == [
         "internal/index.html",
+        "internal/municipalities/<municipality_id>.html",
         "internal/overview.html",
+        "internal/process.html",
         "internal/projects/<project_id>.html",
         "internal/sfc.html",
     ]
