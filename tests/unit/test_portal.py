@@ -185,6 +185,38 @@ def test_second_factor_is_asked_when_the_account_has_one(dd):
     assert client.get("/p/PRJ-A/").status_code == 200
 
 
+def test_the_admin_site_needs_the_second_factor_too(dd):
+    """Django's admin asks nothing of django-otp by itself: here an account with a device
+    reaches no admin page, and no admin login form, before its code."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = account("admin", role="admin")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = Client()
+    assert client.post("/signin/", {"username": "admin", "password": PASSWORD})["Location"].startswith(
+        "/signin/code/"
+    )
+    response = client.get("/admin/auth/user/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    response = client.get(response["Location"])
+    assert response.status_code == 302
+    assert response["Location"] == "/signin/code/?next=%2Fadmin%2Fauth%2Fuser%2F"
+    # the admin's own login form takes no password alone either
+    again = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    assert again["Location"] == "/signin/code/?next=%2Fadmin%2F"
+    assert client.get("/admin/auth/user/").status_code == 302
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    response = client.post(response["Location"], {"token": code})
+    assert response["Location"] == "/admin/auth/user/"
+    assert client.get("/admin/auth/user/").status_code == 200
+    # not signed in: the admin's sign-in is the portal's (its lockout, its audit log)
+    response = Client().get("/admin/login/?next=/admin/")
+    assert response["Location"] == "/signin/?next=%2Fadmin%2F"
+    # signed in without the admin role: nothing there
+    assert signed_in("prj-a", provider_id="PRJ-A").get("/admin/login/").status_code == 404
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     env = {
         k: v for k, v in os.environ.items() if k not in ("ESF_PORTAL_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
@@ -940,7 +972,9 @@ def test_a_jobcenter_sees_the_followup_figures_of_its_own_projects_exactly(dd):
         "PRJ-C",
     ]
     analyst = signed_in("analyst", role="analyst")
-    assert _followup_rows(analyst.get("/p/JC-X/figures/").content.decode()) == _followup_rows(text)
+    seen = analyst.get("/p/JC-X/figures/").content.decode()
+    assert _followup_rows(seen) == _followup_rows(text)
+    assert 'class="asset" href="http://127.0.0.1:9/assets/indicators"' in seen  # the figures' asset
     # a project's figures page is its dashboard page, not this table
     assert (
         _followup_rows(signed_in("prj-a", provider_id="PRJ-A").get("/p/PRJ-A/figures/").content.decode())
@@ -1075,3 +1109,27 @@ def test_the_second_factor_setup_shows_the_devices_uri_as_a_qr_code(dd):
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     # the same device (and QR code) on the next visit, until it is confirmed
     assert client.get("/account/second-factor/").content.decode().count(svg) == 1
+
+
+def test_make_portal_and_esf_monitor_portal_serve_127_0_0_1_8000_and_make_demo_makes_accounts(monkeypatch):
+    """`esf-monitor portal` without options serves on 127.0.0.1:8000 with the local settings;
+    `make portal` is that command, `make demo` ends with the demo accounts."""
+    from typer.testing import CliRunner
+
+    import portal.serve
+    from orchestration.cli import app
+
+    served = []
+    monkeypatch.setattr(portal.serve, "main", lambda *args: served.append(args) or 0)
+    result = CliRunner().invoke(app, ["portal"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 8000, False)]
+    assert CliRunner().invoke(app, ["portal", "--production"]).exit_code == 0
+    assert served[-1] == ("127.0.0.1", 8000, True)
+
+    def recipe(target: str) -> str:  # what make would run (-n: print only; the venv is up to date)
+        done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    assert recipe("portal").strip().endswith(".venv/bin/esf-monitor portal")
+    assert ".venv/bin/python -m portal demo-accounts" in recipe("demo")
