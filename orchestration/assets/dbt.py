@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from esf_monitor.disclosure import keys
 from orchestration import dbt_build_plan
 from orchestration.assets.intake import WAREHOUSE_POOL
 from orchestration.lineage import catalog, model_lineage
@@ -207,7 +208,8 @@ def esf_dbt_models(
         quality.warm_up_in_background()
     dd = data_folder.dd
     target = dd.dbt_target
-    state = dbt_build_plan.current_state(dd.warehouse, esf_dbt_project.manifest_path)
+    record_key_id = keys.key_id(keys.ensure_secret(dd.root))
+    state = dbt_build_plan.current_state(dd.warehouse, esf_dbt_project.manifest_path, record_key_id)
     plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(target), state)
     os.environ.update(plan.env())  # builds never overlap (pool warehouse)
     invocation = dbt.cli(
