@@ -404,15 +404,20 @@ def delivery_download(request, provider_id, extract_type, month, number, what):
 # --------------------------------------------------------------------------- figures
 
 
-def _own_page(provider_id: str) -> Path:
-    return data_dir().dashboards / "internal" / "projects" / f"{provider_id}.html"
+def _own_page(provider) -> Path:
+    """The provider's own exact page: a project's page, or a municipality's answers beside the
+    programme's shares (docs/process-monitoring.md "Dashboards")."""
+    folder = "municipalities" if provider.kind == "municipality" else "projects"
+    return data_dir().dashboards / "internal" / folder / f"{provider.provider_id}.html"
 
 
-def _programme_page() -> Path:
+def _programme_page(provider) -> Path:
     """The programme's protected release, programme-wide only (the SFC2021 tables): the public
     overview also compares projects and shows every provider's delivery status, which a
-    provider must not learn (docs/decisions.md, "Portal")."""
-    return data_dir().dashboards / "public" / "sfc.html"
+    provider must not learn (docs/decisions.md, "Portal"). A municipality gets the public
+    process monitoring page (shares of all municipalities, no single answer)."""
+    page = "process.html" if provider.kind == "municipality" else "sfc.html"
+    return data_dir().dashboards / "public" / page
 
 
 @signed_in(PROVIDER, ANALYST)
@@ -423,8 +428,8 @@ def figures(request, provider_id):
         "portal/figures.html",
         {
             "provider": provider,
-            "own": _own_page(provider_id).is_file(),
-            "programme": _programme_page().is_file(),
+            "own": _own_page(provider).is_file(),
+            "programme": _programme_page(provider).is_file(),
             "dagster": settings.DAGSTER_UI_URL if role_of(request.user) == ANALYST else "",
         },
     )
@@ -442,15 +447,15 @@ def _dashboard_response(request, path: Path, provider_id: str, what: str):
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_own(request, provider_id):
-    provider_for(request, provider_id)
-    return _dashboard_response(request, _own_page(provider_id), provider_id, "own exact page")
+    provider = provider_for(request, provider_id)
+    return _dashboard_response(request, _own_page(provider), provider_id, "own exact page")
 
 
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_programme(request, provider_id):
-    provider_for(request, provider_id)
-    return _dashboard_response(request, _programme_page(), provider_id, "programme public release")
+    provider = provider_for(request, provider_id)
+    return _dashboard_response(request, _programme_page(provider), provider_id, "programme public release")
 
 
 # --------------------------------------------------------------------------- analyst
@@ -536,12 +541,15 @@ def analyst_figures(request):
             "asset": EXPORT_ASSETS[table],
             "asset_url": f"{settings.DAGSTER_UI_URL}/assets/{EXPORT_ASSETS[table]}",
             "exports_asset_url": f"{settings.DAGSTER_UI_URL}/assets/indicator_exports",
-            "pages": ["overview.html", "sfc.html"],
+            "pages": ["overview.html", "sfc.html"]
+            + (["process.html"] if (dd.dashboards / "internal" / "process.html").is_file() else []),
         },
     )
 
 
-ANALYST_PAGES = {"overview.html", "sfc.html", "index.html"}
+ANALYST_PAGES = {"overview.html", "sfc.html", "index.html", "process.html"}
+#: folder of the internal pages → provider kind whose ids name its pages
+ANALYST_FOLDERS = {"projects": "project", "municipalities": "municipality"}
 
 
 @xframe_options_sameorigin
@@ -551,8 +559,9 @@ def analyst_dashboard(request, page):
     root = data_dir().dashboards / "internal"
     if page in ANALYST_PAGES:
         path = root / page
-    elif page.startswith("projects/") and page.count("/") == 1 and page.endswith(".html"):
-        if not any(p.provider_id == page[9:-5] for p in all_providers()):
+    elif page.count("/") == 1 and page.endswith(".html") and page.split("/")[0] in ANALYST_FOLDERS:
+        folder, name = page[:-5].split("/")
+        if not any(p.provider_id == name and p.kind == ANALYST_FOLDERS[folder] for p in all_providers()):
             raise Http404
         path = root / page
     else:

@@ -705,6 +705,55 @@ def test_a_municipality_sends_only_process_checklists(data_dir):
     assert 'data-provider="KOM-A"' in analyst.get("/analyst/").content.decode()
 
 
+def test_a_municipality_sees_only_its_own_process_page(data_dir):
+    """The portal serves dashboards/internal/municipalities/<id>.html to that municipality only
+    (404 for another municipality, a project, or the analysts' route), and the public process
+    page as the programme's figures; analysts reach every municipality's page."""
+    from fixtures.process.builders import write_registries
+
+    dd = DataDir(data_dir).ensure()
+    write_registries(dd.reference)
+    internal, public = dd.dashboards / "internal", dd.dashboards / "public"
+    (internal / "municipalities").mkdir(parents=True)
+    for mid in ("KOM-A", "KOM-B"):
+        (internal / "municipalities" / f"{mid}.html").write_text(f"<html>{mid} answers</html>")
+    (internal / "projects").mkdir()
+    (internal / "projects" / "PRJ-A.html").write_text("<html>PRJ-A exact</html>")
+    (internal / "process.html").write_text("<html>internal process</html>")
+    public.mkdir()
+    (public / "process.html").write_text("<html>all municipalities</html>")
+    (public / "sfc.html").write_text("<html>sfc public</html>")
+    client = signed_in("kom-a", provider_id="KOM-A")
+    page = client.get("/p/KOM-A/figures/").content.decode()
+    assert "Eigene Antworten zur Checkliste" in page and "own checklist answers" in page
+    response = client.get("/p/KOM-A/figures/own.html")
+    assert response.content == b"<html>KOM-A answers</html>"
+    assert response["Content-Security-Policy"].startswith("sandbox allow-scripts")
+    assert client.get("/p/KOM-A/figures/programme.html").content == b"<html>all municipalities</html>"
+    for url in (
+        "/p/KOM-B/figures/own.html",
+        "/p/KOM-B/figures/",
+        "/p/PRJ-A/figures/own.html",
+        "/analyst/dashboards/municipalities/KOM-B.html",
+        "/analyst/dashboards/process.html",
+    ):
+        assert client.get(url).status_code == 404, url
+    # a project keeps its project page and the SFC2021 release
+    project = signed_in("prj-a", provider_id="PRJ-A")
+    assert project.get("/p/PRJ-A/figures/own.html").content == b"<html>PRJ-A exact</html>"
+    assert project.get("/p/PRJ-A/figures/programme.html").content == b"<html>sfc public</html>"
+    assert project.get("/p/KOM-A/figures/own.html").status_code == 404
+    analyst = signed_in("analyst", role="analyst")
+    assert (
+        analyst.get("/analyst/dashboards/municipalities/KOM-B.html").content == b"<html>KOM-B answers</html>"
+    )
+    assert analyst.get("/analyst/dashboards/process.html").content == b"<html>internal process</html>"
+    assert analyst.get("/analyst/dashboards/municipalities/PRJ-A.html").status_code == 404
+    assert analyst.get("/analyst/dashboards/projects/KOM-A.html").status_code == 404
+    assert analyst.get("/p/KOM-B/figures/own.html").content == b"<html>KOM-B answers</html>"
+    assert "process.html" in analyst.get("/analyst/figures/").content.decode()
+
+
 def test_an_xlsx_upload_lands_as_xlsx(dd, tmp_path):
     from fixtures.intake.builders import write_xlsx
 
