@@ -186,10 +186,10 @@ def _bars_chart(
     source: alt.Data, kind: str, title: str, description: str, value_title: str, height: int
 ) -> alt.Chart:
     return (
-        alt.Chart(source, title=title, description=description, width=WIDTH - 160, height=height)
+        alt.Chart(source, title=title, description=description, width=WIDTH - 220, height=height)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
             x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=FORMATS[kind])),
             tooltip=[
                 alt.Tooltip("label:N", title=bi("Gruppe", "Group")),

@@ -282,21 +282,26 @@ header .subtitle { margin: 0; color: var(--muted); }
 .internal { border: 2px solid #b00020; color: #b00020; font-weight: bold; padding: .3em .6em; }
 .method { border-left: 4px solid var(--muted); padding: .3em .6em; font-size: .9em; }
 nav a { margin-right: 14px; color: var(--accent); }
-main { padding: 8px 24px 24px; max-width: 1280px; }
+main { padding: 8px 24px 24px; max-width: 1440px; }
 footer { padding: 8px 24px 24px; border-top: 1px solid var(--line); }
 section { margin-top: 28px; }
 section h2 { border-bottom: 1px solid var(--line); padding-bottom: 4px; color: var(--accent); }
 section .intro { color: var(--muted); }
 .grid { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
 .grid > * { min-width: 0; max-width: 100%; }
+/* beside a chart a table takes the room that is left (its long row names wrap) */
+.grid > .table-figure { flex: 1 1 480px; }
 .cutoff-picker { position: sticky; top: 0; z-index: 5; background: #fff; padding: 8px 0;
                  border-bottom: 1px solid var(--line); display: flex; flex-wrap: wrap; gap: 4px 12px;
                  align-items: center; }
 .cutoff-picker label { font-weight: 600; }
 .cutoff-picker select { font-size: 1em; padding: 3px 6px; max-width: 100%; }
 figcaption p { margin: 3px 0; }
+/* a caption wraps at the width of its table or chart, it does not widen the figure (which
+   would put every chart of a grid on a row of its own) */
+figcaption { contain: inline-size; }
 .footnote { font-size: 0.85em; max-width: 62em; }
-.tools span { margin-left: 0.6em; white-space: nowrap; }
+.tools span { margin-left: 0.6em; display: inline-block; overflow-wrap: anywhere; }
 a.csv { font-weight: 600; margin-right: 0.4em; }
 .kpi-change { font-size: 0.9em; font-weight: 600; }
 .sched-ok { color: #176b1d; font-weight: 600; }
@@ -304,11 +309,11 @@ a.csv { font-weight: 600; margin-right: 0.4em; }
 .sched-far { color: #a31515; font-weight: 700; background: #fbe3e3; }
 .sched-none { color: var(--muted); }
 figure { margin: 12px 0; max-width: 100%; }
-figcaption.source, .source { font-size: 0.78em; color: var(--muted); }
+figcaption.source, .source { font-size: 0.78em; color: var(--muted); overflow-wrap: anywhere; }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; }
 .kpi { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 190px;
        max-width: 240px; background: #fff; }
-.kpi-label { font-size: 0.85em; color: var(--muted); }
+.kpi-label { font-size: 0.85em; color: var(--muted); overflow-wrap: anywhere; }
 .kpi-value { font-size: 1.7em; font-weight: 600; }
 .kpi-previous { font-size: 0.85em; color: var(--ink); }
 .table-wrap { overflow-x: auto; max-width: 100%; }
