@@ -210,6 +210,17 @@ class Item:
         """Municipalities behind the responsibility split (implemented + in planning)."""
         return sum(s.count for s in self.responsibility)
 
+    @property
+    def thm(self) -> tuple[float | None, float | None]:
+        """The seed's reading of the split ("83 % THM responsible, about half of them alone"):
+        (thm_alone + thm_shared) ÷ base, and thm_alone ÷ (thm_alone + thm_shared)."""
+        counts = {s.code: s.count for s in self.responsibility}
+        thm = counts.get("thm_alone", 0) + counts.get("thm_shared", 0)
+        return (
+            thm / self.base if self.base else None,
+            counts.get("thm_alone", 0) / thm if thm else None,
+        )
+
     def segment(self, code: str) -> Segment | None:
         return next((s for s in self.segments if s.code == code), None)
 
@@ -625,9 +636,10 @@ li.item { margin: 8px 0 16px; max-width: 960px; }
        font-size: .8em; line-height: 22px; font-variant-numeric: tabular-nums; }
 .bar.small .seg { line-height: 15px; font-size: .72em; }
 .base { white-space: nowrap; font-size: .9em; color: var(--ink); }
-.split, .change, .own { font-size: .88em; margin: 3px 0 0; }
+.split, .thm, .change, .own, .programme-label { font-size: .88em; margin: 3px 0 0; }
 .change { color: var(--muted); }
 .own { font-weight: 600; }
+.programme-label { color: var(--muted); margin-top: 4px; }
 .chip { display: inline-block; padding: 0 6px; border-radius: 3px; }
 details { margin: 10px 0 4px; }
 summary { cursor: pointer; color: var(--accent); }
@@ -670,12 +682,15 @@ TEMPLATE = """<!DOCTYPE html>
 {% if answer.responsibility %} · {{ bi('Zuständigkeit', 'Responsibility') }}: <span data-responsibility="{{ answer.responsibility }}">{{ resp_labels[answer.responsibility] }}</span>{% endif %}
 {% if w.previous %} · {{ bi('Welle', 'wave') }} {{ w.previous }}: <span class="previous">{{ status_label(answer.previous) if answer.previous else bi('keine Antwort', 'no answer') }}</span>{% endif %}</p>
 {% endif %}
+{% if answer is not none %}<div class="programme-label">{{ bi('Alle Kommunen des Programms', 'all municipalities of the programme') }}:</div>{% endif %}
 <div class="bar-row">{{ bar(it.segments, it.answering) }}
 <span class="base" data-answering="{{ it.answering }}" data-registered="{{ it.registered }}">{{ n_of_n(it.answering, it.registered) }}</span></div>
 {% if it.responsibility %}
 <p class="split" data-base="{{ it.base }}">{{ bi('Zuständigkeit', 'Responsibility') }} ({{ bi('umgesetzt oder in Planung', 'implemented or in planning') }}: {{ n_of_n(it.base, it.answering) }}):
 {% for s in it.responsibility %}<span data-code="{{ s.code }}" data-count="{{ s.count }}" data-share="{{ share_text(s.share) }}">{{ s.label }} {{ s.count }} ({{ percent(s.share) }})</span>{{ ' · ' if not loop.last }}{% endfor %}</p>
 <div class="bar-row">{{ bar(it.responsibility, it.base, "small") }}</div>
+{% set thm, alone = it.thm %}
+<p class="thm" data-thm-share="{{ share_text(thm) }}" data-alone-of-thm="{{ share_text(alone) }}">{{ bi('Teilhabemanagement zuständig (allein oder gemeinsam)', 'participation manager responsible (alone or shared)') }}: {{ percent(thm) }} · {{ bi('davon allein', 'of which alone') }}: {{ percent(alone) }}</p>
 {% endif %}
 {% if it.change %}
 <p class="change" data-previous-wave="{{ it.change.previous_wave }}" data-panel="{{ it.change.panel }}" data-change-pp="{{ it.change.change_pp if it.change.change_pp is not none else '' }}" data-change-or-planning-pp="{{ it.change.change_planning_pp if it.change.change_planning_pp is not none else '' }}">{{ bi('Veränderung seit', 'Change since') }} {{ it.change.previous_wave }} ({{ bi(it.change.panel ~ ' Kommunen in beiden Wellen', it.change.panel ~ ' municipalities in both waves') }}):

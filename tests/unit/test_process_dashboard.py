@@ -201,6 +201,19 @@ def test_responsibility_split_only_for_items_that_ask_it(built):
         "Teilhabemanagement gemeinsam mit Bündnispartnern / participation manager with alliance partners 0 (0\u00a0%) · "
         "andere Bündnispartner / other partners 1 (33\u00a0%) · nicht angegeben / not said 1 (33\u00a0%)"
     )
+    # the seed's reading: THM responsible (alone or shared) of implemented + in planning, and alone of those
+    thm = in_item(page, "2020-12", "1.6_needs_analysis", "thm")[0]
+    assert (thm["attrs"]["data-thm-share"], thm["attrs"]["data-alone-of-thm"]) == (
+        "0.3333333333333333",
+        "1.0",
+    )
+    assert squash(thm["text"]) == (
+        "Teilhabemanagement zuständig (allein oder gemeinsam) / participation manager responsible "
+        "(alone or shared): 33\u00a0% · davon allein / of which alone: 100\u00a0%"
+    )
+    thm = in_item(page, "2020-06", "1.6_needs_analysis", "thm")[0]
+    assert squash(thm["text"]).endswith(": 100\u00a0% · davon allein / of which alone: 50\u00a0%")
+    assert not in_item(page, "2020-12", "1.1_abh_cooperation", "thm")
     small = segments(page, "2020-06", "1.6_needs_analysis", "small")
     assert [(s["attrs"]["data-code"], s["attrs"]["data-share"]) for s in small] == [
         ("thm_alone", "0.5"),
@@ -331,6 +344,9 @@ def test_a_municipality_page_shows_its_own_answers_beside_the_programme(built):
     assert [s["attrs"] for s in segments(page, "2020-12", "1.1_abh_cooperation")] == [
         s["attrs"] for s in segments(programme, "2020-12", "1.1_abh_cooperation")
     ]
+    label = in_item(page, "2020-12", "1.1_abh_cooperation", "programme-label")[0]
+    assert squash(label["text"]) == "Alle Kommunen des Programms / all municipalities of the programme:"
+    assert not [e for e in programme if "programme-label" in e["attrs"].get("class", "")]
     assert squash(in_item(page, "2020-12", "1.1_abh_cooperation", "base")[0]["text"]) == (
         "3 von 3 Kommunen / 3 of 3 municipalities"
     )
@@ -398,3 +414,21 @@ def test_the_disclosure_audit_takes_the_process_note_on_the_process_page(built, 
     assert report.problems == [
         "process.html: Hinweis zum Prozessmonitoring fehlt / process monitoring note missing"
     ]
+
+
+def test_without_the_catalogue_items_follow_section_and_id_and_show_their_ids(tmp_path):
+    """A data folder whose registries lack the catalogue still gets process.html from its
+    exports: items by section, then id; the id stands in for the text; no municipality page."""
+    from fixtures.intake.builders import write_registry
+
+    registry = read_registry(write_registry(tmp_path / "reference" / "projects.csv"))
+    write_process_exports(tmp_path / "exports")
+    paths = build_dashboards(tmp_path / "exports", registry, tmp_path / "out")
+    assert not [p for p in paths if p.parent.name == "municipalities"]
+    page = parse(tmp_path / "out" / "process.html")
+    items = [
+        e["attrs"]["data-item"] for e in page if e["tag"] == "li" and e["attrs"].get("data-wave") == "2020-12"
+    ]
+    assert items == ["1.1_abh_cooperation", "1.1_bkg_meetings", "1.6_needs_analysis", "1.7_participation"]
+    texts = [squash(e["text"]) for e in in_item(page, "2020-12", "1.1_bkg_meetings", "item-text")]
+    assert texts == ["1.1_bkg_meetings"]
