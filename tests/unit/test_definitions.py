@@ -81,3 +81,36 @@ def test_every_job_that_publishes_runs_the_disclosure_audit_first():
     }
     for job in publishing:
         assert "public_release_candidate_disclosure_audit" in {n.name for n in job.graph.nodes}, job.name
+
+
+PROCESS_MARTS = ("process_items", "process_responsibility", "process_change", "process_waves")
+
+
+def test_process_marts_sit_beside_the_participant_indicators():
+    """docs/process-monitoring.md: the marts are dbt assets of the group marts, fed by
+    raw_process_checklist and the registry, exported by indicator_exports; their dbt tests are
+    asset checks."""
+    graph = _repo().asset_graph
+    for mart in PROCESS_MARTS:
+        assert graph.get(dg.AssetKey(mart)).group_name == "marts", mart
+        assert any(c.asset_key == dg.AssetKey(mart) for c in graph.asset_check_keys), mart
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("stg_esf__process_checklist")).parent_keys} == {
+        "raw_process_checklist"
+    }
+    for staging in ("stg_esf__municipalities", "stg_esf__checklist_items"):
+        assert {k.to_user_string() for k in graph.get(dg.AssetKey(staging)).parent_keys} == {"registry"}
+    exports_parents = {k.to_user_string() for k in graph.get(dg.AssetKey("indicator_exports")).parent_keys}
+    assert set(PROCESS_MARTS) <= exports_parents
+    assert "common_indicators" in exports_parents
+
+
+def test_the_checklist_upload_job_builds_and_checks_the_process_marts():
+    """A lone checklist into an idle system (upload_process_checklist) and every refresh build the
+    marts and write the exports; the lone upload runs the marts' dbt tests as checks."""
+    for name in ("upload_process_checklist", "refresh_indicators"):
+        layer = defs.resolve_job_def(name).asset_layer
+        selected = {k.to_user_string() for k in layer.selected_asset_keys}
+        assert {*PROCESS_MARTS, "indicator_exports", "dashboards"} <= selected, name
+    checks = defs.resolve_job_def("upload_process_checklist").asset_layer.asset_graph.asset_check_keys
+    for mart in PROCESS_MARTS:
+        assert any(c.asset_key == dg.AssetKey(mart) for c in checks), mart
