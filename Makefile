@@ -10,12 +10,21 @@ PIP_QUIET := sed "/is ignored: it is neither a file nor a directory/d"
 
 .PHONY: venv demo run test test-fast test-deps ui portal bench clean-data docs lint lint-sql
 
+# Progress while installing (also into a log, where pip draws no bar): a line per phase, and
+# pip's own "Collecting <package>" line for each of the pinned packages it fetches.
+PIP_PROGRESS := sed -u -n -e "s/^Collecting /  Paket \/ package: /p" -e "/ERROR/p"
+
 $(BIN)/.installed: requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements.lock 2>&1 | $(PIP_QUIET)
-	$(BIN)/pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
-	$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations, django, axes, django_otp, waitress"
-	touch $@
+	@echo "[1/4] Python-Umgebung / virtual environment $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "[2/4] Abhängigkeiten / dependencies: $$(grep -c '==' requirements.lock) Pakete / packages (requirements.lock) — einige Minuten / a few minutes"
+	@$(BIN)/pip install --progress-bar off -r requirements.lock 2>&1 | $(PIP_QUIET) | $(PIP_PROGRESS)
+	@echo "[3/4] esf-monitor selbst / the project itself (pip install -e .)"
+	@$(BIN)/pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
+	@echo "[4/4] Prüfe Importe / checking imports"
+	@$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations, django, axes, django_otp, waitress"
+	@touch $@
+	@echo "Umgebung bereit / environment ready: $(VENV)"
 
 venv: $(BIN)/.installed
 
@@ -25,10 +34,11 @@ venv: $(BIN)/.installed
 ## for copies that cannot be under way (docs/decisions.md, "Settle time"); later runs wait.
 demo: venv
 	@settle=""; if [ ! -f "$(ESF_DATA_DIR)/reference/projects.csv" ]; then \
-	  echo "Generating demo data into $(ESF_DATA_DIR) ..."; \
+	  echo "Demo-Daten erzeugen / generating demo data into $(ESF_DATA_DIR) ..."; \
 	  $(BIN)/esf-monitor generate --out "$(ESF_DATA_DIR)" --seed 42 --scale 1; \
 	  settle="ESF_SETTLE_SECONDS=0"; \
 	fi; \
+	echo "Pipeline / pipeline: esf-monitor run (jeder Dagster-Schritt / every Dagster step) ..."; \
 	env $$settle $(BIN)/esf-monitor run || [ $$? -eq 3 ]   # 3 = some files rejected (see their reports)
 	$(BIN)/python -m portal demo-accounts     # one portal account per provider + analyst + admin
 

@@ -195,8 +195,7 @@ def _settle(dd: DataDir, received: _Received, con=None) -> IngestOutcome:
             )
         record.status = "accepted"
         if warnings:  # the uploader should still see the warnings (e.g. incomplete core data)
-            report_dir = store.partition_dir(dd.reports, provider_id, extract_type, month)
-            write_report(result, report_dir, f"{sha[:12]}")
+            write_report(result, *store.warnings_report(dd, provider_id, extract_type, month, sha))
     elif received.restricted is not None:  # personal data: restricted quarantine, never the archive
         write_report(result, received.restricted.parent, received.restricted.name)
         for report in received.restricted.parent.glob(f"{received.restricted.name}.*"):
@@ -343,8 +342,7 @@ def reload_slot(
                 con, extract_type, result.data, provider_id, month, record.sha256
             )
         if warnings:
-            report_dir = store.partition_dir(dd.reports, provider_id, extract_type, month)
-            write_report(result, report_dir, f"{record.sha256[:12]}")
+            write_report(result, *store.warnings_report(dd, provider_id, extract_type, month, record.sha256))
     else:
         copy = store.quarantine_copy(dd, src, provider_id, extract_type, month, record.sha256)
         write_report(result, copy.parent, copy.name)

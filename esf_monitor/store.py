@@ -201,6 +201,29 @@ def partition_dir(root: Path, provider_id: str, extract_type: str, month: str) -
     return root / provider_id / extract_type / month
 
 
+def warnings_report(
+    dd: DataDir, provider_id: str, extract_type: str, month: str, sha256: str
+) -> tuple[Path, str]:
+    """(folder, stem) of the report of an ACCEPTED version with warnings:
+    ``reports/<provider>/<type>/<YYYY-MM>/<sha12>.errors.csv`` and ``.summary.txt``."""
+    return partition_dir(dd.reports, provider_id, extract_type, month), sha256[:12]
+
+
+def summary_of(dd: DataDir, record: VersionRecord) -> Path | None:
+    """The ``.summary.txt`` the uploader reads for one processed version, or None when there is
+    none (accepted without warnings): beside the quarantined copy of a rejected file, under
+    ``reports/`` for an accepted file with warnings (what the intake assets write)."""
+    if record.status == "rejected" and record.quarantine_path:
+        copy = Path(record.quarantine_path)
+        return copy.with_name(f"{copy.name}.summary.txt")
+    if record.status == "accepted" and record.warning_count:
+        folder, stem = warnings_report(
+            dd, record.provider_id, record.extract_type, record.reporting_month, record.sha256
+        )
+        return folder / f"{stem}.summary.txt"
+    return None
+
+
 def read_versions(dd: DataDir, provider_id: str, extract_type: str, month: str) -> list[VersionRecord]:
     path = partition_dir(dd.archive, provider_id, extract_type, month) / VERSIONS_FILE
     if not path.exists():

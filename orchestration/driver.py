@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 
-from dagster import RunRequest
+from dagster import AssetCheckSeverity, DagsterEventType, EventLogEntry, RunRequest
 
 from esf_monitor import store
 from esf_monitor.paths import DataDir
@@ -130,15 +131,68 @@ def _slots_of(request, instance, partitions) -> list[str]:
     return ordered[ordered.index(start) : ordered.index(end) + 1]
 
 
-def _execute(defs, instance, dd: DataDir, request, tags: dict):
-    """Run one planned request in this process, as the daemon would launch it."""
+#: receives one line per step of a run while it happens (``esf-monitor run`` prints them)
+StepLog = Callable[[str], None]
+
+
+class StepReporter:
+    """Turns the Dagster events of one run into lines for the person at the console: a line
+    when a step starts, and one when it ends with its duration, how many assets it
+    materialised and which asset checks failed. Dagster hands each event to
+    :meth:`__call__` as it is stored (``DagsterInstance.add_event_listener``), so the lines
+    come while the run works — the same events ``make ui`` shows."""
+
+    def __init__(self, emit: StepLog):
+        self.emit = emit
+        self.materialized: dict[str, int] = {}
+        self.failed_checks: dict[str, list[str]] = {}
+
+    def __call__(self, entry: EventLogEntry) -> None:
+        event = entry.dagster_event
+        if event is None:
+            return
+        step = event.step_key or ""
+        kind = event.event_type
+        if kind == DagsterEventType.STEP_START:
+            self.emit(f"  ▶ {step}")
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            self.materialized[step] = self.materialized.get(step, 0) + 1
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                warn = evaluation.severity == AssetCheckSeverity.WARN
+                self.failed_checks.setdefault(step, []).append(
+                    f"{evaluation.check_name} ({'Warnung / warning' if warn else 'Fehler / error'})"
+                )
+        elif kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            seconds = getattr(event.event_specific_data, "duration_ms", None)
+            parts = []
+            if count := self.materialized.get(step):
+                parts.append(f"{count} Asset" + ("s" if count > 1 else ""))
+            failed = self.failed_checks.get(step, [])
+            if failed:
+                shown = ", ".join(failed[:3]) + (f" … (+{len(failed) - 3})" if len(failed) > 3 else "")
+                parts.append(f"Prüfung nicht bestanden / check failed: {shown}")
+            if seconds is not None:
+                parts.append(f"{seconds / 1000:.1f} s")
+            mark = "✓" if kind == DagsterEventType.STEP_SUCCESS else "✗ FEHLER / FAILED"
+            self.emit(f"  {mark} {step}" + (f" ({'; '.join(parts)})" if parts else ""))
+
+
+def _execute(defs, instance, dd: DataDir, request, tags: dict, step_log: StepLog | None = None):
+    """Run one planned request in this process, as the daemon would launch it; with
+    ``step_log``, each step is reported as it starts and ends (:class:`StepReporter`)."""
     job = defs.resolve_job_def(request.job_name)
+    run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+    if step_log is not None:
+        instance.add_event_listener(run_id, StepReporter(step_log))
     with _refresh_log(dd) as log, contextlib.redirect_stdout(log):
         return job.execute_in_process(
             instance=instance,
             partition_key=request.partition_key,
             run_config=QUIET,
             raise_on_error=False,
+            run_id=run_id,
             tags={**request.tags, **tags},
         )
 
@@ -148,12 +202,13 @@ def run_pending(
     progress: Callable[[str, int, int], None] | None = None,
     force_refresh: bool = False,
     lone_upload_run: bool = True,
+    step_log: StepLog | None = None,
 ) -> RunReport:
     """Process every new or changed file under landing/: the runs planning.plan_intake asks
     for, then the refresh planning.plan_refresh asks for (always with ``force_refresh``).
 
     ``lone_upload_run=False`` keeps one file on the two-run path (ingest + refresh); the tests
-    compare both paths' exports.
+    compare both paths' exports. ``step_log`` gets a line per step as it starts and ends.
     """
     from esf_monitor.intake.landing import settle_seconds
 
@@ -199,7 +254,7 @@ def run_pending(
                 else ""
             )
             progress(f"Prüfe / validating {label}{downstream}", done, total)
-        result = _execute(defs, instance, dd, request, owner)
+        result = _execute(defs, instance, dd, request, owner, step_log)
         done += len(block)
         if not result.is_node_success(f"raw_{extract_type}"):
             report.failed.extend(block)
@@ -219,7 +274,7 @@ def run_pending(
     if decision.run:
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", done, total)
-        result = _execute(defs, instance, dd, decision.run_request(), owner)
+        result = _execute(defs, instance, dd, decision.run_request(), owner, step_log)
         report.refreshed = True
         if not result.success:
             report.failed.append(planning.REFRESH_JOB)
@@ -284,6 +339,7 @@ def reprocess(
     extract_type: str | None = None,
     refresh: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    step_log: StepLog | None = None,
 ) -> ReprocessReport:
     """Re-run the intake of archived slots through the same ``ingest_<type>`` jobs, then one refresh.
 
@@ -319,7 +375,8 @@ def reprocess(
                 "dagster/asset_partition_range_end": block[-1],
                 REPROCESS_TAG: "true",
             }
-            result = _execute(defs, instance, dd, RunRequest(job_name=f"ingest_{t}", tags=tags), {})
+            request = RunRequest(job_name=f"ingest_{t}", tags=tags)
+            result = _execute(defs, instance, dd, request, {}, step_log)
             done += len(block)
             if not result.success:
                 report.failed.extend(block)
@@ -329,7 +386,7 @@ def reprocess(
     if refresh and report.slots:
         if progress:
             progress("dbt build → Exporte / exports → Dashboards", done, total)
-        result = _execute(defs, instance, dd, RunRequest(job_name=planning.REFRESH_JOB), {})
+        result = _execute(defs, instance, dd, RunRequest(job_name=planning.REFRESH_JOB), {}, step_log)
         report.refreshed = True
         if not result.success:
             report.failed.append(planning.REFRESH_JOB)

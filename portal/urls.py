@@ -48,5 +48,3 @@ urlpatterns = [
 ]
 
 handler404 = "portal.web.views.not_found"
-admin.site.site_header = "ESF+ Portal – Verwaltung / administration"
-admin.site.site_title = "ESF+ Portal"

@@ -3,6 +3,9 @@
     build_dashboards(exports_root, registry, out_dir) -> [overview.html, sfc.html,
                                                           projects/<id>.html …, index.html]
 
+and, when ``exports_root/process/`` exists, the process monitoring pages (``process.py``:
+process.html; municipalities/<id>.html in the internal set only).
+
 Charts: interactive Vega-Lite (altair) with the JavaScript inlined ONCE per page, from the
 bundle vl-convert ships (`vl_convert.javascript_bundle()`: Vega, Vega-Lite, Vega-Embed).
 Why not static SVG via vl-convert: the pages hold dozens of charts and one page per project;
@@ -29,6 +32,7 @@ import polars as pl
 from esf_monitor.dashboard.data import load
 from esf_monitor.dashboard.labels import INTERNAL_NOTE, METHOD_NOTE
 from esf_monitor.dashboard.pages import index_page, overview_page, project_page, sfc_page
+from esf_monitor.dashboard.process import build_process_pages, index_section
 from esf_monitor.dashboard.render import write
 
 __all__ = ["build_dashboards"]
@@ -53,5 +57,11 @@ def build_dashboards(
         written.append(
             write(marked(project_page(data, project_id)), out_dir / "projects" / f"{project_id}.html")
         )
-    written.append(write(marked(index_page(data)), out_dir / "index.html"))
+    # process monitoring (docs/process-monitoring.md): only when exports/process/ exists
+    process = build_process_pages(exports_root / "process", registry, out_dir, public=public)
+    written += process
+    index = index_page(data)
+    if process:
+        index.sections.append(index_section(process, out_dir, registry))
+    written.append(write(marked(index), out_dir / "index.html"))
     return written

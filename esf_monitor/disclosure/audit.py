@@ -8,7 +8,10 @@ replaces the published one (orchestration/assets/publish.py). It fails when
 3. a rate is not the whole percent of perturbed numerator / perturbed denominator, or is shown
    with a denominator under 10; a duration is not whole days or shown for fewer than 10
    leavers; a page's data-value or chart data carries more precision than that;
-4. a public page lacks the method note or links outside the public folder;
+4. a public page lacks the method note or links outside the public folder (the process
+   monitoring page ``process.html`` shows institutions, not persons: exact figures with its own
+   note instead, docs/process-monitoring.md), or the release carries single municipalities'
+   answers (``process_answers.csv``);
 5. the differencing attack (``attack.py``: totals minus parts, programme minus projects, SFC
    rows minus projects, month minus month) pins a true count of 1 or 2 down.
 """
@@ -238,6 +241,8 @@ def _numbers(value):
 
 
 def audit_pages(pages_root: Path, release: PublicRelease, report: AuditReport) -> None:
+    from esf_monitor.dashboard.process import PROCESS_NOTE_START, PROCESS_PAGE
+
     counts = public_cells(release)
     shown = {
         ("ind", c, p, i, g): v
@@ -256,7 +261,12 @@ def audit_pages(pages_root: Path, release: PublicRelease, report: AuditReport) -
         report.pages += 1
         html = path.read_text(encoding="utf-8")
         name = path.relative_to(pages_root).as_posix()
-        if METHOD_NOTE_START not in html:
+        if name == PROCESS_PAGE:  # institutions, not persons: exact, with its own note
+            if PROCESS_NOTE_START not in html:
+                report.problems.append(
+                    f"{name}: Hinweis zum Prozessmonitoring fehlt / process monitoring note missing"
+                )
+        elif METHOD_NOTE_START not in html:
             report.problems.append(f"{name}: Methodenhinweis fehlt / method note missing")
         parser = _Figures()
         parser.feed(html)
@@ -351,6 +361,13 @@ def audit_release(
     )
     report.problems += [
         f"Quote/Dauer gegen die Regel / rate or duration breaks the rule: {r}" for r in bad.rows()
+    ]
+    from esf_monitor.dashboard.process import ANSWERS_FILE
+
+    report.problems += [
+        f"{p.relative_to(exports_folder).as_posix()}: Antworten einzelner Kommunen / "
+        "single municipalities' answers"
+        for p in sorted((exports_folder / "process").rglob(ANSWERS_FILE))
     ]
     if pages_root is not None:
         audit_pages(pages_root, written, report)

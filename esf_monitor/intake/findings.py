@@ -124,6 +124,7 @@ TEMPLATES: dict[str, tuple[str, str] | dict[str, tuple[str, str]]] = {
         "Wert '{value}' ist kein gültiges Datum. Erlaubt: JJJJ-MM-TT oder TT.MM.JJJJ.",
         "value '{value}' is not a valid date. Allowed: YYYY-MM-DD or DD.MM.YYYY.",
     ),
+    "date_impossible": ("Wert '{value}' – {detail}.", "value '{value}' – {detail}."),
     "int_format": ("Wert '{value}' ist keine ganze Zahl.", "value '{value}' is not a whole number."),
     "bool_format": (
         "Wert '{value}' ist kein Ja/Nein-Wert. Erlaubt: ja/nein, yes/no, true/false, 1/0.",
@@ -263,6 +264,7 @@ RULE_TITLES = {
     "missing_required": ("Pflichtangabe fehlt", "required value missing"),
     "core_field_missing": ("Kerndaten fehlen", "core data missing"),
     "date_format": ("Datum nicht lesbar", "date not readable"),
+    "date_impossible": ("Datum gibt es nicht", "date does not exist"),
     "int_format": ("keine ganze Zahl", "not a whole number"),
     "bool_format": ("kein Ja/Nein-Wert", "not a yes/no value"),
     "month_format": ("kein Monat", "not a month"),

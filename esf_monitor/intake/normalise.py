@@ -18,7 +18,8 @@ Value rules (extract contract, "File formats that must be accepted"):
   because Excel turns a typed ``2024-06`` into the date 01.06.2024.
 
 A value that does not parse is an error naming row, column, value and rule
-(``date_format``, ``int_format``, ``bool_format``, ``month_format``).
+(``date_format``, ``int_format``, ``bool_format``, ``month_format``); a date whose day its month
+does not have (31 April, 29 February 2025) is ``date_impossible``, which names that day.
 
 Speed: each column is first parsed the strict, cheap way (as most tools write it: ISO dates,
 plain integers, lower-case codes, no stray blanks). Only a column where that leaves a value
@@ -243,6 +244,69 @@ def _german_date(value: pl.Expr) -> pl.Expr:
     return value.str.to_date("%d.%m.%Y", strict=False)
 
 
+MONTHS_DE = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)  # fmt: skip
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_ISO_PARTS = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
+_GERMAN_PARTS = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"
+
+
+def impossible_date(clean: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Findings ``date_impossible`` for the cells of ``name`` written as a date (``YYYY-MM-DD``
+    or ``DD.MM.YYYY``) whose day the month does not have: 31 April, 30 February, 29 February of
+    a year that is no leap year. The message names the day ("31. Februar gibt es nicht")
+    instead of repeating the allowed formats, which the uploader already followed."""
+    value = pl.col(name)
+
+    def part(iso: int, german: int) -> pl.Expr:
+        return pl.coalesce(value.str.extract(_ISO_PARTS, iso), value.str.extract(_GERMAN_PARTS, german)).cast(
+            pl.Int32
+        )
+
+    year, month, day = part(1, 3), part(2, 2), part(3, 1)
+    real_month = pl.when(month.is_between(1, 12)).then(month)
+    last_day = pl.date(year, real_month, 1).dt.month_end().dt.day()
+    frame = (
+        clean.lazy()
+        .select("_source_row", name)
+        .filter(value.is_not_null())
+        .with_columns(year.alias("_y"), month.alias("_m"), day.alias("_d"), last_day.alias("_last"))
+        .filter(pl.col("_d").is_between(1, 31) & (pl.col("_d") > pl.col("_last")))
+        .collect()
+    )
+    if frame.height == 0:
+        return frame.select()  # no rows: the caller checks ``height``
+    names_de = pl.col("_m").replace_strict(dict(enumerate(MONTHS_DE, 1)), return_dtype=pl.String)
+    names_en = pl.col("_m").replace_strict(dict(enumerate(MONTHS_EN, 1)), return_dtype=pl.String)
+    leap_day = (pl.col("_m") == 2) & (pl.col("_d") == 29)
+    day_de = pl.format("{}. {}", pl.col("_d"), names_de)
+    day_en = pl.format("{} {}", pl.col("_d"), names_en)
+    detail_de = (
+        pl.when(leap_day)
+        .then(pl.format("{} {} gibt es nicht (kein Schaltjahr)", day_de, pl.col("_y")))
+        .otherwise(pl.format("{} gibt es nicht", day_de))
+    )
+    detail_en = (
+        pl.when(leap_day)
+        .then(pl.format("{} {} does not exist (not a leap year)", day_en, pl.col("_y")))
+        .otherwise(pl.format("{} does not exist", day_en))
+    )
+    return frame.with_columns(detail_de.alias("_de"), detail_en.alias("_en")).select(
+        pl.lit("error").alias("severity"),
+        pl.col("_source_row").cast(pl.Int32).alias("row"),
+        pl.lit(name).alias("column"),
+        pl.col(name).cast(pl.String).alias("value"),
+        pl.lit("date_impossible").alias("rule"),
+        pl.col("_de").alias("detail_de"),
+        pl.col("_en").alias("detail_en"),
+    )
+
+
 def _int(value: pl.Expr) -> pl.Expr:
     as_float = value.cast(pl.Float64, strict=False)
     integral = (as_float == as_float.round(0)) & (as_float.abs() < 2**31)
@@ -366,11 +430,17 @@ def parse(clean: pl.DataFrame, specs: dict[str, ColumnSpec], extra: list[str] = 
 
     unparsable = [s for s in pending if s.kind in PARSE_RULES]  # codes are pandera's business
     failed = pl.DataFrame([_leftover(s, clean, typed).alias(s.name) for s in unparsable])
-    findings = [
-        finding_rows(clean, failed[name], "error", PARSE_RULES[specs[name].kind], name, name)
-        for name in failed.columns
-        if failed[name].any()
-    ]
+    findings = []
+    for name in failed.columns:
+        if not failed[name].any():
+            continue
+        where = failed[name]
+        if specs[name].kind == "date":  # a day its month does not have: say so in plain words
+            missing_day = impossible_date(clean, name)
+            if missing_day.height:
+                findings.append(missing_day)
+                where = where & ~clean["_source_row"].is_in(missing_day["row"].implode())
+        findings.append(finding_rows(clean, where, "error", PARSE_RULES[specs[name].kind], name, name))
     return Parsed(
         clean=clean,
         typed=typed,

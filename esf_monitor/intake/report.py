@@ -78,9 +78,11 @@ def _summary(result: IntakeResult, lang: int) -> str:
             f"reporting month {result.month}"
         ),
         (
-            f"Zeilen: {result.row_count} · Fehler: {errors.height} · Hinweise: {warnings.height}"
+            f"Zeilen: {result.row_count} · Fehler: {errors.height}{_in_rows(errors, de)} · "
+            f"Hinweise: {warnings.height}{_in_rows(warnings, de)}"
             if de
-            else f"Rows: {result.row_count} · errors: {errors.height} · warnings: {warnings.height}"
+            else f"Rows: {result.row_count} · errors: {errors.height}{_in_rows(errors, de)} · "
+            f"warnings: {warnings.height}{_in_rows(warnings, de)}"
         ),
     ]
     if result.extract_type == "participants":
@@ -90,6 +92,7 @@ def _summary(result: IntakeResult, lang: int) -> str:
             else f"Rows with missing core data: {result.incomplete_count}"
         )
     message = "message_de" if de else "message_en"
+    # errors first: the one thing that decides the verdict comes before any warning
     for title, part, severity in (
         ("Fehler" if de else "Errors", errors, "error"),
         ("Hinweise" if de else "Warnings", warnings, "warning"),
@@ -101,7 +104,7 @@ def _summary(result: IntakeResult, lang: int) -> str:
                 *_counts(findings, severity, lang),
             ]
             shown = part.head(FIRST_FINDINGS)[message].to_list()
-            lines += ["", "Die ersten:" if de else "The first ones:", *(f"  - {m}" for m in shown)]
+            lines += ["", _listed(part.height, severity, de), *(f"  - {m}" for m in shown)]
             if part.height > FIRST_FINDINGS:
                 lines.append(
                     f"  … und {part.height - FIRST_FINDINGS} weitere"
@@ -110,6 +113,28 @@ def _summary(result: IntakeResult, lang: int) -> str:
                 )
     lines += ["", _what_to_do(result, de)]
     return "\n".join(lines)
+
+
+def _in_rows(part: pl.DataFrame, de: bool) -> str:
+    """ " (in 5 Zeilen)": how many rows the findings concern — a row with two gaps carries two
+    warnings, so the count of warnings and of incomplete rows differ and both are named."""
+    rows = part["row"].drop_nulls().n_unique()
+    if rows == 0:
+        return ""
+    if de:
+        return f" (in {rows} Zeile{'n' if rows > 1 else ''})"
+    return f" (in {rows} row{'s' if rows > 1 else ''})"
+
+
+def _listed(count: int, severity: str, de: bool) -> str:
+    """Heading above the findings shown: the single one, all of them, or the first ones."""
+    if count == 1:
+        if severity == "error":
+            return "Der Fehler:" if de else "The error:"
+        return "Der Hinweis:" if de else "The warning:"
+    if count <= FIRST_FINDINGS:
+        return f"Alle {count}:" if de else f"All {count}:"
+    return f"Die ersten {FIRST_FINDINGS}:" if de else f"The first {FIRST_FINDINGS}:"
 
 
 #: Rules that mean "this is no table we can read": the fix is a new export, not an edit.

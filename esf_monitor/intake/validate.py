@@ -199,8 +199,12 @@ def _check(
         parts += _unanswered_items(registry, month, clean)
 
     incomplete = 0
-    if extract_type == "participants":
-        incomplete = select(typed, pl.any_horizontal(pl.col(c).is_null() for c in CORE_FIELDS).sum()).item()
+    if extract_type == "participants":  # the rows that carry a core_field_missing warning
+        present = [c for c in CORE_FIELDS if c not in shaped.absent]
+        if len(present) < len(CORE_FIELDS):  # a whole core column missing: every row lacks it
+            incomplete = clean.height
+        else:  # an empty cell, not one that did not parse (that is an error of its own)
+            incomplete = select(clean, pl.any_horizontal(pl.col(c).is_null() for c in present).sum()).item()
     findings = _drop_shifted(_mask_personal(fnd.combine(parts), personal))
     return _Outcome(
         [findings],

@@ -112,6 +112,7 @@ def read_release_marts(warehouse: Warehouse) -> dict:
 )
 def public_release_candidate(data_folder: DataFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     from esf_monitor.dashboard import build_dashboards
+    from esf_monitor.dashboard.process import stage_public_process
 
     dd = data_folder.dd
     stage = staging_dir(dd)
@@ -124,6 +125,8 @@ def public_release_candidate(data_folder: DataFolder, warehouse: Warehouse) -> d
         exports.export_cutoffs(months),
         months[-1] if months else None,
     )
+    # process monitoring: the same exact figures (institutions), without single answers
+    files += stage_public_process(dd.exports / "process", stage / "exports" / "process")
     pages = build_dashboards(
         stage / "exports", read_registry(dd.registry_csv), stage / "dashboards", public=True
     )

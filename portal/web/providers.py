@@ -87,6 +87,13 @@ def get_provider(provider_id: str, dd: DataDir | None = None) -> Provider | None
     return None
 
 
+def jobcenter_projects(jobcenter_id: str, dd: DataDir | None = None) -> dict[str, str]:
+    """The projects the registry names ``jobcenter_id`` for (id → name): the only projects
+    whose follow-up that jobcenter sends (extract contract: "a project of this jobcenter")."""
+    reg = registry(dd).filter(pl.col("jobcenter_id") == jobcenter_id)
+    return dict(reg.select("project_id", "project_name").iter_rows())
+
+
 def type_label(extract_type: str) -> str:
     de, en = TYPE_NAMES.get(extract_type, (extract_type, extract_type))
     return f"{de} / {en}"

@@ -36,9 +36,10 @@ from portal.web.checks import (
     run_check,
 )
 from portal.web.dagster_runs import slot_runs
+from portal.web.dashboards import rewrite_links
 from portal.web.forms import SignInForm, TokenForm, UploadForm
 from portal.web.models import AuditEvent, Check, Role
-from portal.web.providers import all_providers, type_label
+from portal.web.providers import all_providers, jobcenter_projects, type_label
 from portal.web.uploads import (
     display_name,
     landing_extension,
@@ -50,7 +51,7 @@ PROVIDER, ANALYST, ADMIN = Role.PROVIDER, Role.ANALYST, Role.ADMIN
 #: dashboard files are the pipeline's self-contained pages (inline Vega script): served only
 #: into a sandboxed frame (opaque origin: no cookies, no access to the portal's pages)
 DASHBOARD_CSP = (
-    "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; frame-ancestors 'self'"
 )
 #: the exact exports of a cut-off the analysts' figures page shows
@@ -123,6 +124,7 @@ def setup_second_factor(request):
     import base64
 
     key = base64.b32encode(device.bin_key).decode() if device is not None else ""
+    uri = device.config_url if device is not None else ""
     return render(
         request,
         "portal/setup_second_factor.html",
@@ -131,8 +133,23 @@ def setup_second_factor(request):
             "form": form,
             "error": error,
             "key": key,
-            "uri": device.config_url if device is not None else "",
+            "uri": uri,
+            "qr": qr_svg(uri) if uri else "",
         },
+    )
+
+
+def qr_svg(text: str) -> str:
+    """``text`` as a QR code, an inline SVG element (segno: pure Python, offline; no image file,
+    no script, no inline style — the page's CSP stays as it is)."""
+    import segno
+    from django.utils.safestring import mark_safe
+
+    code = segno.make(text, error="m", micro=False)
+    return mark_safe(
+        code.svg_inline(
+            scale=4, border=4, dark="#000", light="#fff", title="QR-Code / QR code", svgclass="qr"
+        )
     )
 
 
@@ -404,53 +421,129 @@ def delivery_download(request, provider_id, extract_type, month, number, what):
 # --------------------------------------------------------------------------- figures
 
 
-def _own_page(provider_id: str) -> Path:
-    return data_dir().dashboards / "internal" / "projects" / f"{provider_id}.html"
+def _own_page(provider) -> Path:
+    """The provider's own exact page: a project's page, or a municipality's answers beside the
+    programme's shares (docs/process-monitoring.md "Dashboards")."""
+    folder = "municipalities" if provider.kind == "municipality" else "projects"
+    return data_dir().dashboards / "internal" / folder / f"{provider.provider_id}.html"
 
 
-def _programme_page() -> Path:
+def _programme_page(provider) -> Path:
     """The programme's protected release, programme-wide only (the SFC2021 tables): the public
     overview also compares projects and shows every provider's delivery status, which a
-    provider must not learn (docs/decisions.md, "Portal")."""
-    return data_dir().dashboards / "public" / "sfc.html"
+    provider must not learn (docs/decisions.md, "Portal"). A municipality gets the public
+    process monitoring page (shares of all municipalities, no single answer)."""
+    page = "process.html" if provider.kind == "municipality" else "sfc.html"
+    return data_dir().dashboards / "public" / page
+
+
+#: the exact figures a jobcenter's own delivery (followup) produces, per project of that
+#: jobcenter (docs/indicators.md: the 6-month integration rate and the follow-up coverage)
+#: (the dashboards' labels; the portal does not import the dashboard builder and its charts)
+FOLLOWUP_INDICATORS = {
+    "integration_rate_6m": "Integrationsquote nach 6 Monaten / integration rate after 6 months",
+    "followup_coverage": "Abdeckung Verbleib nach 6 Monaten / follow-up coverage",
+}
+#: the exports' order of the genders, with their names
+GENDERS = {"f": "Frauen / women", "m": "Männer / men", "d": "Divers / non-binary", "total": "Gesamt / total"}
+
+
+def _sandbox(request) -> str:
+    """A dashboard frame runs its own script in an opaque origin; an analyst's frame may also
+    open the page a (rewritten) link names in the whole window, on a click only."""
+    if role_of(request.user) == ANALYST:
+        return "allow-scripts allow-top-navigation-by-user-activation"
+    return "allow-scripts"
 
 
 @signed_in(PROVIDER, ANALYST)
 def figures(request, provider_id):
     provider = provider_for(request, provider_id)
-    return render(
-        request,
-        "portal/figures.html",
-        {
-            "provider": provider,
-            "own": _own_page(provider_id).is_file(),
-            "programme": _programme_page().is_file(),
-            "dagster": settings.DAGSTER_UI_URL if role_of(request.user) == ANALYST else "",
-        },
-    )
+    context = {
+        "provider": provider,
+        "own": _own_page(provider).is_file(),
+        "programme": _programme_page(provider).is_file(),
+        "sandbox": _sandbox(request),
+        "dagster": settings.DAGSTER_UI_URL if role_of(request.user) == ANALYST else "",
+    }
+    if provider.kind == "jobcenter":
+        context.update(_jobcenter_figures(request, provider))
+        audit.record(request, "view_figures", provider_id=provider_id, detail=f"followup {context['cutoff']}")
+    return render(request, "portal/figures.html", context)
+
+
+def _jobcenter_figures(request, provider) -> dict:
+    """A jobcenter's own figures as the exports hold them: for each project the registry names
+    it for, the follow-up indicators of one cut-off of ``exports/<cut-off>/indicators.csv``,
+    exact (numerator, denominator, value) — nothing else of those projects."""
+    dd = data_dir()
+    cutoffs = _cutoffs(dd)
+    cutoff = request.GET.get("cutoff") or (cutoffs[0] if cutoffs else "")
+    if cutoff and cutoff not in cutoffs:
+        raise Http404
+    projects = jobcenter_projects(provider.provider_id, dd)
+    rows = []
+    path = dd.exports / cutoff / "indicators.csv"
+    if cutoff and path.is_file() and projects:
+        frame = pl.read_csv(path, infer_schema_length=0).filter(
+            pl.col("project_id").is_in(list(projects)) & pl.col("indicator").is_in(list(FOLLOWUP_INDICATORS))
+        )
+        order, genders = list(FOLLOWUP_INDICATORS), list(GENDERS)
+        for r in sorted(
+            frame.iter_rows(named=True),
+            key=lambda r: (r["project_id"], order.index(r["indicator"]), genders.index(r["gender"])),
+        ):
+            rows.append(
+                {
+                    **r,
+                    "project_name": projects[r["project_id"]],
+                    "label": FOLLOWUP_INDICATORS[r["indicator"]],
+                    "gender_label": GENDERS[r["gender"]],
+                    "percent": _percent(r["value"]),
+                }
+            )
+    return {
+        "followup": True,
+        "cutoffs": cutoffs,
+        "cutoff": cutoff,
+        "followup_rows": rows,
+        "followup_projects": sorted(projects.items()),
+    }
+
+
+def _percent(value: str | None) -> str:
+    """0.333333333333 → "33,3 %" (German decimal comma); empty stays empty."""
+    if not value:
+        return ""
+    return f"{float(value) * 100:.1f} %".replace(".", ",")
 
 
 def _dashboard_response(request, path: Path, provider_id: str, what: str):
+    """A page of dashboards/ with its links rewritten for this account
+    (portal/web/dashboards.py) in a sandbox of its own."""
     if not path.is_file():
         raise Http404
     audit.record(request, "view_figures", provider_id=provider_id, detail=what)
-    response = HttpResponse(path.read_bytes(), content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+    page = path.relative_to(data_dir().dashboards).as_posix()  # where its relative links start
+    resolver = _analyst_url if role_of(request.user) == ANALYST else (lambda dest: None)
+    content = rewrite_links(path.read_text(encoding="utf-8"), page, resolver)
+    response = HttpResponse(content.encode("utf-8"), content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = f"sandbox {_sandbox(request)}; " + DASHBOARD_CSP
     return response
 
 
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_own(request, provider_id):
-    provider_for(request, provider_id)
-    return _dashboard_response(request, _own_page(provider_id), provider_id, "own exact page")
+    provider = provider_for(request, provider_id)
+    return _dashboard_response(request, _own_page(provider), provider_id, "own exact page")
 
 
 @xframe_options_sameorigin
 @signed_in(PROVIDER, ANALYST)
 def figures_programme(request, provider_id):
-    provider_for(request, provider_id)
-    return _dashboard_response(request, _programme_page(), provider_id, "programme public release")
+    provider = provider_for(request, provider_id)
+    return _dashboard_response(request, _programme_page(provider), provider_id, "programme public release")
 
 
 # --------------------------------------------------------------------------- analyst
@@ -536,26 +629,44 @@ def analyst_figures(request):
             "asset": EXPORT_ASSETS[table],
             "asset_url": f"{settings.DAGSTER_UI_URL}/assets/{EXPORT_ASSETS[table]}",
             "exports_asset_url": f"{settings.DAGSTER_UI_URL}/assets/indicator_exports",
-            "pages": ["overview.html", "sfc.html"],
+            "pages": ["overview.html", "sfc.html"]
+            + (["process.html"] if (dd.dashboards / "internal" / "process.html").is_file() else []),
         },
     )
 
 
-ANALYST_PAGES = {"overview.html", "sfc.html", "index.html"}
+ANALYST_PAGES = {"overview.html", "sfc.html", "index.html", "process.html"}
+#: folder of the internal pages → provider kind whose ids name its pages
+ANALYST_FOLDERS = {"projects": "project", "municipalities": "municipality"}
+
+
+def _analyst_page(page: str) -> Path | None:
+    """The file of ``page`` (a path under dashboards/internal/) if it is one of the pipeline's
+    internal pages: the overview, SFC2021, process monitoring, index, one page per project or
+    municipality of the registries."""
+    root = data_dir().dashboards / "internal"
+    if page in ANALYST_PAGES:
+        return root / page
+    if page.count("/") == 1 and page.endswith(".html") and page.split("/")[0] in ANALYST_FOLDERS:
+        folder, name = page[:-5].split("/")
+        if any(p.provider_id == name and p.kind == ANALYST_FOLDERS[folder] for p in all_providers()):
+            return root / page
+    return None
+
+
+def _analyst_url(dest: str) -> str | None:
+    """The portal URL of a page of dashboards/ for an analyst (the internal pages only)."""
+    if not dest.startswith("internal/") or _analyst_page(dest[9:]) is None:
+        return None
+    return reverse("analyst_dashboard", args=[dest[9:]])
 
 
 @xframe_options_sameorigin
 @signed_in(ANALYST)
 def analyst_dashboard(request, page):
     """The pipeline's exact internal pages (overview, SFC2021, one page per project)."""
-    root = data_dir().dashboards / "internal"
-    if page in ANALYST_PAGES:
-        path = root / page
-    elif page.startswith("projects/") and page.count("/") == 1 and page.endswith(".html"):
-        if not any(p.provider_id == page[9:-5] for p in all_providers()):
-            raise Http404
-        path = root / page
-    else:
+    path = _analyst_page(page)
+    if path is None:
         raise Http404
     return _dashboard_response(request, path, "", f"internal {page}")
 

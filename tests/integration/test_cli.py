@@ -2,8 +2,12 @@
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -104,3 +108,51 @@ def test_a_run_through_the_console_script_leaves_everything_on_disk(data_dir):
         assert instance.get_latest_materialization_event(dg.AssetKey("dashboards")) is not None
     finally:
         instance.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ui_passes_sigterm_on_and_leaves_no_process_behind(data_dir):
+    """`kill <pid>` of `esf-monitor ui` (a service manager's stop) ends dagster dev, its
+    webserver, daemon and code servers too: the whole process group is gone."""
+    port = _free_port()
+    ui = subprocess.Popen(
+        [str(CLI), "ui", "--port", str(port)],
+        env=os.environ | {"ESF_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: what it leaves behind can be seen
+    )
+    try:
+        deadline = time.monotonic() + 600  # the code location loads the dbt manifest first
+        while True:
+            assert ui.poll() is None, f"esf-monitor ui ended early: {ui.returncode}"
+            assert time.monotonic() < deadline, "webserver never answered"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)  # polling the port: the webserver is not listening yet
+        ui.send_signal(signal.SIGTERM)  # to esf-monitor only, not to the group
+        assert ui.wait(timeout=120) == 0
+        deadline = time.monotonic() + 60
+        while _group_alive(ui.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _group_alive(ui.pid), "processes of esf-monitor ui left running"
+    finally:
+        if _group_alive(ui.pid):
+            os.killpg(ui.pid, signal.SIGKILL)
+        ui.wait(timeout=30)

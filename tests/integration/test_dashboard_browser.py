@@ -188,7 +188,8 @@ def _raw(path: Path) -> _Figures:
 def test_every_dashboard_loads_offline_without_console_errors(published, reports, registry):
     root = published / "dashboards" / "internal"
     files = dashboard_files(root)
-    assert len(files) == 3 + registry.height and set(reports) == {
+    process = (root / "process.html").is_file()  # when the data folder has process monitoring
+    assert len(files) == 3 + process + registry.height and set(reports) == {
         p.relative_to(root).as_posix() for p in files
     }
     for key, report in reports.items():
@@ -475,3 +476,78 @@ def test_overview_prints_on_a4(published, browser):
     assert nav_shown == "none"
     assert too_wide == []
     assert pdf[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) > 3
+
+
+# ---------------------------------------------------------------- process monitoring
+
+
+@pytest.fixture(scope="module")
+def process_pages(tmp_path_factory) -> Path:
+    """The process pages of the hand-made exports (tests/fixtures/process/exports.py), internal set."""
+    from fixtures.process.builders import write_registries
+    from fixtures.process.exports import write_process_exports
+
+    from esf_monitor.dashboard import build_dashboards
+    from esf_monitor.intake import read_registry
+
+    root = tmp_path_factory.mktemp("process")
+    write_process_exports(root / "exports")
+    out = root / "dashboards"
+    build_dashboards(root / "exports", read_registry(write_registries(root / "reference")), out)
+    return out
+
+
+#: per item bar of a wave: the drawn width of each segment relative to its bar, and the base text
+BARS_JS = """(wave) => Array.from(document.querySelectorAll(`li.item[data-wave="${wave}"]`)).map((li) => {
+  const bar = li.querySelector(".bar:not(.small)").getBoundingClientRect();
+  return {item: li.dataset.item, barWidth: bar.width,
+          segments: Array.from(li.querySelectorAll(".bar:not(.small) .seg")).map((s) => ({
+            code: s.dataset.code, share: Number(s.dataset.share),
+            drawn: s.getBoundingClientRect().width / bar.width,
+            colour: getComputedStyle(s).backgroundColor})),
+          base: li.querySelector(".base").innerText};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_process_page_draws_the_bars_offline_at_desktop_and_phone_width(process_pages, browser, width):
+    """process.html in chromium: no request, no console message, every bar drawn with segments
+    as wide as their shares, the base beside (or, on a phone, under) the bar, nothing wider than
+    the screen."""
+    (report,) = inspect_pages([process_pages / "process.html"], process_pages, None, browser)
+    assert report.requests == [] and report.console == [] and report.charts_state == "none"
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.goto((process_pages / "process.html").resolve().as_uri())
+        bars = page.evaluate(BARS_JS, "2020-12")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        own = context.new_page()
+        own.goto((process_pages / "municipalities" / "KOM-A.html").resolve().as_uri())
+        own_text = own.evaluate(
+            "document.querySelector('li.item[data-item=\"1.1_abh_cooperation\"] .own').innerText"
+        )
+        own_overflow = own.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    finally:
+        context.close()
+    assert [b["item"] for b in bars] == [
+        "1.1_bkg_meetings",
+        "1.1_abh_cooperation",
+        "1.6_needs_analysis",
+        "1.7_participation",
+    ]
+    assert [b["base"] for b in bars] == ["3 von 3 Kommunen / 3 of 3 municipalities"] * 3 + [
+        "2 von 3 Kommunen / 2 of 3 municipalities"
+    ]
+    bkg = bars[0]
+    assert [(s["code"], s["colour"]) for s in bkg["segments"]] == [
+        ("in_planning", "rgb(143, 188, 230)"),
+        ("implemented", "rgb(31, 95, 168)"),
+    ]
+    for bar in bars:
+        assert bar["barWidth"] > 150
+        for s in bar["segments"]:
+            # drawn width = share of the bar (the bar's 1 px border on each side aside)
+            assert abs(s["drawn"] - s["share"]) < 0.02, (bar["item"], s)
+    assert overflow <= 0 and own_overflow <= 0
+    assert own_text.startswith("Eigene Antwort / Own answer: Bereits umgesetzt / Already implemented")

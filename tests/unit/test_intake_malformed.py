@@ -122,7 +122,7 @@ CASES = {
     ),
     "access_channel_unknown": Case(P, edit(P, 5, access_channel="flyer"), "code_list", 5, "access_channel"),
     "month_13": Case(P, edit(P, 3, entry_date="2024-13-01"), "date_format", 3, "entry_date"),
-    "february_30": Case(P, edit(P, 4, entry_date="30.02.2025"), "date_format", 4, "entry_date"),
+    "february_30": Case(P, edit(P, 4, entry_date="30.02.2025"), "date_impossible", 4, "entry_date"),
     "date_in_us_format": Case(P, edit(P, 2, exit_date="08/30/2024"), "date_format", 2, "exit_date"),
     "birth_year_in_words": Case(P, edit(P, 4, birth_year="neunzehnhundert"), "int_format", 4, "birth_year"),
     "isced_fraction": Case(P, edit(P, 2, isced="3.5"), "int_format", 2, "isced"),
@@ -297,6 +297,51 @@ def test_message_names_value_and_allowed_codes_in_plain_words(tmp_path, registry
     assert finding["message_en"] == "Row 2, column gender: value 'w' is not allowed. Allowed: f, m, d."
 
 
+def test_a_day_the_month_does_not_have_is_named_in_plain_words(tmp_path, registry):
+    data = rows(P)
+    data[0]["entry_date"] = "31.02.2024"  # row 2
+    data[1]["entry_date"] = "2024-04-31"  # row 3
+    data[2]["exit_date"] = "29.02.2025"  # row 4: 2025 is no leap year
+    data[3]["entry_date"] = "2024-13-01"  # row 5: no month 13, an unreadable date
+    result = check_file(write_csv(tmp_path / "x.csv", data), "PRJ-A", P, MONTH, registry)
+    errors = result.findings.filter(pl.col("severity") == "error")
+    assert errors.select("row", "rule", "message_de", "message_en").rows() == [
+        (
+            2,
+            "date_impossible",
+            "Zeile 2, Spalte entry_date: Wert '31.02.2024' – 31. Februar gibt es nicht.",
+            "Row 2, column entry_date: value '31.02.2024' – 31 February does not exist.",
+        ),
+        (
+            3,
+            "date_impossible",
+            "Zeile 3, Spalte entry_date: Wert '2024-04-31' – 31. April gibt es nicht.",
+            "Row 3, column entry_date: value '2024-04-31' – 31 April does not exist.",
+        ),
+        (
+            4,
+            "date_impossible",
+            "Zeile 4, Spalte exit_date: Wert '29.02.2025' – 29. Februar 2025 gibt es nicht (kein Schaltjahr).",
+            "Row 4, column exit_date: value '29.02.2025' – 29 February 2025 does not exist (not a leap year).",
+        ),
+        (
+            5,
+            "date_format",
+            "Zeile 5, Spalte entry_date: Wert '2024-13-01' ist kein gültiges Datum. Erlaubt: JJJJ-MM-TT oder TT.MM.JJJJ.",
+            "Row 5, column entry_date: value '2024-13-01' is not a valid date. Allowed: YYYY-MM-DD or DD.MM.YYYY.",
+        ),
+    ]
+    assert "  - Datum gibt es nicht (date_impossible): 3" in result.summary_de
+
+
+def test_29_february_of_a_leap_year_is_a_date(tmp_path, registry):
+    data = rows(P)
+    data[0]["entry_date"] = "29.02.2024"
+    result = check_file(write_csv(tmp_path / "x.csv", data), "PRJ-A", P, MONTH, registry)
+    assert result.findings.filter(pl.col("rule").str.starts_with("date_")).height == 0
+    assert result.data.filter(pl.col("_source_row") == 2)["entry_date"].to_list() == [date(2024, 2, 29)]
+
+
 def test_three_different_errors_are_all_reported(tmp_path, registry):
     data = rows(P)
     data[0]["gender"] = "w"  # row 2
@@ -306,7 +351,7 @@ def test_three_different_errors_are_all_reported(tmp_path, registry):
     errors = result.findings.filter(pl.col("severity") == "error")
     assert sorted(errors.select("row", "column", "rule").rows()) == [
         (2, "gender", "code_list"),
-        (3, "entry_date", "date_format"),
+        (3, "entry_date", "date_impossible"),
         (5, "isced", "out_of_range"),
     ]
 

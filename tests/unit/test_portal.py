@@ -185,6 +185,38 @@ def test_second_factor_is_asked_when_the_account_has_one(dd):
     assert client.get("/p/PRJ-A/").status_code == 200
 
 
+def test_the_admin_site_needs_the_second_factor_too(dd):
+    """Django's admin asks nothing of django-otp by itself: here an account with a device
+    reaches no admin page, and no admin login form, before its code."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = account("admin", role="admin")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = Client()
+    assert client.post("/signin/", {"username": "admin", "password": PASSWORD})["Location"].startswith(
+        "/signin/code/"
+    )
+    response = client.get("/admin/auth/user/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    response = client.get(response["Location"])
+    assert response.status_code == 302
+    assert response["Location"] == "/signin/code/?next=%2Fadmin%2Fauth%2Fuser%2F"
+    # the admin's own login form takes no password alone either
+    again = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    assert again["Location"] == "/signin/code/?next=%2Fadmin%2F"
+    assert client.get("/admin/auth/user/").status_code == 302
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    response = client.post(response["Location"], {"token": code})
+    assert response["Location"] == "/admin/auth/user/"
+    assert client.get("/admin/auth/user/").status_code == 200
+    # not signed in: the admin's sign-in is the portal's (its lockout, its audit log)
+    response = Client().get("/admin/login/?next=/admin/")
+    assert response["Location"] == "/signin/?next=%2Fadmin%2F"
+    # signed in without the admin role: nothing there
+    assert signed_in("prj-a", provider_id="PRJ-A").get("/admin/login/").status_code == 404
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     env = {
         k: v for k, v in os.environ.items() if k not in ("ESF_PORTAL_SECRET_KEY", "DJANGO_SETTINGS_MODULE")
@@ -705,6 +737,55 @@ def test_a_municipality_sends_only_process_checklists(data_dir):
     assert 'data-provider="KOM-A"' in analyst.get("/analyst/").content.decode()
 
 
+def test_a_municipality_sees_only_its_own_process_page(data_dir):
+    """The portal serves dashboards/internal/municipalities/<id>.html to that municipality only
+    (404 for another municipality, a project, or the analysts' route), and the public process
+    page as the programme's figures; analysts reach every municipality's page."""
+    from fixtures.process.builders import write_registries
+
+    dd = DataDir(data_dir).ensure()
+    write_registries(dd.reference)
+    internal, public = dd.dashboards / "internal", dd.dashboards / "public"
+    (internal / "municipalities").mkdir(parents=True)
+    for mid in ("KOM-A", "KOM-B"):
+        (internal / "municipalities" / f"{mid}.html").write_text(f"<html>{mid} answers</html>")
+    (internal / "projects").mkdir()
+    (internal / "projects" / "PRJ-A.html").write_text("<html>PRJ-A exact</html>")
+    (internal / "process.html").write_text("<html>internal process</html>")
+    public.mkdir()
+    (public / "process.html").write_text("<html>all municipalities</html>")
+    (public / "sfc.html").write_text("<html>sfc public</html>")
+    client = signed_in("kom-a", provider_id="KOM-A")
+    page = client.get("/p/KOM-A/figures/").content.decode()
+    assert "Eigene Antworten zur Checkliste" in page and "own checklist answers" in page
+    response = client.get("/p/KOM-A/figures/own.html")
+    assert response.content == b"<html>KOM-A answers</html>"
+    assert response["Content-Security-Policy"].startswith("sandbox allow-scripts")
+    assert client.get("/p/KOM-A/figures/programme.html").content == b"<html>all municipalities</html>"
+    for url in (
+        "/p/KOM-B/figures/own.html",
+        "/p/KOM-B/figures/",
+        "/p/PRJ-A/figures/own.html",
+        "/analyst/dashboards/municipalities/KOM-B.html",
+        "/analyst/dashboards/process.html",
+    ):
+        assert client.get(url).status_code == 404, url
+    # a project keeps its project page and the SFC2021 release
+    project = signed_in("prj-a", provider_id="PRJ-A")
+    assert project.get("/p/PRJ-A/figures/own.html").content == b"<html>PRJ-A exact</html>"
+    assert project.get("/p/PRJ-A/figures/programme.html").content == b"<html>sfc public</html>"
+    assert project.get("/p/KOM-A/figures/own.html").status_code == 404
+    analyst = signed_in("analyst", role="analyst")
+    assert (
+        analyst.get("/analyst/dashboards/municipalities/KOM-B.html").content == b"<html>KOM-B answers</html>"
+    )
+    assert analyst.get("/analyst/dashboards/process.html").content == b"<html>internal process</html>"
+    assert analyst.get("/analyst/dashboards/municipalities/PRJ-A.html").status_code == 404
+    assert analyst.get("/analyst/dashboards/projects/KOM-A.html").status_code == 404
+    assert analyst.get("/p/KOM-B/figures/own.html").content == b"<html>KOM-B answers</html>"
+    assert "process.html" in analyst.get("/analyst/figures/").content.decode()
+
+
 def test_an_xlsx_upload_lands_as_xlsx(dd, tmp_path):
     from fixtures.intake.builders import write_xlsx
 
@@ -831,3 +912,224 @@ def test_the_runs_of_a_slot_come_from_dagsters_graphql(settings):
     assert asked[0]["variables"]["filter"]["tags"] == [
         {"key": "dagster/partition", "value": "PRJ-A|participants|2025-06"}
     ]
+
+
+# --------------------------------------------------------------------------- own figures, links, QR
+
+
+def _indicators_export(dd: DataDir, cutoff: str = "2025-06") -> None:
+    (dd.exports / cutoff).mkdir(parents=True, exist_ok=True)
+    (dd.exports / "cutoffs.csv").write_text(f"cutoff,is_sfc,is_latest\n{cutoff},true,true\n")
+    (dd.exports / cutoff / "indicators.csv").write_text(
+        "cutoff,project_id,indicator,gender,numerator,denominator,value\n"
+        f"{cutoff},ALL,integration_rate_6m,total,9,20,0.45\n"
+        f"{cutoff},PRJ-A,participants_cumulative,total,12,,12\n"
+        f"{cutoff},PRJ-A,integration_rate_6m,f,1,3,0.333333333333\n"
+        f"{cutoff},PRJ-A,integration_rate_6m,total,3,4,0.75\n"
+        f"{cutoff},PRJ-A,followup_coverage,total,4,4,1\n"
+        f"{cutoff},PRJ-B,integration_rate_6m,total,0,0,\n"
+        f"{cutoff},PRJ-B,followup_coverage,total,0,0,\n"
+        f"{cutoff},PRJ-C,integration_rate_6m,total,6,16,0.375\n"
+        f"{cutoff},PRJ-C,followup_coverage,total,10,16,0.625\n"
+    )
+
+
+def _followup_rows(text: str) -> list[tuple[str, ...]]:
+    import re
+
+    return re.findall(
+        r'<tr data-project="([^"]*)" data-indicator="([^"]*)" data-gender="([^"]*)" '
+        r'data-numerator="([^"]*)" data-denominator="([^"]*)" data-value="([^"]*)"',
+        text,
+    )
+
+
+def test_a_jobcenter_sees_the_followup_figures_of_its_own_projects_exactly(dd):
+    """JC-X sends the follow-up of PRJ-A and PRJ-B (registry): its page shows their 6-month
+    figures exactly as exports/<cut-off>/indicators.csv holds them — nothing of PRJ-C (JC-Y's),
+    no programme total, no other indicator."""
+    _indicators_export(dd)
+    client = signed_in("jc-x", provider_id="JC-X")
+    text = client.get("/p/JC-X/figures/").content.decode()
+    assert _followup_rows(text) == [
+        ("PRJ-A", "integration_rate_6m", "f", "1", "3", "0.333333333333"),
+        ("PRJ-A", "integration_rate_6m", "total", "3", "4", "0.75"),
+        ("PRJ-A", "followup_coverage", "total", "4", "4", "1"),
+        ("PRJ-B", "integration_rate_6m", "total", "0", "0", ""),
+        ("PRJ-B", "followup_coverage", "total", "0", "0", ""),
+    ]
+    assert "33,3 %" in text and "75,0 %" in text and "100,0 %" in text
+    assert "Integrationsquote nach 6 Monaten" in text and "integration rate after 6 months" in text
+    for other in ("PRJ-C", "Weiterbildung Lüneburg", "JC-Y", "ALL", "participants_cumulative", "0.45"):
+        assert other not in text, other
+    assert AuditEvent.objects.filter(action="view_figures", username="jc-x", provider_id="JC-X").exists()
+    assert client.get("/p/JC-X/figures/?cutoff=2024-12").status_code == 404  # no such cut-off
+    for url in ("/p/JC-Y/figures/", "/p/PRJ-A/", "/p/PRJ-A/figures/", "/p/PRJ-A/figures/own.html"):
+        assert client.get(url).status_code == 404, url  # not even its own projects' pages
+    other = signed_in("jc-y", provider_id="JC-Y")
+    assert [r[0] for r in _followup_rows(other.get("/p/JC-Y/figures/").content.decode())] == [
+        "PRJ-C",
+        "PRJ-C",
+    ]
+    analyst = signed_in("analyst", role="analyst")
+    seen = analyst.get("/p/JC-X/figures/").content.decode()
+    assert _followup_rows(seen) == _followup_rows(text)
+    assert 'class="asset" href="http://127.0.0.1:9/assets/indicators"' in seen  # the figures' asset
+    # a project's figures page is its dashboard page, not this table
+    assert (
+        _followup_rows(signed_in("prj-a", provider_id="PRJ-A").get("/p/PRJ-A/figures/").content.decode())
+        == []
+    )
+
+
+def _dashboard_links(content: bytes) -> list[str]:
+    """The targets of the page's links outside its scripts."""
+    import html
+    import re
+
+    text = re.sub(r"(?is)<script\b.*?</script>", "", content.decode())
+    return [html.unescape(h) for h in re.findall(r'<a\b[^>]*\bhref="([^"]*)"', text)]
+
+
+@pytest.fixture
+def built_dashboards(dd) -> DataDir:
+    """The pipeline's own pages (esf_monitor.dashboard) for the test registry: their links are
+    the ones the portal must rewrite."""
+    from esf_monitor.dashboard import build_dashboards
+    from esf_monitor.intake import read_registry
+
+    registry = read_registry(dd.registry_csv)
+    build_dashboards(dd.exports, registry, dd.dashboards / "internal")
+    build_dashboards(dd.exports / "public", registry, dd.dashboards / "public", public=True)
+    return dd
+
+
+def test_links_inside_an_embedded_dashboard_work_for_the_account_or_are_removed(built_dashboards):
+    dd = built_dashboards
+    written = _dashboard_links((dd.dashboards / "internal" / "projects" / "PRJ-A.html").read_bytes())
+    assert "../overview.html" in written  # the file links within its folder (404 inside the portal)
+    assert "projects/PRJ-B.html" in _dashboard_links((dd.dashboards / "internal" / "index.html").read_bytes())
+
+    # a provider: nothing but links within the page itself; no other page, least of all another provider's
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    for url in ("/p/PRJ-A/figures/own.html", "/p/PRJ-A/figures/programme.html"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert all(h.startswith("#") for h in _dashboard_links(response.content)), url
+        assert response["Content-Security-Policy"].startswith("sandbox allow-scripts;")
+    assert 'sandbox="allow-scripts"' in client.get("/p/PRJ-A/figures/").content.decode()
+
+    # an analyst: every link leads to the portal page serving it, and that page answers
+    analyst = signed_in("analyst", role="analyst")
+    reached = set()
+    for url in (
+        "/p/PRJ-A/figures/own.html",
+        "/analyst/dashboards/index.html",
+        "/analyst/dashboards/overview.html",
+        "/analyst/dashboards/projects/PRJ-B.html",
+    ):
+        response = analyst.get(url)
+        assert response["Content-Security-Policy"].startswith(
+            "sandbox allow-scripts allow-top-navigation-by-user-activation;"
+        )
+        links = [h.split("#")[0] for h in _dashboard_links(response.content) if not h.startswith("#")]
+        assert links, url
+        for link in links:
+            assert link.startswith("/analyst/dashboards/"), link
+            reached.add(link)
+    assert {
+        "/analyst/dashboards/index.html",
+        "/analyst/dashboards/overview.html",
+        "/analyst/dashboards/sfc.html",
+        "/analyst/dashboards/projects/PRJ-A.html",
+        "/analyst/dashboards/projects/PRJ-B.html",
+        "/analyst/dashboards/projects/PRJ-C.html",
+    } <= reached
+    for link in reached:
+        assert analyst.get(link).status_code == 200, link
+    page = analyst.get("/p/PRJ-A/figures/").content.decode()
+    assert 'sandbox="allow-scripts allow-top-navigation-by-user-activation"' in page
+    # a provider following such a link by hand gets 404 (tested for every analyst URL above too)
+    assert client.get("/analyst/dashboards/projects/PRJ-B.html").status_code == 404
+
+
+def test_rewriting_keeps_scripts_and_in_page_links_and_drops_what_leaves_the_folder():
+    from portal.web.dashboards import resolve, rewrite_links
+
+    page = "internal/projects/PRJ-A.html"
+    assert resolve(page, "../overview.html#cutoff-2025-06") == "internal/overview.html"
+    assert resolve(page, "PRJ-B.html") == "internal/projects/PRJ-B.html"
+    for outside in ("../../../etc/passwd", "/p/PRJ-B/", "https://example.org/", "javascript:alert(1)"):
+        assert resolve(page, outside) is None, outside
+    content = (
+        '<nav><a href="../index.html">Start</a><a href="../sfc.html#t6">SFC</a></nav>'
+        '<a href="#cutoff-2025-06">Stichtag</a><a href="https://example.org/">x</a>'
+        "<script>var s = '<a href=\"../index.html\">keep</a>';</script>"
+    )
+    seen = []
+
+    def url(dest):
+        seen.append(dest)
+        return "/analyst/dashboards/sfc.html" if dest == "internal/sfc.html" else None
+
+    out = rewrite_links(content, page, url)
+    assert out == (
+        '<nav><a href="/analyst/dashboards/sfc.html#t6" target="_top">SFC</a></nav>'
+        '<a href="#cutoff-2025-06">Stichtag</a>'
+        "<script>var s = '<a href=\"../index.html\">keep</a>';</script>"
+    )
+    assert seen == ["internal/index.html", "internal/sfc.html"]
+
+
+def test_the_second_factor_setup_shows_the_devices_uri_as_a_qr_code(dd):
+    """The setup page holds an inline SVG QR code (no image request, no script) that decodes to
+    exactly the device's otpauth:// URI, and the URI as text beside it."""
+    import html
+    import re
+
+    import vl_convert
+    import zxingcpp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from PIL import Image
+
+    client = signed_in("prj-a", provider_id="PRJ-A")
+    response = client.get("/account/second-factor/")
+    text = response.content.decode()
+    device = TOTPDevice.objects.get(user__username="prj-a", confirmed=False)
+    assert device.config_url.startswith("otpauth://totp/")
+    svg = re.search(r'<figure class="qr" id="totp-qr">\s*(<svg\b.*?</svg>)\s*</figure>', text, re.S).group(1)
+    assert "style=" not in svg and "<script" not in svg  # the page's CSP allows neither inline
+    # inline in HTML an <svg> is in the SVG namespace by the parser; as a file it must say so
+    standalone = svg if "xmlns=" in svg else svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+    png = vl_convert.svg_to_png(standalone, scale=2)
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
+    assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode, device.config_url)]
+    shown = re.search(r'<code class="wrap" id="totp-uri">([^<]*)</code>', text).group(1)
+    assert html.unescape(shown) == device.config_url
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    # the same device (and QR code) on the next visit, until it is confirmed
+    assert client.get("/account/second-factor/").content.decode().count(svg) == 1
+
+
+def test_make_portal_and_esf_monitor_portal_serve_127_0_0_1_8000_and_make_demo_makes_accounts(monkeypatch):
+    """`esf-monitor portal` without options serves on 127.0.0.1:8000 with the local settings;
+    `make portal` is that command, `make demo` ends with the demo accounts."""
+    from typer.testing import CliRunner
+
+    import portal.serve
+    from orchestration.cli import app
+
+    served = []
+    monkeypatch.setattr(portal.serve, "main", lambda *args: served.append(args) or 0)
+    result = CliRunner().invoke(app, ["portal"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 8000, False)]
+    assert CliRunner().invoke(app, ["portal", "--production"]).exit_code == 0
+    assert served[-1] == ("127.0.0.1", 8000, True)
+
+    def recipe(target: str) -> str:  # what make would run (-n: print only; the venv is up to date)
+        done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    assert recipe("portal").strip().endswith(".venv/bin/esf-monitor portal")
+    assert ".venv/bin/python -m portal demo-accounts" in recipe("demo")
