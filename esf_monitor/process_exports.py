@@ -4,6 +4,10 @@
     exports/process/<YYYY-MM>/process_items.csv             per wave (mart process_items)
     exports/process/<YYYY-MM>/process_responsibility.csv    per wave (mart process_responsibility)
     exports/process/<YYYY-MM>/process_change.csv            per wave but the first (process_change)
+    exports/process/<YYYY-MM>/process_answers.csv           per wave: each counted municipality's
+                                                            answers (int_process_answers; no note;
+                                                            internal only — the municipality pages,
+                                                            left out of the public release)
 
 Exact figures: these describe institutions, not persons (no small-cell rule). Columns in the
 spec's order, rows in the checklist's order (catalogue row, then the seed's status order),
@@ -63,12 +67,19 @@ WAVE_EXPORTS = {
         ],
         ["item_order"],
     ),
+    "process_answers": (
+        "int_process_answers",
+        ["wave", "municipality_id", "item_id", "status", "responsibility"],
+        ["municipality_id", "item_order"],
+    ),
 }
 WAVES_COLUMNS = ["wave", "municipalities_registered", "municipalities_answering", "response_rate"]
 #: the dbt marts these exports read (Dagster: deps of the exports asset)
 PROCESS_MARTS = ["process_waves", "process_items", "process_responsibility", "process_change"]
+#: the dbt models these exports read (the marts and the counted answers)
+PROCESS_MODELS = [*PROCESS_MARTS, "int_process_answers"]
 _WAVE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_TEXT = {"wave", "previous_wave", "item_id", "section", "status", "responsibility"}
+_TEXT = {"wave", "previous_wave", "item_id", "section", "status", "responsibility", "municipality_id"}
 
 
 @dataclass
@@ -89,7 +100,7 @@ def _formatted(frame: pl.DataFrame, columns: list[str], sort: list[str]) -> pl.D
 def write_process_exports(dd: DataDir) -> ProcessExportSummary:
     """Every process export from the marts; stale wave folders and files removed."""
     with warehouse.connect(dd.warehouse, read_only=True) as con:
-        marts = {m: con.sql(f"select * from {_relation(con, m)}").pl() for m in PROCESS_MARTS}
+        marts = {m: con.sql(f"select * from {_relation(con, m)}").pl() for m in PROCESS_MODELS}
     root = process_folder(dd)
     waves = sorted(marts["process_waves"]["wave"].to_list())
     files = [write_csv(_formatted(marts["process_waves"], WAVES_COLUMNS, ["wave"]), root / "waves.csv")]

@@ -24,8 +24,8 @@ from orchestration.assets.intake import WAREHOUSE_POOL
 from orchestration.resources import DataFolder, Warehouse
 
 MART_KEYS = [dg.AssetKey(m) for m in exports.MARTS]
-#: the process-monitoring marts (docs/process-monitoring.md), exported by the same asset
-PROCESS_MART_KEYS = [dg.AssetKey(m) for m in process_exports.PROCESS_MARTS]
+#: the process-monitoring marts and counted answers (docs/process-monitoring.md), exported here
+PROCESS_MART_KEYS = [dg.AssetKey(m) for m in process_exports.PROCESS_MODELS]
 
 
 @dg.asset(
@@ -36,7 +36,7 @@ PROCESS_MART_KEYS = [dg.AssetKey(m) for m in process_exports.PROCESS_MARTS]
     description="exports/<YYYY-MM>/{common_indicators,sfc_table,indicators}.csv for every June "
     "and December cut-off and the latest month (docs/indicators.md), plus exports/all_months/ "
     "(every month, for the dashboards); the process monitoring's exports/process/waves.csv and "
-    "exports/process/<wave>/{process_items,process_responsibility,process_change}.csv "
+    "exports/process/<wave>/{process_items,process_responsibility,process_change,process_answers}.csv "
     "(docs/process-monitoring.md). Source: dbt marts of the same names.",
 )
 def indicator_exports(data_folder: DataFolder) -> dg.MaterializeResult:

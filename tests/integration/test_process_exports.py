@@ -20,6 +20,7 @@ planning, I2 no, I3 implemented by partners, I4 no.
   I1 implemented → implemented (1 → 1, 0 pp); I2 in planning → implemented (0 → 1, +100 pp;
   implemented or planning 1 → 1, 0 pp — KOM-A's first version, "no", would have given +100);
   I3 1 → 1. I4 was not asked in 2020-06: no row. 2020-06 has no change file.
+process_answers.csv: the counted municipalities' answers per wave (KOM-A's second version).
 """
 
 from __future__ import annotations
@@ -107,6 +108,25 @@ share_implemented_or_planning_prev,share_implemented_or_planning,change_or_plann
 2020-12,2020-06,1.1_abh_cooperation,1,0,1,100,1,1,0
 2020-12,2020-06,1.6_needs_analysis,1,1,1,0,1,1,0
 """
+ANSWERS_2020_06 = """\
+wave,municipality_id,item_id,status,responsibility
+2020-06,KOM-A,1.1_bkg_meetings,implemented,
+2020-06,KOM-A,1.1_abh_cooperation,in_planning,
+2020-06,KOM-A,1.6_needs_analysis,implemented,thm_alone
+2020-06,KOM-B,1.1_bkg_meetings,implemented,
+2020-06,KOM-B,1.6_needs_analysis,in_planning,
+"""
+ANSWERS_2020_12 = """\
+wave,municipality_id,item_id,status,responsibility
+2020-12,KOM-A,1.1_bkg_meetings,implemented,
+2020-12,KOM-A,1.1_abh_cooperation,implemented,
+2020-12,KOM-A,1.6_needs_analysis,implemented,thm_shared
+2020-12,KOM-A,1.7_participation,in_planning,
+2020-12,KOM-C,1.1_bkg_meetings,in_planning,
+2020-12,KOM-C,1.1_abh_cooperation,no,
+2020-12,KOM-C,1.6_needs_analysis,implemented,partners
+2020-12,KOM-C,1.7_participation,no,
+"""
 WAVES = """\
 wave,municipalities_registered,municipalities_answering,response_rate
 2020-06,2,2,1
@@ -151,8 +171,10 @@ def test_process_exports_hand_computed_with_a_resubmission(data_dir):
     assert report.ok, report.failed
 
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        "2020-06/process_answers.csv",
         "2020-06/process_items.csv",
         "2020-06/process_responsibility.csv",
+        "2020-12/process_answers.csv",
         "2020-12/process_change.csv",
         "2020-12/process_items.csv",
         "2020-12/process_responsibility.csv",
@@ -164,5 +186,9 @@ def test_process_exports_hand_computed_with_a_resubmission(data_dir):
     assert _text(folder / "2020-12" / "process_items.csv") == ITEMS_2020_12
     assert _text(folder / "2020-12" / "process_responsibility.csv") == RESPONSIBILITY_2020_12
     assert _text(folder / "2020-12" / "process_change.csv") == CHANGE_2020_12
+    # each counted municipality's answers (the municipality pages): KOM-C not in 2020-06
+    assert _text(folder / "2020-06" / "process_answers.csv") == ANSWERS_2020_06
+    assert _text(folder / "2020-12" / "process_answers.csv") == ANSWERS_2020_12
     # the note reaches no export
+
     assert not any("ABH im Juli" in _text(p) for p in exports.rglob("*.csv"))

@@ -26,7 +26,8 @@ select
     answers.municipality_id,
     answers.item_id,
     answers.status,
-    answers.responsibility
+    answers.responsibility,
+    asked.item_order
 from answers
 inner join registered
     on answers.wave = registered.wave
