@@ -4,7 +4,8 @@ The rule (docs/decisions.md "Incremental dbt models: dbt's own materialisation a
 rule"): the incremental models (delete+insert per month, dbt_project/macros/esf_rebuild.sql)
 are rebuilt from the earliest reporting month whose loads changed since the last successful
 build; a changed registry, a changed dbt project (model SQL and configs, any project macro,
-the dbt version) or no saved state at all means a full refresh.
+the dbt version), a replaced record-key secret (its public fingerprint, the incremental
+`int_record_keys` keeps the keys it has hashed) or no saved state at all means a full refresh.
 
 ``plan_build`` is pure; ``current_state`` reads the warehouse and the manifest; the state of
 the last successful build is a JSON file in the data folder's dbt target dir, written only
@@ -50,13 +51,15 @@ class BuildPlan:
 def plan_build(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> BuildPlan:
     """Compare the state of the last successful build with the state now.
 
-    A state: ``registry_sha256`` (str | None), ``project_fingerprint`` (str) and ``months``
+    A state: ``registry_sha256`` (str | None), ``project_fingerprint`` (str),
+    ``record_key_id`` (the secret's fingerprint, str | None) and ``months``
     ({reporting month: newest load stamp of that month, ISO text}).
     """
     if (
         previous is None
         or previous.get("registry_sha256") != current["registry_sha256"]
         or previous.get("project_fingerprint") != current["project_fingerprint"]
+        or previous.get("record_key_id") != current.get("record_key_id")
     ):
         return BuildPlan(full_refresh=True, rebuild_from=None)
     before, now = previous.get("months", {}), current["months"]
@@ -117,7 +120,7 @@ def source_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"registry_sha256": registry, "months": months}
 
 
-def current_state(warehouse: Path, manifest_path: Path) -> dict[str, Any]:
+def current_state(warehouse: Path, manifest_path: Path, record_key_id: str | None = None) -> dict[str, Any]:
     state: dict[str, Any] = {"registry_sha256": None, "months": {}}
     if warehouse.exists():
         con = duckdb.connect(str(warehouse), read_only=True)
@@ -126,6 +129,7 @@ def current_state(warehouse: Path, manifest_path: Path) -> dict[str, Any]:
         finally:
             con.close()
     state["project_fingerprint"] = project_fingerprint(json.loads(manifest_path.read_text()))
+    state["record_key_id"] = record_key_id
     return state
 
 

@@ -6,8 +6,10 @@ from orchestration.assets.dbt import esf_dbt_models
 from orchestration.assets.delivery import delivery_check
 from orchestration.assets.intake import delivery_log, raw_assets, registry
 from orchestration.assets.publish import PUBLISH_ASSETS, disclosure_audit
+from orchestration.assets.sources import SOURCE_SPECS
 from orchestration.checks import quality_checks
 from orchestration.jobs import dbt_tests_job, ingest_jobs, refresh_job, upload_jobs
+from orchestration.metadata import describe_assets
 from orchestration.resources import resources_for
 from orchestration.schedules import (
     dbt_tests_schedule,
@@ -18,7 +20,10 @@ from orchestration.schedules import (
 from orchestration.sensors import landing_sensor, refresh_after_burst
 
 defs = dg.Definitions(
-    assets=[registry, *raw_assets, delivery_log, esf_dbt_models, *PUBLISH_ASSETS, delivery_check],
+    # owners per group and the dashboard pages each asset feeds (orchestration/metadata.py)
+    assets=describe_assets(
+        [*SOURCE_SPECS, registry, *raw_assets, delivery_log, esf_dbt_models, *PUBLISH_ASSETS, delivery_check]
+    ),
     asset_checks=[quality_checks, disclosure_audit],
     jobs=[*ingest_jobs.values(), *upload_jobs.values(), refresh_job, dbt_tests_job, delivery_check_job],
     schedules=[delivery_check_schedule, dbt_tests_schedule],

@@ -323,11 +323,12 @@ def archived_slots(
 
 
 def _slot_status(result) -> dict[str, str]:
+    """Slot → accepted | rejected | skipped, from each partition's own materialisation."""
     out: dict[str, str] = {}
     for event in result.get_asset_materialization_events():
-        meta = event.event_specific_data.materialization.metadata
-        if "slot_status" in meta:
-            out.update(meta["slot_status"].value)
+        mat = event.event_specific_data.materialization
+        if mat.partition and "status" in mat.metadata:
+            out[mat.partition] = mat.metadata["status"].value
     return out
 
 

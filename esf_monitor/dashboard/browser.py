@@ -197,7 +197,11 @@ def inspect_pages(
 
 def dashboard_files(root: Path) -> list[Path]:
     root = Path(root)
-    return sorted(root.glob("*.html")) + sorted((root / "projects").glob("*.html"))
+    return (
+        sorted(root.glob("*.html"))
+        + sorted((root / "projects").glob("*.html"))
+        + sorted((root / "municipalities").glob("*.html"))
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

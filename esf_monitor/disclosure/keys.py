@@ -47,6 +47,13 @@ def record_key(secret: bytes, project_id: str, participant_id: str) -> int:
     return hmac.new(secret, message, hashlib.sha256).digest()[0]
 
 
+def key_id(secret: bytes) -> str:
+    """A public fingerprint of the secret (HMAC of a fixed label, 16 hex digits): the dbt build
+    state keeps it, so a replaced secret means a full refresh of the record keys
+    (orchestration/dbt_build_plan.py), and it reveals nothing of the record keys."""
+    return hmac.new(secret, b"esf-monitor record key id", hashlib.sha256).hexdigest()[:16]
+
+
 def record_keys(secret: bytes, pairs) -> list[int]:
     """Record keys of an iterable of (project_id, participant_id)."""
     base = hmac.new(secret, digestmod=hashlib.sha256)

@@ -6,19 +6,92 @@ Sources map to the intake assets through ``meta.dagster.asset_key`` in
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from esf_monitor.disclosure import keys
 from orchestration import dbt_build_plan
 from orchestration.assets.intake import WAREHOUSE_POOL
-from orchestration.resources import DataFolder, esf_dbt_project
+from orchestration.metadata import model_table_metadata, owners_for
+from orchestration.resources import DataFolder, Warehouse, esf_dbt_project
+
+#: the schedule and job that run the tests a lone upload's run skips (orchestration/jobs.py)
+NIGHTLY_NOTE = (
+    "Läuft jede Nacht (Zeitplan dbt_tests_nightly, 02:30 Berlin) und mit jedem Lauf "
+    "refresh_indicators; der Lauf einer einzelnen Lieferung (upload_<type>) prüft nur die Marts, "
+    "dort steht dieser Test auf „nicht ausgewertet“ / runs every night (schedule "
+    "dbt_tests_nightly, 02:30 Berlin) and with every refresh_indicators run; a lone upload's run "
+    "(upload_<type>) tests the marts only, so there this test shows “not evaluated”."
+)
+
+
+def _values(values) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
+
+
+def _ref_name(to: str) -> str:
+    """``ref('stg_esf__projects')`` → ``stg_esf__projects``."""
+    return to.split("(", 1)[-1].rstrip(")").strip("'\" ") if "(" in to else to
+
+
+def _comment(raw_code: str) -> str:
+    """The leading ``{#- … -#}`` comment of a singular test (its explanation in the SQL file)."""
+    code = raw_code.lstrip()
+    if not code.startswith("{#"):
+        return ""
+    return " ".join(code[2:].split("#}", 1)[0].strip("- \n").split())
+
+
+def test_description(test: Mapping[str, Any], model: Mapping[str, Any] | None) -> str:
+    """German, then English: what the dbt test asserts, from its YAML (test, arguments, the
+    column's description) — dagster-dbt alone shows a check without any description."""
+    meta = test.get("test_metadata") or {}
+    kind, kwargs = meta.get("name"), meta.get("kwargs") or {}
+    column = test.get("column_name") or kwargs.get("column_name")
+    own = test.get("description") or (test.get("meta") or {}).get("description") or ""
+    if kind == "not_null":
+        text = f"Spalte `{column}` ist nie leer / column `{column}` is never empty."
+    elif kind == "unique":
+        text = f"Jeder Wert von `{column}` kommt einmal vor / every value of `{column}` is unique."
+    elif kind == "accepted_values":
+        vals = _values(kwargs.get("values", []))
+        text = f"`{column}` nur aus {{{vals}}} / `{column}` only holds {{{vals}}}."
+    elif kind == "relationships":
+        to, field = _ref_name(str(kwargs.get("to", ""))), kwargs.get("field")
+        text = (
+            f"Jeder Wert von `{column}` steht in `{to}.{field}` / every value of `{column}` "
+            f"exists in `{to}.{field}`."
+        )
+    elif kind == "unique_combination_of_columns":
+        cols = _values(kwargs.get("combination", []))
+        text = f"Keine zwei Zeilen mit gleichem ({cols}) / no two rows share ({cols})."
+    elif kind:
+        args = ", ".join(f"{k}={v}" for k, v in kwargs.items() if k not in ("model", "column_name"))
+        text = f"dbt-Test `{kind}` ({args}) / dbt test `{kind}` ({args})."
+    else:  # a singular test (tests/*.sql): its YAML description, else its leading comment
+        text = own or _comment(test.get("raw_code", "")) or f"dbt-Test / dbt test `{test['name']}`."
+        own = ""
+    parts = [text]
+    if own:
+        parts.append(own)
+    column_doc = ((model or {}).get("columns") or {}).get(column or "", {}).get("description")
+    if column_doc:
+        parts.append(f"Spalte / column `{column}`: {column_doc.strip()}")
+    severity = ((test.get("config") or {}).get("severity") or "error").lower()
+    parts.append(
+        "Schwere / severity: error (blockiert / blocking)"
+        if severity == "error"
+        else f"Schwere / severity: {severity}"
+    )
+    return "\n\n".join(parts)
 
 
 class EsfDbtTranslator(DagsterDbtTranslator):
-    """Groups by dbt folder (staging / intermediate / marts) so the UI reads like the project."""
+    """Groups by dbt folder (staging / intermediate / marts) so the UI reads like the project;
+    owners per group; every dbt test check gets a description from its YAML."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         # A model's key is its name (the name an analyst reads in the dashboard's source note),
@@ -32,6 +105,51 @@ class EsfDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
             return fqn[1]
         return super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return owners_for(self.get_group_name(dbt_resource_props))
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        attached = test.get("attached_node") or next(
+            (p for p in manifest["parent_map"].get(unique_id, []) if p.startswith("model.")), None
+        )
+        model = manifest["nodes"].get(attached) if attached else None
+        description = test_description(test, model)
+        if model is not None and self.get_group_name(model) != "marts":
+            description += "\n\n" + NIGHTLY_NOTE
+        return dg.AssetCheckSpec(
+            spec.name,
+            asset=spec.asset_key,
+            description=description,
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+        )
+
+
+def with_table_metadata(events, manifest, warehouse: Warehouse):
+    """The dbt events, each model's materialisation with its row count and column types from
+    the warehouse (orchestration.metadata.model_table_metadata: two queries per build)."""
+    built = {}
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization) and "unique_id" in event.metadata:
+            node = manifest["nodes"].get(event.metadata["unique_id"].text)
+            if node and node.get("resource_type") == "model":
+                built[node["unique_id"]] = (node["schema"], node.get("alias") or node["name"])
+    meta = {}
+    if built:
+        with warehouse.connect(read_only=True) as con:
+            meta = model_table_metadata(con, built)
+    for event in events:
+        uid = event.metadata["unique_id"].text if "unique_id" in event.metadata else None
+        if uid in meta and isinstance(event, dg.Output | dg.AssetMaterialization):
+            yield event.with_metadata({**event.metadata, **meta[uid]})
+        else:
+            yield event
 
 
 #: duplicate source keys: the registry asset writes three raw tables (projects, municipalities,
@@ -47,7 +165,9 @@ TRANSLATOR = EsfDbtTranslator(
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
-def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_folder: DataFolder):
+def esf_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, data_folder: DataFolder, warehouse: Warehouse
+):
     """`dbt build`: staging views, intermediate, marts, the data tests of every model and the
     SFC2021 rules; the incremental models from the months orchestration/dbt_build_plan.py finds
     changed since the last successful build (or a full refresh).
@@ -62,14 +182,26 @@ def esf_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_
         quality.warm_up_in_background()
     dd = data_folder.dd
     target = dd.dbt_target
-    state = dbt_build_plan.current_state(dd.warehouse, esf_dbt_project.manifest_path)
+    record_key_id = keys.key_id(keys.ensure_secret(dd.root))
+    state = dbt_build_plan.current_state(dd.warehouse, esf_dbt_project.manifest_path, record_key_id)
     plan = dbt_build_plan.plan_build(dbt_build_plan.load_state(target), state)
     os.environ.update(plan.env())  # builds never overlap (pool warehouse)
-    yield from dbt.cli(
+    invocation = dbt.cli(
         ["build", "--exclude-resource-type", "unit_test", *plan.dbt_args()],
         context=context,
         target_path=target,
-    ).stream()
+    )
+    # DuckDB has one writer: the tables can be read only once dbt has exited, so the events
+    # are held until then and leave with each model's row count and column types
+    events, failure = [], None
+    try:
+        for event in invocation.stream():
+            events.append(event)
+    except Exception as exc:  # dbt failed: what it did build still reports, then the failure
+        failure = exc
+    yield from with_table_metadata(events, invocation.manifest, warehouse)
+    if failure is not None:
+        raise failure
     if context.selected_asset_keys == context.assets_def.keys:  # a subset leaves months undone
         dbt_build_plan.save_state(target, state)
 

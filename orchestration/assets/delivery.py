@@ -13,6 +13,8 @@ from pydantic import Field
 
 from esf_monitor import delivery_check as dc
 from esf_monitor.intake import read_registry
+from orchestration.assets.intake import raw_assets
+from orchestration.assets.sources import REFERENCE_SPECS
 from orchestration.resources import DataFolder
 
 TIMEZONE = "Europe/Berlin"
@@ -28,6 +30,8 @@ class DeliveryCheckConfig(dg.Config):
 
 @dg.asset(
     group_name="monitoring",
+    # reads the registries and archive/**/versions.jsonl, which the raw_* assets write
+    deps=[*REFERENCE_SPECS, *raw_assets],
     kinds={"csv"},
     check_specs=[
         dg.AssetCheckSpec(

@@ -12,6 +12,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import dagster as dg
 
@@ -21,6 +22,7 @@ from esf_monitor.disclosure.release import build_release, write_release
 from esf_monitor.intake import read_registry
 from esf_monitor.paths import DataDir
 from orchestration.assets.intake import WAREHOUSE_POOL
+from orchestration.assets.sources import REFERENCE_SPECS
 from orchestration.resources import DataFolder, Warehouse
 
 MART_KEYS = [dg.AssetKey(m) for m in exports.MARTS]
@@ -48,13 +50,25 @@ def indicator_exports(data_folder: DataFolder) -> dg.MaterializeResult:
             "latest": summary.latest or "-",
             "process_waves": ", ".join(process.waves) or "-",
             "folder": dg.MetadataValue.path(str(data_folder.dd.exports)),
+            **folder_links(data_folder.dd.exports, summary.files, "export"),
         }
     )
 
 
+def folder_links(root, paths, label: str) -> dict:
+    """One ``MetadataValue.path`` per written file, keyed by its path below ``root``
+    (``page projects/P001.html``, ``export 2024-06/sfc_table.csv``): the UI lists them as links
+    to copy or open, one per project page."""
+    root = Path(root)
+    return {
+        f"{label} {Path(p).relative_to(root).as_posix()}": dg.MetadataValue.path(str(p))
+        for p in sorted(paths, key=lambda p: Path(p).relative_to(root).as_posix())
+    }
+
+
 @dg.asset(
     group_name="publish",
-    deps=[indicator_exports],
+    deps=[indicator_exports, *REFERENCE_SPECS],  # project names and pages from the registry
     kinds={"html"},
     description="Interne Dashboards (exakte Werte) / internal dashboards (exact figures): "
     "dashboards/internal/, German first, offline, built from the export files only; "
@@ -70,6 +84,7 @@ def dashboards(data_folder: DataFolder) -> dg.MaterializeResult:
         metadata={
             "pages": len(paths),
             "overview": dg.MetadataValue.path(str(dd.dashboards / "internal" / "overview.html")),
+            **folder_links(dd.dashboards / "internal", paths, "page"),
         }
     )
 
@@ -180,8 +195,13 @@ def public_release(data_folder: DataFolder) -> dg.MaterializeResult:
     publish_folder(stage / "exports", dd.exports / "public")
     publish_folder(stage / "dashboards", dd.dashboards / "public")
     write_start_page(dd.dashboards)
+    public = dd.dashboards / "public"
     return dg.MaterializeResult(
-        metadata={"index": dg.MetadataValue.path(str(dd.dashboards / "public" / "index.html"))}
+        metadata={
+            "index": dg.MetadataValue.path(str(public / "index.html")),
+            **folder_links(public, public.rglob("*.html"), "page"),
+            **folder_links(dd.exports / "public", (dd.exports / "public").rglob("*.csv"), "export"),
+        }
     )
 
 

@@ -188,8 +188,11 @@ def _raw(path: Path) -> _Figures:
 def test_every_dashboard_loads_offline_without_console_errors(published, reports, registry):
     root = published / "dashboards" / "internal"
     files = dashboard_files(root)
-    process = (root / "process.html").is_file()  # when the data folder has process monitoring
-    assert len(files) == 3 + process + registry.height and set(reports) == {
+    # process monitoring, when the data folder has it: process.html and one page per municipality
+    process = (root / "process.html").is_file()
+    municipalities = published / "reference" / "municipalities.csv"
+    towns = pl.read_csv(municipalities).height if process and municipalities.is_file() else 0
+    assert len(files) == 3 + process + registry.height + towns and set(reports) == {
         p.relative_to(root).as_posix() for p in files
     }
     for key, report in reports.items():

@@ -75,6 +75,7 @@ def test_a_lone_upload_is_one_upload_run_with_the_exports_of_the_two_run_path(lo
     assert [r.job_name for r in runs] == ["upload_participants"]
     assert runs[0].status == dg.DagsterRunStatus.SUCCESS
     assert runs[0].tags["dagster/partition"] == KEY
+    assert runs[0].tags["esf/outcome"] == "accepted"  # issue #17: the outcome on the run
 
     two, known_two = _with_the_new_file(loaded, "two-runs")
     report_two = run_pending(two, lone_upload_run=False)
@@ -92,3 +93,56 @@ def test_a_lone_upload_is_one_upload_run_with_the_exports_of_the_two_run_path(lo
     # nothing new afterwards: no run at all
     assert not run_pending(one).scan.pending
     assert len(_runs_since(one, known_one)) == 1
+
+
+def test_the_loaded_folder_shows_table_metadata_and_page_links_in_dagster(loaded):
+    """Issue #17 item 7 on the fixture's real run (no run of its own): every dbt model has its
+    row count and the warehouse's column types, the raw partitions their own rows, the
+    dashboards asset one link per project page, the lone run its outcome tag."""
+    import dagster as dg
+    import duckdb
+
+    from esf_monitor.intake import read_registry
+    from orchestration.assets.dbt import esf_dbt_models
+
+    dd = DataDir(loaded)
+    instance = dg.DagsterInstance.from_config(str(dd.dagster_home))
+    con = duckdb.connect(str(dd.warehouse), read_only=True)
+    try:
+        for spec in esf_dbt_models.specs:
+            event = instance.get_latest_materialization_event(spec.key)
+            assert event is not None, spec.key
+            meta = event.asset_materialization.metadata
+            schema, table = meta["dagster/table_name"].value.split(".")[1:]
+            (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            assert meta["dagster/row_count"].value == rows, spec.key
+            types = dict(
+                con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = ? and table_name = ?",
+                    [schema, table],
+                ).fetchall()
+            )
+            assert {c.name: c.type for c in meta["dagster/column_schema"].value.columns} == types
+        (rows,) = con.execute(
+            "select count(*) from raw.participants where _provider_id = 'HC-BETA' and _reporting_month = '2024-06'"
+        ).fetchone()
+    finally:
+        con.close()
+    [slot] = instance.fetch_materializations(
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey("raw_participants"), asset_partitions=["HC-BETA|participants|2024-06"]
+        ),
+        limit=1,
+    ).records
+    assert slot.asset_materialization.metadata["dagster/partition_row_count"].value == rows > 0
+
+    pages = instance.get_latest_materialization_event(
+        dg.AssetKey("dashboards")
+    ).asset_materialization.metadata
+    for project_id in read_registry(dd.registry_csv)["project_id"].to_list():
+        link = pages[f"page projects/{project_id}.html"]
+        assert link.value == str(dd.dashboards / "internal" / "projects" / f"{project_id}.html")
+    exports = instance.get_latest_materialization_event(dg.AssetKey("indicator_exports"))
+    assert "export 2024-06/common_indicators.csv" in exports.asset_materialization.metadata
+    instance.dispose()

@@ -286,7 +286,8 @@ def test_a_ui_backfill_reloads_from_the_archive_and_a_manual_materialisation_too
     assert result.success
     assert count_rows(dd, "participants", "HC-BETA", "2024-05") == len(lines) - 1
     [mat] = result.get_asset_materialization_events()
-    assert mat.event_specific_data.materialization.metadata["slot_status"].value == {slot: "accepted"}
+    assert mat.event_specific_data.materialization.partition == slot
+    assert mat.event_specific_data.materialization.metadata["status"].value == "accepted"
 
 
 def test_reprocess_selects_from_the_archive_and_rejects_bad_options(story):

@@ -18,6 +18,7 @@ from orchestration.dbt_build_plan import (
 BEFORE = {
     "registry_sha256": "reg1",
     "project_fingerprint": "fp1",
+    "record_key_id": "key1",
     "months": {"2024-01": "2024-02-03 10:00:00", "2024-02": "2024-03-04 10:00:00"},
 }
 
@@ -33,6 +34,14 @@ def test_no_saved_state_is_a_full_refresh():
 def test_other_registry_or_other_project_is_a_full_refresh():
     assert plan_build(BEFORE, _now(registry_sha256="reg2")) == BuildPlan(True, None)
     assert plan_build(BEFORE, _now(project_fingerprint="fp2")) == BuildPlan(True, None)
+
+
+def test_replaced_record_key_secret_is_a_full_refresh():
+    # int_record_keys only hashes pairs it has not seen: keys of the old secret must not stay
+    assert plan_build(BEFORE, _now(record_key_id="key2")) == BuildPlan(True, None)
+    # a state saved before the fingerprint was kept (no record_key_id) is rebuilt once
+    older = {k: v for k, v in BEFORE.items() if k != "record_key_id"}
+    assert plan_build(older, BEFORE) == BuildPlan(True, None)
 
 
 def test_nothing_changed_rebuilds_nothing():

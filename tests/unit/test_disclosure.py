@@ -15,7 +15,7 @@ import polars as pl
 from cell_key_perturbation.create_perturbed_table import create_perturbed_table
 
 from esf_monitor.disclosure.attack import View, attack, perturbed_bounds, v1_bounds
-from esf_monitor.disclosure.keys import ensure_secret, record_key, record_keys, secret_path
+from esf_monitor.disclosure.keys import ensure_secret, key_id, record_key, record_keys, secret_path
 from esf_monitor.disclosure.ptable import (
     DESIGN,
     design_ptable,
@@ -396,3 +396,12 @@ def test_a_value_the_ptable_never_publishes_is_taken_as_exact():
 
 def test_design_has_every_true_count_it_needs():
     assert sorted(DESIGN) == [0, 1, 2, 3, 4, 5]
+
+
+def test_key_id_fingerprints_the_secret_without_being_a_record_key():
+    import hashlib
+    import hmac
+
+    label = hmac.new(SECRET, b"esf-monitor record key id", hashlib.sha256).hexdigest()
+    assert key_id(SECRET) == label[:16]
+    assert key_id(b"another secret of 32 bytes......") != key_id(SECRET)

@@ -414,3 +414,21 @@ def test_the_disclosure_audit_takes_the_process_note_on_the_process_page(built, 
     assert report.problems == [
         "process.html: Hinweis zum Prozessmonitoring fehlt / process monitoring note missing"
     ]
+
+
+def test_without_the_catalogue_items_follow_section_and_id_and_show_their_ids(tmp_path):
+    """A data folder whose registries lack the catalogue still gets process.html from its
+    exports: items by section, then id; the id stands in for the text; no municipality page."""
+    from fixtures.intake.builders import write_registry
+
+    registry = read_registry(write_registry(tmp_path / "reference" / "projects.csv"))
+    write_process_exports(tmp_path / "exports")
+    paths = build_dashboards(tmp_path / "exports", registry, tmp_path / "out")
+    assert not [p for p in paths if p.parent.name == "municipalities"]
+    page = parse(tmp_path / "out" / "process.html")
+    items = [
+        e["attrs"]["data-item"] for e in page if e["tag"] == "li" and e["attrs"].get("data-wave") == "2020-12"
+    ]
+    assert items == ["1.1_abh_cooperation", "1.1_bkg_meetings", "1.6_needs_analysis", "1.7_participation"]
+    texts = [squash(e["text"]) for e in in_item(page, "2020-12", "1.1_bkg_meetings", "item-text")]
+    assert texts == ["1.1_bkg_meetings"]
