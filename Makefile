@@ -22,7 +22,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	@echo "[3/4] esf-monitor selbst / the project itself (pip install -e .)"
 	@$(BIN)/pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
 	@echo "[4/4] Prüfe Importe / checking imports"
-	@$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations, django, axes, django_otp, waitress"
+	@$(BIN)/python -c "import dagster, dagster_dbt, duckdb, polars, pandera, great_expectations, django, axes, django_otp, waitress, xstatic.pkg.bootstrap"
 	@touch $@
 	@echo "Umgebung bereit / environment ready: $(VENV)"
 

@@ -24,14 +24,15 @@ are still correct — they are just incomplete.
 (a share of a population measured elsewhere), so "≤ 1" is a warning of its own, not part of
 the blocking rate check (its lower bound 0 is part of the blocking non-negative check).
 
-Offline Data Docs: GX's page templates load Bootstrap, jQuery, bootstrap-table, Vega and Font
-Awesome from CDNs, and GX's index page draws its table with bootstrap-table in the browser.
-``build_data_docs`` therefore removes every remote ``<script src>``/``<link href>``, points the
-logo at the copy in ``static/images``, adds a small local stylesheet (layout, tables, status
-icons), and replaces GX's index with a static one (German first) that links every GX
-validation and suite page. What remains without the CDNs: no sortable/filterable tables, no
-collapsing sections (collapsed details are simply shown), no tab switching, no Vega charts
-(the checks here produce none), and plain-text links to greatexpectations.io in the footer.
+Offline Data Docs: GX's page templates load Bootstrap 4, jQuery, bootstrap-table, Vega and
+Font Awesome from CDNs. ``build_data_docs`` removes every remote ``<script src>``/``<link
+href>`` and links local copies of Bootstrap 4 (CSS and JS, from the XStatic-Bootstrap package)
+and jQuery (from Django's admin) in ``static/vendor/`` instead, so GX's own scripts run: "Show
+more info…" opens and closes, the buttons that hide passed expectations work, no console
+error. It points the logo at the copy in ``static/images``, adds a small local stylesheet (the
+Font Awesome icons as characters), and replaces GX's index with a static one (German first)
+that links every GX validation and suite page. Not bundled: bootstrap-table (tables are plain,
+not sortable), Vega (the checks here draw no chart), Font Awesome's font.
 """
 
 from __future__ import annotations
@@ -514,54 +515,68 @@ _REMOTE_TAG = re.compile(
     re.IGNORECASE,
 )
 _REMOTE_LOGO = re.compile(r"""src=["']https?://[^"']*/(logo-long\.png)[^"']*["']""")
+_FAVICON = re.compile(r"""href=["'](?:\.\./)*static/images/favicon\.ico["']""")
 _REMOTE_CSS_URL = re.compile(r"""url\(["']?https?://[^)]*\)""")
 
+#: Bootstrap 4 (CSS + JS bundle with Popper) and jQuery, copied into ``static/vendor/``:
+#: GX's pages are written for Bootstrap 4's ``data-toggle`` plugins (collapse: "Show more
+#: info…", the buttons that hide passed expectations) and call jQuery in inline scripts.
+#: Both ship in pinned packages: XStatic-Bootstrap (4.5.3; GX links 4.3.1, same API) and
+#: Django (the admin's jQuery, the version GX links), so no CDN and no download is needed.
+VENDOR_DIR = "static/vendor"
+
+
+def vendor_files() -> dict[str, Path]:
+    """name in ``static/vendor/`` → the packaged file it is copied from."""
+    import django
+    import xstatic.pkg.bootstrap as bootstrap
+
+    data = Path(bootstrap.BASE_DIR)
+    return {
+        "bootstrap.min.css": data / "css" / "bootstrap.min.css",
+        "bootstrap.bundle.min.js": data / "js" / "bootstrap.bundle.min.js",
+        "jquery.min.js": Path(django.__file__).parent
+        / "contrib/admin/static/admin/js/vendor/jquery/jquery.min.js",
+    }
+
+
 _OFFLINE_CSS = """\
-/* esf-monitor: offline stand-in for the CDN Bootstrap/Font Awesome the GX templates link */
-body { font-family: system-ui, "Segoe UI", Roboto, Arial, sans-serif; font-size: 14px;
-       color: #212529; margin: 0; line-height: 1.4; }
-a { color: #0b5cad; }
-.container-fluid { padding: 0 1rem; box-sizing: border-box; width: 100%; }
-.row { display: flex; flex-wrap: wrap; }
-.col-12, [class*="col-"] { box-sizing: border-box; padding: 0 .5rem; flex: 1 1 100%; }
-@media (min-width: 768px) {
-  .col-md-2 { flex: 0 0 18%; max-width: 18%; } .col-md-10 { flex: 0 0 82%; max-width: 82%; }
-  .col-md-4 { flex: 0 0 33%; max-width: 33%; } .col-md-6 { flex: 0 0 50%; max-width: 50%; }
-  .col-md-8 { flex: 0 0 66%; max-width: 66%; }
-}
-.d-none { display: none; } .d-flex { display: flex; }
-.collapse, .tab-pane { display: block; }
-.navbar { display: flex; align-items: center; padding: .5rem 1rem; border-bottom: 1px solid #dee2e6; }
-.navbar-brand img { height: 28px; }
-nav ol, .breadcrumb { list-style: none; display: flex; gap: .5rem; padding: 0; margin: 0; }
-.nav { list-style: none; padding-left: 0; }
-table { border-collapse: collapse; margin: .5rem 0; max-width: 100%; }
-th, td { border: 1px solid #dee2e6; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-.table-responsive { overflow-x: auto; }
-.alert { padding: .5rem 1rem; margin: .5rem 0; border: 1px solid #d6d8db; background: #f1f3f5;
-         border-radius: 4px; }
-.card { border: 1px solid #dee2e6; border-radius: 4px; padding: .5rem; margin: .5rem 0; }
-.badge { display: inline-block; padding: .1rem .4rem; border-radius: 4px; background: #e9ecef; }
-.btn { display: none; }
-.text-danger, .failed { color: #b02a37; } .text-success, .passed { color: #146c43; }
-.warn { color: #8a5a00; }
+/* esf-monitor: what the CDN links of the GX templates gave besides Bootstrap (which is bundled) */
+th, td { vertical-align: top; }
+table.esf-index { border-collapse: collapse; margin: .5rem 0; max-width: 100%; }
+table.esf-index th, table.esf-index td { border: 1px solid #dee2e6; padding: .25rem .5rem; }
+.failed { color: #b02a37; } .passed { color: #146c43; } .warn { color: #8a5a00; }
+/* Font Awesome is not bundled: its icons as characters */
 .fas::before, .far::before { font-style: normal; font-weight: bold; margin-right: .2rem; }
 .fa-check-circle::before, .fa-check::before { content: "\\2714"; }
 .fa-times::before, .fa-times-circle::before { content: "\\2718"; }
 .fa-question-circle::before { content: "?"; }
+.fa-bars::before { content: "\\2630"; }
 .show-scrollbars { overflow-x: auto; }
 img { max-width: 100%; }
 """
 
 
+def _local_assets(prefix: str) -> str:
+    return (
+        f'<link rel="stylesheet" href="{prefix}{VENDOR_DIR}/bootstrap.min.css">\n'
+        f'<link rel="stylesheet" href="{prefix}static/styles/esf_offline.css">\n'
+        f'<script src="{prefix}{VENDOR_DIR}/jquery.min.js"></script>\n'
+        f'<script src="{prefix}{VENDOR_DIR}/bootstrap.bundle.min.js"></script>\n'
+    )
+
+
 def _offline_page(text: str, depth: int) -> str:
-    """Drop CDN scripts/stylesheets, use the local logo, link the local stylesheet."""
+    """Drop every CDN script/stylesheet, link the bundled Bootstrap and jQuery and the local
+    stylesheet instead (in ``<head>``: GX's inline scripts come later, in ``<body>``), use the
+    local logo, point the favicon at the right folder."""
     prefix = "../" * depth
     text = _REMOTE_TAG.sub("", text)
     text = _REMOTE_LOGO.sub(f'src="{prefix}static/images/\\1"', text)
     text = _REMOTE_CSS_URL.sub("none", text)
-    link = f'<link rel="stylesheet" href="{prefix}static/styles/esf_offline.css">'
-    return text.replace("</head>", f"{link}\n</head>", 1)
+    # GX counts the folders of a validation page one short (validations/static/…: not found)
+    text = _FAVICON.sub(f'href="{prefix}static/images/favicon.ico"', text)
+    return text.replace("</head>", f"{_local_assets(prefix)}</head>", 1)
 
 
 def _index_page(outcomes: list[CheckOutcome], pages: dict[str, str], built_at: str) -> str:
@@ -585,12 +600,11 @@ def _index_page(outcomes: list[CheckOutcome], pages: dict[str, str], built_at: s
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
 <title>Datenqualität der Indikatortabellen / indicator mart data quality</title>
-<link rel="stylesheet" href="static/styles/esf_offline.css">
-</head><body><div class="container-fluid">
+{_local_assets("")}</head><body><div class="container-fluid">
 <h1>Datenqualität der Indikatortabellen / indicator mart data quality</h1>
 <p>Prüfung / validated: {html.escape(built_at)} — {len(outcomes)} Prüfungen / checks,
 {failed} nicht bestanden / not passed. Great Expectations Data Docs (offline).</p>
-<table><thead><tr><th>Status</th><th>Tabelle / mart</th><th>Prüfung / check</th>
+<table class="esf-index"><thead><tr><th>Status</th><th>Tabelle / mart</th><th>Prüfung / check</th>
 <th>Beschreibung / description</th><th>fehlerhafte Zeilen / failing rows</th>
 <th>blockiert Exporte / blocks exports</th><th>Erwartungen / expectations</th></tr></thead>
 <tbody>
@@ -629,6 +643,10 @@ def build_data_docs(outcomes: list[CheckOutcome], dest: Path) -> Path:
         )
         if relative.parts[0] == "validations":
             pages[relative.parts[1]] = relative.as_posix()  # validations/<suite>/<run>/…
+    vendor = staging / VENDOR_DIR
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name, source in vendor_files().items():
+        shutil.copyfile(source, vendor / name)
     (staging / "static" / "styles").mkdir(parents=True, exist_ok=True)
     (staging / "static" / "styles" / "esf_offline.css").write_text(_OFFLINE_CSS, encoding="utf-8")
     built_at = pd.Timestamp.now(tz="Europe/Berlin").strftime("%Y-%m-%d %H:%M")

@@ -20,11 +20,16 @@ Two audiences (docs/indicators.md "Publication", v2): `public=False` builds the 
 from the exact exports (marked "intern — exakte Werte, nicht zur Veröffentlichung");
 `public=True` builds the public pages from exports/public/ only (the cell-key perturbed
 release) with the method note on every page. Project pages carry no other project and no
-programme total; no page links outside its own folder.
+programme total; no public page links outside its own folder. Internal pages link each table,
+chart and card to its Dagster asset and its dbt docs page (issue #17 item 9).
+
+One cut-off at a time: the sections of each shown cut-off are all in the file (a script or the
+disclosure audit reads every figure), a selector shows one — the latest by default.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -33,20 +38,39 @@ from esf_monitor.dashboard.data import load
 from esf_monitor.dashboard.labels import INTERNAL_NOTE, METHOD_NOTE
 from esf_monitor.dashboard.pages import index_page, overview_page, project_page, sfc_page
 from esf_monitor.dashboard.process import build_process_pages, index_section
-from esf_monitor.dashboard.render import write
+from esf_monitor.dashboard.render import Tools, write
 
-__all__ = ["build_dashboards"]
+__all__ = ["DAGSTER_UI_URL", "DBT_DOCS", "build_dashboards"]
+
+#: where the Dagster UI answers (`make ui`), as the portal's setting of the same name
+DAGSTER_UI_URL = "http://127.0.0.1:3000"
+#: `esf-monitor dbt-docs` writes $ESF_DATA_DIR/docs/dbt/static_index.html; the internal pages
+#: live in $ESF_DATA_DIR/dashboards/internal/
+DBT_DOCS = "../../docs/dbt/static_index.html"
 
 
 def build_dashboards(
-    exports_root: Path, registry: pl.DataFrame, out_dir: Path, public: bool = False
+    exports_root: Path,
+    registry: pl.DataFrame,
+    out_dir: Path,
+    public: bool = False,
+    dagster_url: str | None = None,
 ) -> list[Path]:
-    """Write every dashboard page into out_dir; returns the written paths (index last)."""
+    """Write every dashboard page into out_dir; returns the written paths (index last).
+
+    Internal pages link each figure's block to its Dagster asset (`<dagster_url>/assets/<key>`,
+    default $ESF_DAGSTER_UI_URL or http://127.0.0.1:3000) and its dbt docs page; public pages
+    never do (they link only inside their own folder)."""
     exports_root, out_dir = Path(exports_root), Path(out_dir)
     data = load(exports_root, registry, public=public)
+    tools = None
+    if not public:
+        url = (dagster_url or os.environ.get("ESF_DAGSTER_UI_URL") or DAGSTER_UI_URL).rstrip("/")
+        tools = Tools(url, DBT_DOCS)
 
     def marked(page):
         page.notice, page.notice_cls = (METHOD_NOTE, "method") if public else (INTERNAL_NOTE, "internal")
+        page.tools = tools
         return page
 
     written = [

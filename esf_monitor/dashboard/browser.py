@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def overview_png(page_file: Path, dest: Path, height: int = 1300) -> Path:
-    """The top of the overview (header, headline cards, gender table) as PNG."""
+    """The top of the overview (header, cut-off selector, headline cards, which projects are behind) as PNG."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

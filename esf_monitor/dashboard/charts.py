@@ -28,6 +28,11 @@ import polars as pl
 from esf_monitor.dashboard.labels import bi
 
 WIDTH = 520
+TREND_WIDTH = 380
+#: at most three series per trend chart, in colours told apart also with colour vision
+#: deficiency (Okabe–Ito blue, vermillion, bluish green)
+PALETTE = ("#0072B2", "#D55E00", "#009E73")
+MAX_SERIES = len(PALETTE)
 #: axis / tooltip formats per kind of figure (German separators come from the page's d3 locale)
 FORMATS = {"count": ",.0f", "rate": ".0%", "days": ",.0f"}
 #: whole percent and whole days: the public pages carry no more (docs/indicators.md "Publication")
@@ -81,8 +86,13 @@ def _shown(rows: pl.DataFrame, value: str = "value") -> list[dict]:
 def trend(
     rows: pl.DataFrame, kind: str, title: str, description: str, via_altair: bool = False
 ) -> dict | None:
-    """Line chart over months. rows: cutoff, indicator, series (label), value. None if nothing is shown."""
-    data = _shown(rows.select("cutoff", "indicator", "series", "value"))
+    """Line chart over months. rows: cutoff, indicator, series (tooltip name), label (the short
+    direct label; the series name when absent), value. None if nothing is shown."""
+    if "label" not in rows.columns:
+        rows = rows.with_columns(pl.col("series").alias("label"))
+    if rows["series"].n_unique() > MAX_SERIES:
+        raise ValueError(f"at most {MAX_SERIES} series per trend chart: {rows['series'].unique().to_list()}")
+    data = _shown(rows.select("cutoff", "indicator", "series", "label", "value"))
     if not data:
         return None
     if via_altair:
@@ -144,19 +154,31 @@ def _skeleton(chart: alt.TopLevelMixin, kind: str) -> dict:
     return out
 
 
-def _trend_chart(source: alt.Data, kind: str, title: str, description: str) -> alt.Chart:
-    base = alt.Chart(source, title=title, description=description, width=WIDTH, height=220)
-    return base.mark_line(point=True).encode(
+def _trend_chart(source: alt.Data, kind: str, title: str, description: str) -> alt.LayerChart:
+    """Lines with points, at most MAX_SERIES series in distinct colours, each named at its
+    last point (direct label, no legend to look up)."""
+    base = alt.Chart(source).encode(
         x=alt.X("cutoff:O", title=MONTH, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("value:Q", title=VALUE, axis=alt.Axis(format=FORMATS[kind])),
-        color=alt.Color(
-            "series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)
-        ),
+        color=alt.Color("series:N", legend=None, scale=alt.Scale(range=list(PALETTE))),
+    )
+    lines = base.mark_line(point=True).encode(
         tooltip=[
             alt.Tooltip("cutoff:O", title=MONTH),
             alt.Tooltip("series:N", title=bi("Kennzahl", "Indicator")),
             alt.Tooltip("value:Q", title=VALUE, format=TOOLTIP_FORMATS[kind]),
         ],
+    )
+    labels = (
+        base.transform_window(
+            last="rank()", sort=[alt.SortField("cutoff", order="descending")], groupby=["series"]
+        )
+        .transform_filter(alt.datum.last == 1)
+        .mark_text(align="left", dx=7, fontSize=11, fontWeight="bold")
+        .encode(text="label:N")
+    )
+    return alt.layer(lines, labels, data=source, title=title, description=description).properties(
+        width=TREND_WIDTH, height=200
     )
 
 
@@ -164,10 +186,10 @@ def _bars_chart(
     source: alt.Data, kind: str, title: str, description: str, value_title: str, height: int
 ) -> alt.Chart:
     return (
-        alt.Chart(source, title=title, description=description, width=WIDTH - 160, height=height)
+        alt.Chart(source, title=title, description=description, width=WIDTH - 220, height=height)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
             x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=FORMATS[kind])),
             tooltip=[
                 alt.Tooltip("label:N", title=bi("Gruppe", "Group")),
@@ -175,3 +197,8 @@ def _bars_chart(
             ],
         )
     )
+
+
+def left_out(rows: pl.DataFrame, name: str = "label", value: str = "value") -> list[str]:
+    """Names of the rows a chart does not draw (value hidden or missing), for the note under it."""
+    return [r[name] for r in rows.select(name, value).to_dicts() if r[value] is None or r[value] != r[value]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from esf_monitor.dashboard import charts
+from esf_monitor.dashboard import charts, schedule
 from esf_monitor.dashboard.data import GENDERS, PROGRAMME, DashboardData
 from esf_monitor.dashboard.labels import (
     COMMON_INDICATORS,
@@ -22,6 +22,7 @@ from esf_monitor.dashboard.labels import (
     bi,
     category,
     data_value,
+    fmt_number,
     fmt_value,
     indicator_kind,
     indicator_label,
@@ -52,27 +53,54 @@ COMPARISON = (
     "reach_rate_12m",
     "duration_median_days",
 )
+#: the trend charts: at most three series each (charts.MAX_SERIES), levels and monthly flows
+#: apart (a flow of a few dozen lies flat at zero on the axis of a cumulative 2,000)
 TRENDS = (
     (
-        ("participants_cumulative", "participants_active", "entries_month", "leavers_month"),
-        "count",
-        bi("Teilnehmende, Ein- und Austritte", "Participants, entries and leavers"),
+        ("integration_rate_12m", "integration_rate_cumulative", "integration_rate_6m"),
+        "rate",
+        bi("Integrationsquoten", "Integration rates"),
     ),
     (
-        (
-            "integration_rate_12m",
-            "integration_rate_cumulative",
-            "integration_rate_6m",
-            "reach_rate_12m",
-            "followup_coverage",
-            "status_unknown_share",
-        ),
-        "rate",
-        bi("Quoten", "Rates"),
+        ("participants_cumulative", "participants_active"),
+        "count",
+        bi("Teilnehmende: kumuliert und aktiv", "Participants: cumulative and active"),
     ),
-    (("duration_median_days", "duration_mean_days"), "days", bi("Verweildauer", "Duration")),
+    (
+        ("entries_month", "leavers_month"),
+        "count",
+        bi("Ein- und Austritte je Monat", "Entries and leavers per month"),
+    ),
+    (
+        ("target_achievement", "reach_rate_12m"),
+        "rate",
+        bi("Zielerreichung und Erreichungsquote", "Target achievement and reach rate"),
+    ),
+    (
+        ("followup_coverage", "status_unknown_share"),
+        "rate",
+        bi("Datenlage zum Verbleib", "Data on outcomes"),
+    ),
+    (("duration_median_days", "duration_mean_days"), "days", bi("Verweildauer (Tage)", "Duration (days)")),
 )
-BREAKDOWN_DIMENSIONS = [d for d in DIMENSIONS if d != "gender"]
+#: direct labels of the trend lines (the full name is in the tooltip)
+SHORT = {
+    "integration_rate_12m": ("12 Monate", "12 months"),
+    "integration_rate_cumulative": ("kumuliert", "cumulative"),
+    "integration_rate_6m": ("nach 6 Monaten", "after 6 months"),
+    "participants_cumulative": ("kumuliert", "cumulative"),
+    "participants_active": ("aktiv", "active"),
+    "entries_month": ("Eintritte", "entries"),
+    "leavers_month": ("Austritte", "leavers"),
+    "target_achievement": ("Zielerreichung", "target achievement"),
+    "reach_rate_12m": ("Erreichung", "reach"),
+    "followup_coverage": ("Abdeckung", "coverage"),
+    "status_unknown_share": ("unbekannt", "unknown"),
+    "duration_median_days": ("Median", "median"),
+    "duration_mean_days": ("Mittelwert", "mean"),
+}
+#: target group first ("whom do we reach?"), then the others in the order of docs/indicators.md
+BREAKDOWN_DIMENSIONS = ["target_group"] + [d for d in DIMENSIONS if d not in ("gender", "target_group")]
 
 
 class Figures:
@@ -103,14 +131,15 @@ class Figures:
         )
 
     def kpi(self, cutoff: str, unit: str, indicator: str) -> Kpi:
-        """A headline card; it names the previous month's figure for the trend."""
+        """A headline card; it names the previous month's figure and the change against it."""
         kind = indicator_kind(indicator)
         value = self._cells.get((cutoff, unit, indicator, "total"))
         before = self.previous_month(cutoff)
-        previous = None
+        previous = change = None
         if before:
+            earlier = self._cells.get((before, unit, indicator, "total"))
             previous = figure_cell(
-                self._cells.get((before, unit, indicator, "total")),
+                earlier,
                 kind,
                 f"{bi('Vormonat', 'previous month')} {before}",
                 self.public,
@@ -119,6 +148,7 @@ class Figures:
                 cutoff=before,
                 project=unit,
             )
+            change = change_cell(value, earlier, kind, self.public, indicator)
         return Kpi(
             indicator_label(indicator),
             fmt_value(value, kind, self.public),
@@ -132,7 +162,14 @@ class Figures:
             },
             source("indicators", indicator),
             previous,
+            change,
+            ("indicators",),
         )
+
+    def value(self, cutoff: str, unit: str, indicator: str, gender: str = "total"):
+        """The figure as the page shows it (None when not shown)."""
+        value = self._cells.get((cutoff, unit, indicator, gender))
+        return value if _shown(value) else None
 
     def previous_month(self, cutoff: str) -> str | None:
         i = self._months.index(cutoff) if cutoff in self._months else 0
@@ -150,6 +187,120 @@ def figure_cell(value, kind: str, title: str = "", public: bool = False, **attrs
     )
 
 
+#: the footnote under each kind of table: what its values are
+NOTES = {
+    "gender": bi(
+        "Kennzahlen zum Stichtag je Geschlecht (Definitionen: docs/indicators.md). Quoten als Anteil; "
+        "„–“: kein Wert (Nenner 0 oder nicht veröffentlicht). Divers und ohne Angabe zählen in Gesamt.",
+        "Indicators at the cut-off by gender (definitions: docs/indicators.md). Rates as shares; "
+        "“–”: no value (denominator 0 or not published). Non-binary and not stated count in the total.",
+    ),
+    "breakdown": bi(
+        "Teilnehmende = Personen mit erstem Eintritt bis zum Stichtag in der Kategorie (Zielgruppen "
+        "überschneiden sich: eine Person kann in mehreren zählen). Integrationsquote = Austritte in "
+        "Beschäftigung, Selbstständigkeit oder Ausbildung ÷ alle Austritte der Kategorie.",
+        "Participants = persons with a first entry up to the cut-off in the category (target groups "
+        "overlap: one person may count in several). Integration rate = leavers into employment, "
+        "self-employment or vocational training ÷ all leavers of the category.",
+    ),
+    "comparison": bi(
+        "Alle Kennzahlen je Projekt zum Stichtag; letzte Zeile: Programm gesamt (jede Person einmal). "
+        "Zielerreichung = Teilnehmende (kumuliert) ÷ geplante Teilnehmende.",
+        "Every indicator per project at the cut-off; last row: programme total (each person once). "
+        "Target achievement = participants (cumulative) ÷ planned participants.",
+    ),
+    "schedule": bi(
+        "Zielerreichung (Ist) = Teilnehmende (kumuliert) ÷ geplante Teilnehmende. Soll bis Stichtag = "
+        "abgelaufener Anteil der Laufzeit (Tage vom Projektbeginn bis zum Monatsende des Stichtags ÷ "
+        "Tage der Laufzeit). Ist ÷ Soll ab 90 %: im Plan; 70 bis unter 90 %: im Rückstand; unter 70 %: "
+        "weit im Rückstand; vor Projektbeginn oder ohne Ist-Wert: keine Bewertung. Am weitesten "
+        "zurück zuerst.",
+        "Target achievement (actual) = participants (cumulative) ÷ planned participants. Expected by "
+        "now = share of the run elapsed (days from the project start to the end of the cut-off month "
+        "÷ days of the run). Actual ÷ expected from 90 %: on track; 70 to under 90 %: behind; under "
+        "70 %: far behind; before the start or without an actual value: not rated. Furthest behind "
+        "first.",
+    ),
+    "reach": bi(
+        "Zielgruppe laut Projektregister. Davon in der Zielgruppe = Teilnehmende (kumuliert), die zur "
+        "Zielgruppe des Projekts gehören; Anteil = davon ÷ Teilnehmende. Erreichungsquote = Eintritte "
+        "der Zielgruppe in den 12 Monaten bis zum Stichtag ÷ mittlerer Zielgruppenbestand (Bezirk, "
+        "Zielgruppe).",
+        "Target group as in the project registry. Of which in the target group = participants "
+        "(cumulative) who belong to the project's target group; share = those ÷ participants. Reach "
+        "rate = entries of the target group in the 12 months to the cut-off ÷ mean target population "
+        "(district, target group).",
+    ),
+    "quality": bi(
+        "Zeilen der Lieferung: Zeilen der angenommenen Teilnehmendendatei des Monats; unvollständig: "
+        "Zeilen ohne vollständige Kerndaten (zählen nicht in den EU-Indikatoren). Verbleib unbekannt "
+        "und Abdeckung Verbleib: Anteile wie im Abschnitt Kennzahlen.",
+        "Rows delivered: rows of the month's accepted participants file; incomplete: rows without "
+        "complete core data (not counted in the EU indicators). Status unknown and follow-up "
+        "coverage: shares as in the indicators.",
+    ),
+    "quality_public": bi(
+        "Anteil der Austritte mit unbekanntem Verbleib und Abdeckung der Verbleibsdaten nach 6 Monaten.",
+        "Share of leavers with unknown status and coverage of the 6-month follow-up data.",
+    ),
+    "deliveries": bi(
+        "Je Lieferant, Art und Berichtsmonat der Stand der Lieferung (Legende oben); ⏰: nach der Frist "
+        "eingegangen. Der Titel einer Zelle nennt Versionen und den letzten Eingang.",
+        "Per provider, type and reporting month the state of the delivery (legend above); ⏰: arrived "
+        "after the deadline. A cell's title names the versions and the last arrival.",
+    ),
+    "common": bi(
+        "EU-gemeinsame Indikatoren (ESF+-Verordnung, Anhang I), kumuliert bis zum Stichtag, nur "
+        "Teilnehmende mit vollständigen Kerndaten.",
+        "EU common indicators (ESF+ Regulation, Annex I), cumulative to the cut-off, participants "
+        "with complete core data only.",
+    ),
+    "sfc": bi(
+        "SFC2021-Werte je spezifischem Ziel und Regionenkategorie, kumuliert bis zum Stichtag. "
+        "Prüfung: ✓ wenn die Regel für jedes Geschlecht gilt.",
+        "SFC2021 values per specific objective and category of region, cumulative to the cut-off. "
+        "Check: ✓ when the rule holds for every gender.",
+    ),
+    "rules": bi(
+        "Je Regel und Geschlecht: ✓ erfüllt, ✗ verletzt (auf den exakten Werten geprüft).",
+        "Per rule and gender: ✓ holds, ✗ broken (checked on the exact values).",
+    ),
+    "registry": bi(
+        "Stammdaten aus dem Projektregister (reference/projects.csv).",
+        "Registry data from the project registry (reference/projects.csv).",
+    ),
+}
+
+
+def _shown(value) -> bool:
+    return value is not None and value == value  # NaN: not shown
+
+
+def change_cell(value, earlier, kind: str, public: bool, indicator: str) -> Cell | None:
+    """Arrow and difference against the previous month: counts and days in their unit, rates in
+    percentage points (public: of the published whole percent). None when either is not shown.
+    No data-value: the difference is not a cell of the release (it follows from two that are)."""
+    if not (_shown(value) and _shown(earlier)):
+        return None
+    if kind == "rate":
+        diff = round((value - earlier) * 100, 0 if public else 1)
+        unit, decimals = "\u00a0Pp.", 0 if public else 1
+    else:
+        diff = round(value - earlier, 0 if (public or kind == "count") else 1)
+        unit, decimals = "", 0 if (public or kind == "count" or diff == int(diff)) else 1
+    arrow, direction = ("▲", "up") if diff > 0 else ("▼", "down") if diff < 0 else ("►", "same")
+    sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+    text = f"{arrow} {sign}{fmt_number(abs(diff), decimals)}{unit} {bi('ggü. Vormonat', 'vs previous month')}"
+    return Cell(
+        text,
+        {"change-of": indicator, "delta": f"{diff:g}", "direction": direction},
+        cls=f"delta {direction}",
+        title=bi("Rate: Differenz in Prozentpunkten", "rate: difference in percentage points")
+        if kind == "rate"
+        else "",
+    )
+
+
 def gender_header(first: str) -> list[Cell]:
     return [Cell(first)] + [Cell(bi(*GENDER_NAMES[g])) for g in GENDERS]
 
@@ -163,12 +314,6 @@ def cutoff_title(data: DashboardData, cutoff: str) -> str:
     return f"{bi('Stichtag', 'Cut-off')} {cutoff}" + (f" ({', '.join(tags)})" if tags else "")
 
 
-def cutoff_links(data: DashboardData) -> Block:
-    return Block(
-        kind="links", items=[Cell(cutoff_title(data, c), href=f"#cutoff-{c}") for c in data.shown_cutoffs]
-    )
-
-
 # ---------------------------------------------------------------- blocks shared by pages
 
 
@@ -179,10 +324,17 @@ def trend_blocks(page: Page, data: DashboardData, unit: str) -> list[Block]:
     blocks = []
     for codes, kind, title in TRENDS:
         series = rows.filter(pl.col("indicator").is_in(codes)).with_columns(
-            pl.col("indicator").replace_strict({c: indicator_label(c) for c in codes}).alias("series")
+            pl.col("indicator").replace_strict({c: indicator_label(c) for c in codes}).alias("series"),
+            pl.col("indicator").replace_strict({c: bi(*SHORT[c]) for c in codes}).alias("label"),
         )
         src = source("indicators", ", ".join(codes))
-        blocks.append(page.chart(charts.trend(series, kind, title, src), title, src))
+        drawn = set(series.filter(pl.col("value").is_not_null() & ~pl.col("value").is_nan())["indicator"])
+        missing = [indicator_label(c) for c in codes if c not in drawn]
+        blocks.append(
+            page.chart(
+                charts.trend(series, kind, title, src), title, src, left_out=missing, marts=("indicators",)
+            )
+        )
     return [Block(kind="grid", items=blocks)]
 
 
@@ -211,6 +363,8 @@ def gender_blocks(page: Page, data: DashboardData, figures: Figures, cutoff: str
             for code in INDICATORS
         ],
         source=source("indicators", bi("alle Kennzahlen", "all indicators")),
+        note=NOTES["gender"],
+        marts=("indicators",),
     )
     counts = data.indicators.filter(
         (pl.col("cutoff") == cutoff)
@@ -224,7 +378,11 @@ def gender_blocks(page: Page, data: DashboardData, figures: Figures, cutoff: str
     title = bi("Teilnehmende nach Geschlecht", "Participants by gender")
     src = source("indicators", "participants_cumulative")
     chart = page.chart(
-        charts.bars(counts, "count", title, src, bi("Teilnehmende", "Participants")), title, src
+        charts.bars(counts, "count", title, src, bi("Teilnehmende", "Participants")),
+        title,
+        src,
+        left_out=charts.left_out(counts),
+        marts=("indicators",),
     )
     return [Block(kind="grid", items=[table, chart])]
 
@@ -290,6 +448,8 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
             header=header,
             rows=table_rows,
             source=f"{src_p}; {src_r}",
+            note=NOTES["breakdown"],
+            marts=("participant_breakdowns",),
         )
         shown = [cells[(cat, "total")] for cat in categories if (cat, "total") in cells]
         totals = pl.DataFrame(
@@ -308,7 +468,11 @@ def breakdown_blocks(page: Page, data: DashboardData, cutoff: str, unit: str) ->
         )
         title = f"{bi('Teilnehmende nach', 'Participants by')} {dim_label}"
         chart = page.chart(
-            charts.bars(totals, "count", title, src_p, bi("Teilnehmende", "Participants")), title, src_p
+            charts.bars(totals, "count", title, src_p, bi("Teilnehmende", "Participants")),
+            title,
+            src_p,
+            left_out=charts.left_out(totals),
+            marts=("participant_breakdowns",),
         )
         blocks.append(Block(kind="grid", items=[table, chart]))
     return blocks
@@ -372,6 +536,8 @@ def quality_block(data: DashboardData, figures: Figures, cutoff: str, projects: 
         source=f"{src_d}; {source('indicators', 'status_unknown_share, followup_coverage')}"
         if not data.public
         else source("indicators", "status_unknown_share, followup_coverage"),
+        note=NOTES["quality_public" if data.public else "quality"],
+        marts=("indicators",) if data.public else ("delivery_status", "indicators"),
     )
 
 
@@ -409,6 +575,8 @@ def delivery_blocks(data: DashboardData, providers: list[str] | None = None) -> 
             header=[Cell(bi("Lieferant · Art", "Provider · type"))] + [Cell(m) for m in months],
             rows=rows,
             source=src,
+            note=NOTES["deliveries"],
+            marts=("delivery_status",),
         ),
     ]
 
@@ -439,13 +607,27 @@ def delivery_cell(r: dict, provider: str, extract: str, month: str) -> Cell:
 # ---------------------------------------------------------------- pages
 
 
-def after_latest(trend: Section | None, cutoff: str, data: DashboardData) -> list[Section]:
-    """The trend goes right after the latest month's headline figures, before older cut-offs:
-    a reader sees the current figures first and how they developed next."""
-    return [trend] if trend is not None and cutoff == data.shown_cutoffs[0] else []
+def cutoff_options(data: DashboardData, cutoffs: list[str] | None = None) -> list[Cell]:
+    """The selector's options: the latest month first, then the SFC2021 cut-offs (June,
+    December), newest first; each marked as in its section titles."""
+    return [
+        Cell(cutoff_title(data, c), {"cutoff": c, "sfc": str(c in data.sfc_cutoffs).lower()})
+        for c in (cutoffs if cutoffs is not None else data.shown_cutoffs)
+    ]
+
+
+def per_cutoff(data: DashboardData, part: str, title: str, build, intro: str = "") -> list[Section]:
+    """One section per shown cut-off (the selector shows one): ids `<part>-<YYYY-MM>`."""
+    return [
+        Section(f"{title} — {cutoff_title(data, c)}", f"{part}-{c}", intro=intro, blocks=build(c), cutoff=c)
+        for c in data.shown_cutoffs
+    ]
 
 
 def overview_page(data: DashboardData) -> Page:
+    """The analysts' three questions, for one cut-off at a time: which projects are behind, how
+    integration develops (trend over all months), whom we reach; then the full comparison, data
+    quality and the delivery status."""
     page = Page(
         bi("ESF+ Monitoring – Übersicht", "ESF+ monitoring – overview"),
         f"{bi('Stand', 'As of')}: {data.latest or NO_DATA}",
@@ -463,44 +645,201 @@ def overview_page(data: DashboardData) -> Page:
             )
         )
     else:
-        page.sections.append(Section(bi("Stichtage", "Cut-offs"), "cutoffs", blocks=[cutoff_links(data)]))
-    trend = (
-        Section(
-            bi("Entwicklung des Programms", "Programme trend"),
-            "trend",
-            blocks=trend_blocks(page, data, PROGRAMME),
+        page.cutoffs = cutoff_options(data)
+        page.sections += per_cutoff(
+            data,
+            "cutoff",
+            bi("Auf einen Blick", "At a glance"),
+            lambda c: [
+                kpi_block(figures, c, PROGRAMME),
+                schedule_block(data, figures, c, projects),
+            ],
+            intro=bi(
+                "Programm gesamt; darunter: Welche Projekte liegen zurück?",
+                "Programme total; below: which projects are behind?",
+            ),
         )
-        if data.months
-        else None
-    )
-    for cutoff in data.shown_cutoffs:
-        blocks = [
-            kpi_block(figures, cutoff, PROGRAMME),
-            *gender_blocks(page, data, figures, cutoff, PROGRAMME),
-            comparison_table(data, figures, cutoff),
-            *comparison_charts(page, data, cutoff),
-            *breakdown_blocks(page, data, cutoff, PROGRAMME),
-            quality_block(data, figures, cutoff, projects),
-        ]
         page.sections.append(
             Section(
-                cutoff_title(data, cutoff),
-                f"cutoff-{cutoff}",
-                intro=bi("Programm gesamt, alle Projekte", "Programme total, all projects"),
-                blocks=blocks,
+                bi("Wie entwickelt sich die Integration?", "How does integration develop?"),
+                "trend",
+                intro=bi("Programm gesamt, alle Monate", "Programme total, every month"),
+                blocks=trend_blocks(page, data, PROGRAMME),
             )
         )
-        page.sections += after_latest(trend, cutoff, data)
+        page.sections += per_cutoff(
+            data,
+            "reach",
+            bi("Wen erreichen wir?", "Whom do we reach?"),
+            lambda c: [
+                reach_block(data, figures, c, projects),
+                *breakdown_blocks(page, data, c, PROGRAMME),
+                *gender_blocks(page, data, figures, c, PROGRAMME),
+            ],
+        )
+        page.sections += per_cutoff(
+            data,
+            "details",
+            bi("Projektvergleich und Datenqualität", "Project comparison and data quality"),
+            lambda c: [
+                comparison_table(data, figures, c),
+                *comparison_charts(page, data, c),
+                quality_block(data, figures, c, projects),
+            ],
+        )
     page.sections.append(
         Section(bi("Lieferstatus", "Delivery status"), "deliveries", blocks=delivery_blocks(data))
     )
     return page
 
 
+def schedule_block(
+    data: DashboardData, figures: Figures, cutoff: str, projects: list[str], link: bool = True
+) -> Block:
+    """Which projects are behind: target achievement against the share of the run elapsed
+    (esf_monitor/dashboard/schedule.py), furthest behind first; the project's page one click away."""
+    registry = {r["project_id"]: r for r in data.registry.iter_rows(named=True)}
+    src = source("indicators", "target_achievement")
+    entries = []
+    for pid in projects:
+        reg = registry[pid]
+        achieved = figures.value(cutoff, pid, "target_achievement")
+        plan = schedule.schedule(reg["start_date"], reg["end_date"], cutoff, achieved)
+        entries.append((pid, reg, plan))
+    entries.sort(
+        key=lambda e: (schedule.ORDER[e[2].status], e[2].ratio if e[2].ratio is not None else 0, e[0])
+    )
+    rows = []
+    for pid, reg, plan in entries:
+        name = f"{pid} — {reg['project_name']}"
+        rows.append(
+            [
+                Cell(name, href=f"projects/{pid}.html" if link else ""),
+                Cell(f"{german_date(reg['start_date'])} – {german_date(reg['end_date'])}"),
+                Cell(fmt_value(reg["planned_participants"], "count"), cls="num"),
+                figures.cell(cutoff, pid, "participants_cumulative"),
+                figures.cell(cutoff, pid, "target_achievement"),
+                figure_cell(
+                    plan.expected,
+                    "rate",
+                    bi("Soll: abgelaufener Anteil der Laufzeit", "expected: share of the run elapsed"),
+                    data.public,
+                    project=pid,
+                    cutoff=cutoff,
+                    measure="expected_share",
+                ),
+                figure_cell(
+                    plan.ratio,
+                    "rate",
+                    bi("Ist ÷ Soll", "actual ÷ expected"),
+                    data.public,
+                    project=pid,
+                    cutoff=cutoff,
+                    measure="achievement_vs_expected",
+                ),
+                Cell(plan.label, {"schedule": plan.status, "project": pid, "cutoff": cutoff}, cls=plan.cls),
+            ]
+        )
+    header = [
+        Cell(bi("Projekt", "Project")),
+        Cell(bi("Laufzeit", "Run")),
+        Cell(bi("Geplante Teilnehmende", "Planned participants")),
+        Cell(
+            indicator_label("participants_cumulative"), title=source("indicators", "participants_cumulative")
+        ),
+        Cell(bi("Zielerreichung (Ist)", "Target achievement (actual)"), title=src),
+        Cell(bi("Soll bis Stichtag", "Expected by now")),
+        Cell(bi("Ist ÷ Soll", "Actual ÷ expected")),
+        Cell("Status"),
+    ]
+    return Block(
+        kind="table",
+        cls="schedule",
+        title=bi("Welche Projekte liegen zurück?", "Which projects are behind?"),
+        header=header,
+        rows=rows,
+        source=f"{src}; {bi('Laufzeit und Plan: Projektregister', 'run and plan: project registry')}",
+        note=NOTES["schedule"],
+        marts=("indicators",),
+    )
+
+
+def reach_block(data: DashboardData, figures: Figures, cutoff: str, projects: list[str]) -> Block:
+    """Whom do we reach: each project's participants in its own target group, and its reach rate."""
+    registry = {r["project_id"]: r for r in data.registry.iter_rows(named=True)}
+    in_group = {
+        (p, cat): n
+        for p, cat, n in data.breakdowns.filter(
+            (pl.col("cutoff") == cutoff)
+            & (pl.col("dimension") == "target_group")
+            & (pl.col("gender") == "total")
+        )
+        .select("project_id", "category", "participants")
+        .iter_rows()
+    }
+    src_b = source("participant_breakdowns", "participants (dimension = target_group)")
+    rows = []
+    for pid in projects:
+        group = registry[pid]["target_group"]
+        total = figures.value(cutoff, pid, "participants_cumulative")
+        reached = in_group.get((pid, group), 0 if _shown(total) else None)
+        # a share like a published rate: from the shown counts, and (public) only from 10 on
+        share = reached / total if _shown(total) and total and reached is not None else None
+        if data.public and share is not None:
+            share = round(share * 100) / 100 if total >= 10 else None
+        rows.append(
+            [
+                Cell(f"{pid} — {registry[pid]['project_name']}", href=f"projects/{pid}.html"),
+                Cell(category(group)),
+                figures.cell(cutoff, pid, "participants_cumulative"),
+                figure_cell(
+                    reached,
+                    "count",
+                    src_b,
+                    data.public,
+                    dimension="target_group",
+                    category=group,
+                    gender="total",
+                    cutoff=cutoff,
+                    project=pid,
+                    measure="participants",
+                ),
+                figure_cell(
+                    share,
+                    "rate",
+                    bi("davon ÷ Teilnehmende", "of which ÷ participants"),
+                    data.public,
+                    project=pid,
+                    cutoff=cutoff,
+                    measure="target_group_share",
+                ),
+                figures.cell(cutoff, pid, "reach_rate_12m"),
+            ]
+        )
+    header = [
+        Cell(bi("Projekt", "Project")),
+        Cell(bi("Zielgruppe", "Target group")),
+        Cell(indicator_label("participants_cumulative")),
+        Cell(bi("davon in der Zielgruppe", "of which in the target group"), title=src_b),
+        Cell(bi("Anteil Zielgruppe", "Share in target group")),
+        Cell(indicator_label("reach_rate_12m"), title=source("indicators", "reach_rate_12m")),
+    ]
+    return Block(
+        kind="table",
+        title=bi("Zielgruppe und Erreichungsquote je Projekt", "Target group and reach rate per project"),
+        header=header,
+        rows=rows,
+        source=f"{source('indicators', 'participants_cumulative, reach_rate_12m')}; {src_b}",
+        note=NOTES["reach"],
+        marts=("indicators", "participant_breakdowns"),
+    )
+
+
 def comparison_table(data: DashboardData, figures: Figures, cutoff: str) -> Block:
     names = dict(data.registry.select("project_id", "project_name").iter_rows())
     rows = [
-        [Cell(f"{pid} — {names[pid]}")] + [figures.cell(cutoff, pid, code) for code in COMPARISON]
+        [Cell(f"{pid} — {names[pid]}", href=f"projects/{pid}.html")]
+        + [figures.cell(cutoff, pid, code) for code in COMPARISON]
         for pid in names
     ]
     rows.append(
@@ -516,6 +855,8 @@ def comparison_table(data: DashboardData, figures: Figures, cutoff: str) -> Bloc
         header=header,
         rows=rows,
         source=source("indicators", ", ".join(COMPARISON)),
+        note=NOTES["comparison"],
+        marts=("indicators",),
     )
 
 
@@ -540,7 +881,13 @@ def comparison_charts(page: Page, data: DashboardData, cutoff: str) -> list[Bloc
         title = bi(f"{de} je Projekt", f"{en} per project")
         src = source("indicators", code)
         blocks.append(
-            page.chart(charts.bars(rows, indicator_kind(code), title, src, value_title), title, src)
+            page.chart(
+                charts.bars(rows, indicator_kind(code), title, src, value_title),
+                title,
+                src,
+                left_out=charts.left_out(rows),
+                marts=("indicators",),
+            )
         )
     return [Block(kind="grid", items=blocks)]
 
@@ -582,6 +929,7 @@ def project_page(data: DashboardData, project_id: str) -> Page:
                         "Quelle: Projektregister reference/projects.csv",
                         "Source: project registry reference/projects.csv",
                     ),
+                    note=NOTES["registry"],
                 )
             ],
         )
@@ -596,18 +944,35 @@ def project_page(data: DashboardData, project_id: str) -> Page:
             )
         )
     else:
-        page.sections.append(Section(bi("Stichtage", "Cut-offs"), "cutoffs", blocks=[cutoff_links(data)]))
-        trend = Section(bi("Entwicklung", "Trend"), "trend", blocks=trend_blocks(page, data, project_id))
-        for cutoff in data.shown_cutoffs:
-            blocks = [
-                kpi_block(figures, cutoff, project_id),
-                *gender_blocks(page, data, figures, cutoff, project_id),
-                *breakdown_blocks(page, data, cutoff, project_id),
-                common_table(data, cutoff, project_id),
-                quality_block(data, figures, cutoff, [project_id]),
-            ]
-            page.sections.append(Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}", blocks=blocks))
-            page.sections += after_latest(trend, cutoff, data)
+        page.cutoffs = cutoff_options(data)
+        page.sections += per_cutoff(
+            data,
+            "cutoff",
+            bi("Auf einen Blick", "At a glance"),
+            lambda c: [
+                kpi_block(figures, c, project_id),
+                schedule_block(data, figures, c, [project_id], link=False),
+            ],
+        )
+        page.sections.append(
+            Section(
+                bi("Wie entwickelt sich die Integration?", "How does integration develop?"),
+                "trend",
+                intro=bi("alle Monate", "every month"),
+                blocks=trend_blocks(page, data, project_id),
+            )
+        )
+        page.sections += per_cutoff(
+            data,
+            "reach",
+            bi("Wen erreichen wir?", "Whom do we reach?"),
+            lambda c: [
+                *breakdown_blocks(page, data, c, project_id),
+                *gender_blocks(page, data, figures, c, project_id),
+                common_table(data, c, project_id),
+                quality_block(data, figures, c, [project_id]),
+            ],
+        )
     page.sections.append(
         Section(
             bi("Lieferstatus", "Delivery status"), "deliveries", blocks=delivery_blocks(data, [project_id])
@@ -630,6 +995,7 @@ def common_table(data: DashboardData, cutoff: str, project_id: str) -> Block:
         "common_indicators",
         cutoff,
         public=data.public,
+        note=NOTES["common"],
         project=project_id,
     )
 
@@ -642,6 +1008,7 @@ def eu_table(
     cutoff: str,
     checks: dict[str, Cell] | None = None,
     public: bool = False,
+    note: str = "",
     **attrs: str,
 ) -> Block:
     """EECO/EECR rows × gender; attrs (e.g. the SFC group) go onto every figure as data-*."""
@@ -668,7 +1035,15 @@ def eu_table(
     header = gender_header(bi("Indikator", "Indicator"))
     if checks is not None:
         header.append(Cell(bi("Prüfung", "Check")))
-    return Block(kind="table", title=title, header=header, rows=body, source=source(mart, "value"))
+    return Block(
+        kind="table",
+        title=title,
+        header=header,
+        rows=body,
+        source=source(mart, "value"),
+        note=note or NOTES["sfc"],
+        marts=(mart,),
+    )
 
 
 def sfc_page(data: DashboardData) -> Page:
@@ -693,7 +1068,10 @@ def sfc_page(data: DashboardData) -> Page:
                 blocks=[Block(kind="text", cls="nodata", text=NO_DATA)],
             )
         )
-    for cutoff in sorted(shown, reverse=True):
+    shown = sorted(shown, reverse=True)
+    if shown:
+        page.cutoffs = cutoff_options(data, shown)
+    for cutoff in shown:
         preview = cutoff not in data.sfc_cutoffs
         blocks = (
             [
@@ -750,7 +1128,9 @@ def sfc_page(data: DashboardData) -> Page:
             )
             if not data.public:
                 blocks.append(rules_table(group_checks, label))
-        page.sections.append(Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}", blocks=blocks))
+        page.sections.append(
+            Section(cutoff_title(data, cutoff), f"cutoff-{cutoff}", blocks=blocks, cutoff=cutoff)
+        )
     return page
 
 
@@ -799,6 +1179,8 @@ def rules_table(checks: pl.DataFrame, label: str) -> Block:
         rows=rows,
         source=bi("Geprüft auf den exakten Werten von ", "Checked on the exact values of ")
         + "dbt_project/models/marts/sfc_table.sql",
+        note=NOTES["rules"],
+        marts=("sfc_table",),
     )
 
 

@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from esf_monitor.disclosure import keys
 from orchestration import dbt_build_plan
 from orchestration.assets.intake import WAREHOUSE_POOL
+from orchestration.lineage import catalog, model_lineage
 from orchestration.metadata import model_table_metadata, owners_for
 from orchestration.resources import DataFolder, Warehouse, esf_dbt_project
 
@@ -131,25 +132,54 @@ class EsfDbtTranslator(DagsterDbtTranslator):
         )
 
 
-def with_table_metadata(events, manifest, warehouse: Warehouse):
+def with_table_metadata(events, manifest, warehouse: Warehouse, target=None):
     """The dbt events, each model's materialisation with its row count and column types from
-    the warehouse (orchestration.metadata.model_table_metadata: two queries per build)."""
+    the warehouse (orchestration.metadata.model_table_metadata: two queries per build) and its
+    column lineage (orchestration.lineage, cached per compiled SQL)."""
     built = {}
     for event in events:
         if isinstance(event, dg.Output | dg.AssetMaterialization) and "unique_id" in event.metadata:
             node = manifest["nodes"].get(event.metadata["unique_id"].text)
             if node and node.get("resource_type") == "model":
                 built[node["unique_id"]] = (node["schema"], node.get("alias") or node["name"])
-    meta = {}
+    meta, deps = {}, {}
     if built:
         with warehouse.connect(read_only=True) as con:
             meta = model_table_metadata(con, built)
+            tables = catalog(con) if target is not None else {}
+        if target is not None:
+            deps = model_lineage(target, manifest, built, tables)
+    keys = relation_keys(manifest)
     for event in events:
         uid = event.metadata["unique_id"].text if "unique_id" in event.metadata else None
         if uid in meta and isinstance(event, dg.Output | dg.AssetMaterialization):
-            yield event.with_metadata({**event.metadata, **meta[uid]})
+            extra = dict(meta[uid])
+            by_column = {
+                column: [
+                    dg.TableColumnDep(asset_key=keys[(s, t)], column_name=c)
+                    for s, t, c in sources
+                    if (s, t) in keys
+                ]
+                for column, sources in deps.get(uid, {}).items()
+            }
+            if any(by_column.values()):
+                extra["dagster/column_lineage"] = dg.TableColumnLineage(
+                    deps_by_column={c: d for c, d in by_column.items() if d}
+                )
+            yield event.with_metadata({**event.metadata, **extra})
         else:
             yield event
+
+
+def relation_keys(manifest) -> dict[tuple[str, str], dg.AssetKey]:
+    """(schema, table) of every model and source → its Dagster asset key."""
+    out = {}
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") == "model":
+            out[(node["schema"], node.get("alias") or node["name"])] = TRANSLATOR.get_asset_key(node)
+    for source in manifest["sources"].values():
+        out[(source["schema"], source.get("identifier") or source["name"])] = TRANSLATOR.get_asset_key(source)
+    return out
 
 
 #: duplicate source keys: the registry asset writes three raw tables (projects, municipalities,
@@ -199,7 +229,7 @@ def esf_dbt_models(
             events.append(event)
     except Exception as exc:  # dbt failed: what it did build still reports, then the failure
         failure = exc
-    yield from with_table_metadata(events, invocation.manifest, warehouse)
+    yield from with_table_metadata(events, invocation.manifest, warehouse, target)
     if failure is not None:
         raise failure
     if context.selected_asset_keys == context.assets_def.keys:  # a subset leaves months undone

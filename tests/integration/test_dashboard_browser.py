@@ -26,7 +26,14 @@ import polars as pl
 import pytest
 from pipeline_harness import run_pipeline
 
-from esf_monitor.dashboard.browser import CHROMIUM, dashboard_files, inspect_pages, open_browser
+from esf_monitor.dashboard.browser import (
+    CHART_TIMEOUT_MS,
+    CHROMIUM,
+    dashboard_files,
+    inspect_pages,
+    open_browser,
+)
+from esf_monitor.dashboard.pages import NOTES
 from esf_monitor.demo.generator import generate
 
 pytestmark = pytest.mark.slow
@@ -364,7 +371,10 @@ def test_sfc_page_shows_the_validation_rules_results(reports):
     assert "Tabelle 6 – Outputs / Table 6 – outputs" in text and "Tabelle 10 – Ergebnisse" in text
     assert "Prüfregeln SFC2021 / SFC2021 validation rules" in text
     assert "EECO01 = EECO02 + EECO04 + EECO05" in text and "EECR05 ≤ EECO01" in text
-    assert "✓" in text and "✗" not in text  # correct code never breaks the rules
+    legend = NOTES["rules"]  # the footnote names both marks
+    assert (
+        legend in text and "✓" in text and "✗" not in text.replace(legend, "")
+    )  # correct code never breaks the rules
 
 
 # ---------------------------------------------------------------- small cells
@@ -411,10 +421,11 @@ def test_a_tooltip_shows_what_the_recording_says(published, browser):
             const marks = view.scenegraph().root.items[0].items
               .find((m) => m.role === "mark" && m.marktype === "rect");
             if (!marks || !marks.items.length) continue;
+            if (!view.container().offsetParent) continue;  // a chart of a cut-off not shown
             // the biggest bar: a sliver of a few pixels may lie under an axis or another mark
             const item = marks.items.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
             if (item.width < 4 || item.height < 4) continue;
-            view.container().scrollIntoView();
+            view.container().scrollIntoView({block: "center"});  // not under the sticky cut-off selector
             const box = view.container().getBoundingClientRect();
             const origin = view.origin();
             return {x: box.left + origin[0] + item.x + item.width / 2,
@@ -554,3 +565,151 @@ def test_process_page_draws_the_bars_offline_at_desktop_and_phone_width(process_
             assert abs(s["drawn"] - s["share"]) < 0.02, (bar["item"], s)
     assert overflow <= 0 and own_overflow <= 0
     assert own_text.startswith("Eigene Antwort / Own answer: Bereits umgesetzt / Already implemented")
+
+
+# ---------------------------------------------------------------- at a glance (issue #17)
+
+
+def _open(browser, path: Path, width: int, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(path.resolve().as_uri())
+    if page.locator("script.vega-spec").count():  # the SFC page has no chart
+        page.wait_for_function(
+            "document.documentElement.dataset.charts === 'ready'", timeout=CHART_TIMEOUT_MS
+        )
+    return page
+
+
+#: the overview at 1440 px was 30,000 px tall with four cut-offs stacked in full
+OVERVIEW_HEIGHT_LIMIT = 12_000
+
+
+def test_overview_is_one_cutoff_tall_and_the_selector_switches(published, browser, exports):
+    """1440 px: the page shows one cut-off (the latest) and is far shorter than the stacked
+    page; choosing another cut-off shows its sections, cards and tables, and the address says so."""
+    page = _open(browser, published / "dashboards" / "internal" / "overview.html", 1440)
+    try:
+        height = page.evaluate("document.documentElement.scrollHeight")
+        latest, *older = [c for c in exports["cutoffs"][::-1]]
+        state = """() => ({
+          shown: Array.from(document.querySelectorAll('section[data-cutoff]'))
+            .filter((s) => s.offsetParent !== null).map((s) => s.dataset.cutoff),
+          cards: Array.from(document.querySelectorAll('.kpi'))
+            .filter((k) => k.offsetParent !== null).map((k) => k.dataset.cutoff),
+          selected: document.getElementById('cutoff-select').value,
+          picker: getComputedStyle(document.getElementById('cutoff-picker')).display,
+        })"""
+        first = page.evaluate(state)
+        page.select_option("#cutoff-select", older[0])
+        second = page.evaluate(state)
+        url = page.url
+        page.reload()
+        page.wait_for_function(
+            "document.documentElement.dataset.charts === 'ready'", timeout=CHART_TIMEOUT_MS
+        )
+        after_reload = page.evaluate(state)
+    finally:
+        page.close()
+    print(f"\noverview height at 1440 px: {height} px")
+    assert height < OVERVIEW_HEIGHT_LIMIT, height
+    assert first["picker"] != "none" and first["selected"] == latest
+    assert set(first["shown"]) == {latest} and set(first["cards"]) == {latest}
+    assert set(second["shown"]) == {older[0]} and set(second["cards"]) == {older[0]}
+    assert url.endswith(f"#cutoff-{older[0]}") and set(after_reload["shown"]) == {older[0]}
+
+
+def test_csv_link_downloads_the_table(published, browser):
+    """The CSV beside the comparison table, downloaded: the rows the table shows."""
+    page = _open(browser, published / "dashboards" / "internal" / "overview.html", 1440)
+    try:
+        table = (
+            page.locator("section[data-cutoff]:not([hidden]) table").filter(has_text="Projektvergleich").first
+        )
+        shown = table.evaluate(
+            "(t) => Array.from(t.rows).map((r) => Array.from(r.cells).map((c) => c.innerText.trim()))"
+        )
+        caption = table.evaluate("(t) => t.caption.innerText")
+        link = page.locator(f"a.csv[data-table='{table.get_attribute('id')}']")
+        with page.expect_download() as info:
+            link.click()
+        download = info.value
+        content = Path(download.path()).read_text(encoding="utf-8-sig")
+        name = download.suggested_filename
+    finally:
+        page.close()
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert caption.startswith("Projektvergleich") and name.startswith("projektvergleich_")
+    assert rows == shown and len(rows) > 5
+
+
+#: smallest text a reader must read on a phone (CSS px, after any scaling of a chart)
+MIN_TEXT_PX = 10
+
+
+def test_phone_width_text_is_readable_and_tables_scroll_inside(published, browser):
+    """390 px (a phone): no text below 10 px — HTML text nor chart text as drawn — and nothing
+    makes the page wider than the screen; wide tables scroll inside with the first column fixed."""
+    found = {}
+    for name in (
+        "overview.html",
+        "sfc.html",
+        f"projects/{sorted((published / 'dashboards' / 'internal' / 'projects').glob('*.html'))[0].name}",
+    ):
+        page = _open(browser, published / "dashboards" / "internal" / name, 390, 844)
+        try:
+            found[name] = page.evaluate("""() => {
+              const small = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              let texts = 0;
+              while (walker.nextNode()) {
+                const node = walker.currentNode, el = node.parentElement;
+                if (!el || !node.textContent.trim() || el.closest('script, style, noscript')) continue;
+                const box = el.getBoundingClientRect();
+                if (!box.width && !box.height) continue;  // not shown (another cut-off)
+                let size = parseFloat(getComputedStyle(el).fontSize);
+                if (el instanceof SVGElement) {  // a chart scaled to fit (rotated labels: the matrix's length)
+                  const m = el.getScreenCTM();
+                  size *= Math.hypot(m.a, m.b);
+                }
+                texts += 1;
+                if (size < 9.95) small.push([node.textContent.trim().slice(0, 40), size]);
+              }
+              const wraps = Array.from(document.querySelectorAll('.table-wrap'))
+                .filter((w) => w.offsetParent !== null);
+              const wide = wraps.filter((w) => w.scrollWidth > w.clientWidth + 1);
+              return {
+                small, texts,
+                pageWidth: document.documentElement.scrollWidth,
+                wide: wide.length,
+                sticky: wide.every((w) => {
+                  const th = w.querySelector('tbody th');
+                  return !th || getComputedStyle(th).position === 'sticky';
+                }),
+              };
+            }""")
+        finally:
+            page.close()
+    for name, r in found.items():
+        assert r["texts"] > 50 and r["small"] == [], (name, r["small"][:10])
+        assert r["pageWidth"] <= 390, (name, r["pageWidth"])
+        assert r["sticky"], name
+    assert found["overview.html"]["wide"] > 0  # the comparison table does scroll on a phone
+
+
+def test_comparison_table_fits_or_scrolls_inside_at_1440(published, browser):
+    page = _open(browser, published / "dashboards" / "internal" / "overview.html", 1440)
+    try:
+        r = page.evaluate("""() => {
+          const t = Array.from(document.querySelectorAll('section[data-cutoff]:not([hidden]) table'))
+            .find((x) => x.caption.innerText.startsWith('Projektvergleich'));
+          const wrap = t.closest('.table-wrap');
+          return {page: document.documentElement.scrollWidth, viewport: innerWidth,
+                  fits: wrap.scrollWidth <= wrap.clientWidth + 1,
+                  sticky: getComputedStyle(t.querySelector('tbody th')).position};
+        }""")
+    finally:
+        page.close()
+    assert r["page"] <= r["viewport"] and (r["fits"] or r["sticky"] == "sticky"), r

@@ -143,6 +143,14 @@ def test_the_loaded_folder_shows_table_metadata_and_page_links_in_dagster(loaded
     for project_id in read_registry(dd.registry_csv)["project_id"].to_list():
         link = pages[f"page projects/{project_id}.html"]
         assert link.value == str(dd.dashboards / "internal" / "projects" / f"{project_id}.html")
+    # column lineage: a staging column comes from its raw table's column
+    stg = instance.get_latest_materialization_event(
+        dg.AssetKey("stg_esf__participants")
+    ).asset_materialization
+    deps = stg.metadata["dagster/column_lineage"].value.deps_by_column["participant_id"]
+    assert [(d.asset_key.to_user_string(), d.column_name) for d in deps] == [
+        ("raw_participants", "participant_id")
+    ]
     exports = instance.get_latest_materialization_event(dg.AssetKey("indicator_exports"))
     assert "export 2024-06/common_indicators.csv" in exports.asset_materialization.metadata
     instance.dispose()

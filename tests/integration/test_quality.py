@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -258,6 +259,46 @@ def test_data_docs_are_offline_and_link_the_gx_pages(tmp_path):
     # a second build replaces the first: no stale validation pages pile up
     build_data_docs(validate_marts(marts(), REGISTRY), index.parent)
     assert len(list((index.parent / "validations").rglob("*.html"))) == len(outcomes)
+
+
+def test_data_docs_work_offline_in_a_real_browser(tmp_path):
+    """Debian's chromium opens the index and a validation page from disk: every request stays
+    in the docs folder (file://, each file there), no console error (GX's inline scripts find
+    jQuery and Bootstrap), and "Show more info..." opens its section and closes it again."""
+    from playwright.sync_api import sync_playwright
+
+    from esf_monitor.dashboard.browser import CHROMIUM, open_browser
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
+    index = build_data_docs(validate_marts(marts(), REGISTRY), tmp_path / "data_docs")
+    page_file = next(index.parent.glob("validations/**/*.html"))
+    requests: list[str] = []
+    console: list[str] = []
+    with sync_playwright() as pw:
+        browser = open_browser(pw)
+        try:
+            context = browser.new_context()
+            context.on("request", lambda r: requests.append(r.url))
+            page = context.new_page()
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text} {m.location}"))
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            page.goto(index.as_uri(), wait_until="load")
+            page.goto(page_file.as_uri(), wait_until="load")
+            link = page.get_by_text("Show more info...").first
+            section = page.locator(link.get_attribute("href"))
+            assert not section.is_visible()
+            link.click()
+            page.wait_for_selector(f"{link.get_attribute('href')}.show", state="visible")
+            link.click()
+            section.wait_for(state="hidden")
+        finally:
+            browser.close()
+    assert [m for m in console if m.startswith(("error", "pageerror"))] == []
+    root = index.parent.resolve().as_uri() + "/"
+    assert requests and all(u.startswith(root) for u in requests), requests
+    assert all(Path(u.removeprefix("file://")).is_file() for u in requests)
+    assert f"{root}static/vendor/jquery.min.js" in requests
+    assert f"{root}static/vendor/bootstrap.bundle.min.js" in requests
 
 
 # --------------------------------------------------------------------------------------------

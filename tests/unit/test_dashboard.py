@@ -21,9 +21,9 @@ import jinja2
 import polars as pl
 import pytest
 
-from esf_monitor.dashboard import build_dashboards, charts
+from esf_monitor.dashboard import build_dashboards, charts, schedule
 from esf_monitor.dashboard.labels import LABELLED_CODE_LISTS, category, fmt_value
-from esf_monitor.dashboard.render import Cell, cells, script_json, table_rows, vega_bundle
+from esf_monitor.dashboard.render import Cell, cells, csv_text, script_json, table_rows, vega_bundle
 from esf_monitor.disclosure.attack import View, attack, v1_bounds
 from esf_monitor.disclosure.audit import audit_release, lines, true_cells
 from esf_monitor.disclosure.release import build_release, write_release
@@ -40,6 +40,8 @@ CUMULATIVE = {
     "PRJ-CHARLIE": {"f": 14, "m": 20, "d": 0},
 }
 COUNT_INDICATORS = ("participants_cumulative", "participants_active", "entries_month", "leavers_month")
+#: the Dagster UI the internal pages of these tests link to
+DAGSTER = "http://dagster.test:3000"
 
 
 # ---------------------------------------------------------------- synthetic exports
@@ -382,7 +384,7 @@ def built(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("dash")
     exports = write_exports(root / "exports")
     out = root / "dashboards"
-    paths = build_dashboards(exports, _registry(), out)
+    paths = build_dashboards(exports, _registry(), out, dagster_url=DAGSTER)
     return {"out": out, "paths": paths, "exports": exports}
 
 
@@ -429,13 +431,17 @@ def test_pages_reference_nothing_on_the_network(built):
         elements = parse(path)
         for e in elements:
             for attr in ("src", "href", "action", "data"):
-                assert not re.match(r"\s*(https?:)?//", e["attrs"].get(attr) or ""), (path, e)
+                value = e["attrs"].get(attr) or ""
+                if e["tag"] == "a" and attr == "href" and value.startswith(f"{DAGSTER}/assets/"):
+                    continue  # a link the reader may follow to the Dagster UI (internal pages), never loaded
+                assert not re.match(r"\s*(https?:)?//", value), (path, e)
             assert not (e["tag"] == "script" and "src" in e["attrs"]), path
             assert e["tag"] != "link", path
         assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html, re.I), path
         for spec in chart_specs(elements):
             assert "http" not in json.dumps(spec), path
         page_urls = set(re.findall(r"https?://[^\s\"'`)\\]+", html))
+        page_urls = {u for u in page_urls if not u.startswith(f"{DAGSTER}/assets/")}
         assert page_urls <= library_urls, (path, page_urls - library_urls)
     overview_html = (built["out"] / "overview.html").read_text(encoding="utf-8")
     assert overview_html.count(vega_bundle()[:200]) == 1
@@ -652,7 +658,8 @@ def test_chart_specs_built_without_altair_values_equal_altair_inline_specs():
         ]
         fast["data"]["values"].clear()
         fast["title"] = "changed"
-        fast["encoding"]["x"]["title"] = "changed"
+        encoding = fast["encoding"] if "encoding" in fast else fast["layer"][0]["encoding"]  # trend: layered
+        encoding["x"]["title"] = "changed"
         assert script_json(build(*args)) == script_json(reference)  # the cache was not changed
     assert (
         len(charts.bars(bar_rows, "count", "t", "s", "v")["data"]["values"]) == 2
@@ -852,3 +859,217 @@ def test_the_same_attack_undoes_v1_pages(built):
     # e.g. PRJ-ALPHA's women: a '*' in the latest month's common indicators, given back by
     # the other cells of its lines
     assert any(r[0] != "diff" for r in recovered) and any(r[0] == "diff" for r in recovered)
+
+
+# ---------------------------------------------------------------- at a glance (issue #17)
+
+
+def test_schedule_rule_on_hand_computed_dates():
+    """E = elapsed days ÷ run days (both ends included), R = A ÷ E; ≥ 0.9 on track, ≥ 0.7 behind."""
+    start, end = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 366 days (leap year)
+    # to 2024-06-30: 31 + 29 + 31 + 30 + 31 + 30 = 182 days
+    assert schedule.expected_share(start, end, "2024-06") == 182 / 366
+    cases = {0.45: "on_track", 0.44: "behind", 0.35: "behind", 0.34: "far_behind"}
+    for achieved, status in cases.items():
+        plan = schedule.schedule(start, end, "2024-06", achieved)
+        assert plan.ratio == achieved / (182 / 366) and plan.status == status, (achieved, plan)
+    # 0.45 ÷ 0.4973 = 0.9049, 0.44 → 0.8848, 0.35 → 0.7038, 0.34 → 0.6837
+    assert round(schedule.schedule(start, end, "2024-06", 0.34).ratio, 4) == 0.6837
+    # before the start: nothing expected, no rating; after the end: the whole plan is due
+    before = schedule.schedule(start, end, "2023-12", 0.0)
+    assert (before.expected, before.ratio, before.status) == (0.0, None, "none")
+    after = schedule.schedule(start, end, "2025-03", 0.95)
+    assert (after.expected, after.ratio, after.status) == (1.0, 0.95, "on_track")
+    # the thresholds themselves (E = 1 from the end date on)
+    assert [schedule.schedule(start, end, "2025-01", a).status for a in (0.9, 0.7, 0.69)] == [
+        "on_track",
+        "behind",
+        "far_behind",
+    ]
+    assert schedule.schedule(start, end, "2024-06", None).status == "none"  # no actual value
+    assert schedule.schedule(end, start, "2024-06", 0.5).expected is None  # reversed dates
+    assert schedule.month_end("2024-02") == dt.date(2024, 2, 29)
+    assert schedule.schedule(start, end, "2024-06", 0.34).label == "▼▼ weit im Rückstand / far behind"
+
+
+def _table(elements: list[dict], table_id: str) -> list[list[dict]]:
+    """Rows (th/td elements) of the table with that id, header row first."""
+    inside, rows = False, []
+    for e in elements:
+        if e["tag"] == "table":
+            inside = e["attrs"].get("id") == table_id
+        elif inside and e["tag"] == "tr":
+            rows.append([])
+        elif inside and e["tag"] in ("th", "td"):
+            rows[-1].append(e)
+    return rows
+
+
+def _table_ids(elements: list[dict], caption: str) -> list[str]:
+    ids, current = [], None
+    for e in elements:
+        if e["tag"] == "table":
+            current = e["attrs"].get("id")
+        if e["tag"] == "caption" and e["text"].startswith(caption):
+            ids.append(current)
+    return ids
+
+
+def test_overview_says_which_projects_are_behind(built, overview):
+    """Fixture: every run 2024-01-01 – 2026-12-31 (1096 days). Latest 2025-01: E = 397/1096;
+    ALPHA 11 of 40 → R = 0.275 ÷ 0.3622 = 0.7592 (behind), CHARLIE 34/60 → 1.5642, BRAVO 56/50 →
+    3.0922 (on track). 2024-12: E = 366/1096, ALPHA 8/40 → R = 0.5989 (far behind)."""
+    latest, before = (_table(overview, t) for t in _table_ids(overview, "Welche Projekte liegen zurück?"))
+    assert [c["text"] for c in latest[0]] == [
+        "Projekt / Project",
+        "Laufzeit / Run",
+        "Geplante Teilnehmende / Planned participants",
+        "Teilnehmende (kumuliert) / Participants (cumulative)",
+        "Zielerreichung (Ist) / Target achievement (actual)",
+        "Soll bis Stichtag / Expected by now",
+        "Ist ÷ Soll / Actual ÷ expected",
+        "Status",
+    ]
+    body = latest[1:]
+    assert [r[0]["text"] for r in body] == [
+        "PRJ-ALPHA — Kompass Nord",
+        "PRJ-CHARLIE — Weitblick Ost",
+        "PRJ-BRAVO — Brücke Süd",
+    ]
+    alpha = body[0]
+    assert [c["text"] for c in alpha[1:]] == [
+        "01.01.2024 – 31.12.2026",
+        "40",
+        "11",
+        "27,5\u00a0%",
+        "36,2\u00a0%",
+        "75,9\u00a0%",
+        "▼ im Rückstand / behind",
+    ]
+    assert float(alpha[5]["attrs"]["data-value"]) == 397 / 1096
+    assert float(alpha[6]["attrs"]["data-value"]) == pytest.approx(0.275 / (397 / 1096), rel=1e-12)
+    assert [r[-1]["attrs"]["data-schedule"] for r in body] == ["behind", "on_track", "on_track"]
+    links = [
+        e["attrs"]["href"] for e in overview if e["tag"] == "a" and e["text"] == "PRJ-ALPHA — Kompass Nord"
+    ]
+    assert "projects/PRJ-ALPHA.html" in links  # the project page one click away
+    assert before[1][0]["text"] == "PRJ-ALPHA — Kompass Nord"
+    assert before[1][-1]["attrs"]["data-schedule"] == "far_behind" and before[1][6]["text"] == "59,9\u00a0%"
+    # the project page rates its own project, without a link to itself
+    page = parse(built["out"] / "projects" / "PRJ-ALPHA.html")
+    (own, *_) = (_table(page, t) for t in _table_ids(page, "Welche Projekte liegen zurück?"))
+    assert own[1][-1]["attrs"]["data-schedule"] == "behind" and len(own) == 2
+
+
+def test_kpi_cards_show_the_change_against_the_previous_month(overview):
+    """Programme, 2025-01 against 2024-12: cumulative 101 vs 8 + 50 + 28 = 86 → +15; leavers
+    3 + 6 + 6 = 15 vs 2 + 4 + 4 = 10 → +5; the 12-month integration rate unchanged (±0.0 points)."""
+    cards = [e for e in overview if "kpi" in e["attrs"].get("class", "").split()]
+    latest = [c for c in cards if c["attrs"]["data-cutoff"] == LATEST]
+    texts = {c["attrs"]["data-indicator"]: c["text"] for c in latest}
+    assert "▲ +15 ggü. Vormonat / vs previous month" in texts["participants_cumulative"]
+    assert "▲ +5 ggü. Vormonat / vs previous month" in texts["leavers_month"]
+    assert "► ±0,0\u00a0Pp. ggü. Vormonat / vs previous month" in texts["integration_rate_12m"]
+    deltas = [e["attrs"] for e in overview if e["attrs"].get("data-change-of") == "participants_cumulative"]
+    assert {"data-delta": "15", "data-direction": "up"}.items() <= deltas[0].items()
+    assert all("data-value" not in e["attrs"] for e in overview if "data-change-of" in e["attrs"])
+
+
+def test_one_cutoff_at_a_time_with_a_selector(built, overview):
+    options = [e for e in overview if e["tag"] == "option"]
+    assert [o["attrs"]["value"] for o in options] == [LATEST, "2024-12"]  # latest first = default
+    assert "selected" in options[0]["attrs"] and options[1]["attrs"].get("data-sfc") == "true"
+    assert "SFC2021-Stichtag" in options[1]["text"] and "aktuell / latest" in options[0]["text"]
+    sections = [e for e in overview if e["tag"] == "section" and "data-cutoff" in e["attrs"]]
+    assert {s["attrs"]["data-cutoff"] for s in sections} == {LATEST, "2024-12"}
+    assert all(("hidden" in s["attrs"]) == (s["attrs"]["data-cutoff"] != LATEST) for s in sections)
+    html = (built["out"] / "overview.html").read_text(encoding="utf-8")
+    assert (
+        "<script src" not in html and "section[data-cutoff][hidden] { display: block; }" in html
+    )  # noscript
+    for page in ("sfc.html", "projects/PRJ-BRAVO.html"):
+        assert 'id="cutoff-select"' in (built["out"] / page).read_text(encoding="utf-8"), page
+
+
+def test_every_table_has_a_footnote_and_a_csv_download(built):
+    for path in built["paths"]:
+        html = path.read_text(encoding="utf-8")
+        tables = re.findall(r'<figure class="table-figure">(.*?)</figure>', html, re.S)
+        assert tables or path.name == "index.html", path
+        for table in tables:
+            assert '<p class="footnote">' in table, (path, table[:200])
+            assert re.search(r'<a class="csv" download="[a-z0-9_.-]+\.csv" href="data:text/csv;', table), path
+        names = re.findall(r'download="([^"]+)"', html)
+        assert len(names) == len(set(names)) == len(tables), path  # one file name per table
+
+
+def test_csv_download_is_the_table_as_shown(overview):
+    """The comparison table's CSV: header and cells as on the page (`;`, UTF-8 with BOM)."""
+    import base64
+    import csv
+    import io
+
+    table_id = _table_ids(overview, "Projektvergleich")[0]
+    link = next(e for e in overview if e["tag"] == "a" and e["attrs"].get("data-table") == table_id)
+    assert link["attrs"]["download"] == f"projektvergleich_{LATEST}.csv"
+    payload = base64.b64decode(link["attrs"]["href"].split(",", 1)[1]).decode("utf-8")
+    assert payload.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(payload[1:]), delimiter=";"))
+    assert rows == [[c["text"] for c in row] for row in _table(overview, table_id)]
+    assert rows[-1][0] == "Programm gesamt / Programme total" and rows[-1][1] == "101"
+
+
+def test_csv_neutralises_formulas():
+    text = csv_text([Cell("Projekt"), Cell("Wert")], [[Cell("=HYPERLINK(1)"), Cell("-3")], [Cell("@x")]])
+    assert text.splitlines() == ["Projekt;Wert", "'=HYPERLINK(1);-3", '\'@x;""']
+
+
+def test_trend_charts_are_readable(overview):
+    """At most three series per chart in distinct colours, each named at its line's end;
+    cumulative counts and monthly flows never on one axis."""
+    trends = [s for s in chart_specs(overview) if "layer" in s]
+    assert len(trends) == 6
+    for spec in trends:
+        series = {r["indicator"] for r in chart_rows(spec)}
+        assert 1 <= len(series) <= 3, spec["title"]
+        levels, flows = {"participants_cumulative", "participants_active"}, {"entries_month", "leavers_month"}
+        assert not (series & levels and series & flows), spec["title"]
+        colour = spec["layer"][0]["encoding"]["color"]
+        assert colour["legend"] is None and len(set(colour["scale"]["range"])) == 3
+        text = spec["layer"][1]
+        assert text["mark"]["type"] == "text" and text["encoding"]["text"]["field"] == "label"
+    integration = next(s for s in trends if s["title"] == "Integrationsquoten / Integration rates")
+    assert {r["label"] for r in chart_rows(integration)} == {
+        "12 Monate / 12 months",
+        "kumuliert / cumulative",
+        "nach 6 Monaten / after 6 months",
+    }
+
+
+def test_charts_say_which_categories_they_leave_out(public):
+    """Public overview: ALPHA's 12-month integration rate is withheld (8 leavers < 10), so the
+    per-project chart names it under the chart."""
+    html = (public["out"] / "overview.html").read_text(encoding="utf-8")
+    assert "Nicht im Diagramm (kein Wert) / Not in the chart (no value): PRJ-ALPHA" in html
+    frame = pl.DataFrame({"label": ["a", "b", "c"], "value": [1.0, None, float("nan")]})
+    assert charts.left_out(frame) == ["b", "c"]
+
+
+def test_internal_figures_link_to_dagster_and_dbt_docs_public_never(built, public):
+    overview_html = (built["out"] / "overview.html").read_text(encoding="utf-8")
+    for mart in ("indicators", "participant_breakdowns", "delivery_status"):
+        assert f'href="{DAGSTER}/assets/{mart}"' in overview_html, mart
+        assert f'href="../../docs/dbt/static_index.html#!/model/model.esf_monitor.{mart}"' in overview_html
+        assert (Path("dbt_project/models/marts") / f"{mart}.sql").is_file()  # the key is the model's name
+    project = (built["out"] / "projects" / "PRJ-BRAVO.html").read_text(encoding="utf-8")
+    assert 'href="../../../docs/dbt/static_index.html#!/model/model.esf_monitor.common_indicators"' in project
+    sfc = (built["out"] / "sfc.html").read_text(encoding="utf-8")
+    assert f'href="{DAGSTER}/assets/sfc_table"' in sfc
+    # every table, chart and headline card of an internal page carries its links
+    figures = re.findall(r'<figure class="(?:table|chart)-figure">(.*?)</figure>', overview_html, re.S)
+    assert figures and all(
+        'class="tool-dagster"' in f for f in figures if "data-value" in f or "vega-spec" in f
+    )
+    for path in public["paths"]:
+        html = path.read_text(encoding="utf-8")
+        assert "/assets/" not in html and "static_index.html" not in html and "tool-dagster" not in html, path
