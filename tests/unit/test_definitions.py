@@ -190,7 +190,7 @@ def test_the_checks_a_lone_upload_skips_say_when_they_run():
 
 def test_the_contract_check_has_one_result_per_upload_slot():
     """Item 6: the contract check is partitioned like its raw asset, so a rejected upload is
-    a failed check on ITS partition (tests/integration/test_ui_metadata.py runs it)."""
+    a failed check on ITS partition (tests/integration/test_ui_metadata_runs.py runs it)."""
     graph = _repo().asset_graph
     for t in EXTRACT_TYPES:
         spec = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(f"raw_{t}"), "contract"))
