@@ -70,6 +70,17 @@ def _number_text(column: str) -> pl.Expr:
     )
 
 
+def number_text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The exports' one number rule (:func:`_number_text`) applied to ``columns`` — for the
+    other export writers (esf_monitor.process_exports)."""
+    return frame.with_columns(_number_text(c) for c in columns)
+
+
+def write_csv(frame: pl.DataFrame, path: Path) -> Path:
+    """Write one export file atomically (temp name + rename), formula-safe."""
+    return _write_csv(frame, path)
+
+
 def _fixed_floats(frame: pl.DataFrame) -> pl.DataFrame:
     """Every float column rounded to :data:`SIGNIFICANT_DIGITS` (see there)."""
     floats = [n for n, t in frame.schema.items() if t in (pl.Float32, pl.Float64)]

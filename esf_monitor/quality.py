@@ -217,7 +217,9 @@ def _complete_share(frames, registry) -> pd.DataFrame:
 def _projects_present(mart: str):
     def build(frames, registry) -> pd.DataFrame:
         frame = frames[mart]
-        cutoffs = pd.DataFrame({"cutoff": sorted(frame["cutoff"].dropna().unique())})
+        # dtype str: with no cut-off yet (a data folder of process checklists only) an empty
+        # list would become a float column that cannot be compared with the start months
+        cutoffs = pd.DataFrame({"cutoff": pd.Series(sorted(frame["cutoff"].dropna().unique()), dtype=str)})
         projects = pd.DataFrame(
             {
                 "project_id": registry["project_id"],

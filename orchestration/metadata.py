@@ -167,7 +167,15 @@ PAGES_BY_MART: Mapping[str, list[str]] = {
     "participant_breakdowns": ["overview.html", "projects/<project_id>.html"],
     "delivery_status": ["overview.html", "projects/<project_id>.html"],
     "sfc_table": ["sfc.html"],
+    # process monitoring (docs/process-monitoring.md): the programme's page, and the
+    # municipality's own page beside the programme's shares (internal set only)
+    "process_items": ["process.html", "municipalities/<municipality_id>.html"],
+    "process_responsibility": ["process.html"],
+    "process_change": ["process.html"],
+    "process_waves": ["process.html"],
 }
+#: pages only in the internal set (a municipality's own answers are not published)
+INTERNAL_ONLY_PAGES = ("municipalities/<municipality_id>.html",)
 ALL_PAGES = ["index.html", "overview.html", "sfc.html", "projects/<project_id>.html"]
 #: the process monitoring pages (esf_monitor/dashboard/process.py), built when exports/process/
 #: exists; a municipality's own page is internal only
@@ -178,7 +186,7 @@ PROCESS_PAGES = {
 #: publish assets: which set of pages they write or feed
 PAGES_OF_PUBLISH_ASSET: Mapping[str, list[str]] = {
     # the internal pages read the exports
-    "indicator_exports": [f"internal/{p}" for p in ALL_PAGES],
+    "indicator_exports": [f"internal/{p}" for p in ALL_PAGES + PROCESS_PAGES["internal"]],
     "dashboards": [f"internal/{p}" for p in ALL_PAGES + PROCESS_PAGES["internal"]],
     "public_release_candidate": [f"public/{p}" for p in ALL_PAGES + PROCESS_PAGES["public"]],
     "public_release": [f"public/{p}" for p in ALL_PAGES + PROCESS_PAGES["public"]],
@@ -189,7 +197,12 @@ PAGES_KEY = "esf/dashboard_pages"
 
 def _mart_pages(mart: str) -> list[str]:
     # the internal pages show the exact figures, the public ones the cell-key perturbed release
-    return [f"{audience}/{p}" for audience in ("internal", "public") for p in PAGES_BY_MART[mart]]
+    return [
+        f"{audience}/{p}"
+        for audience in ("internal", "public")
+        for p in PAGES_BY_MART[mart]
+        if audience == "internal" or p not in INTERNAL_ONLY_PAGES
+    ]
 
 
 def dashboard_pages(specs: Iterable[dg.AssetSpec]) -> dict[dg.AssetKey, list[str]]:

@@ -182,7 +182,11 @@ def relation_keys(manifest) -> dict[tuple[str, str], dg.AssetKey]:
     return out
 
 
-TRANSLATOR = EsfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+#: duplicate source keys: the registry asset writes three raw tables (projects, municipalities,
+#: checklist_items), each a dbt source mapped to the one asset ``registry``
+TRANSLATOR = EsfDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
+)
 
 
 @dbt_assets(

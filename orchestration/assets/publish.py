@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from esf_monitor import exports
+from esf_monitor import exports, process_exports
 from esf_monitor.disclosure import audit as disclosure
 from esf_monitor.disclosure.release import build_release, write_release
 from esf_monitor.intake import read_registry
@@ -26,23 +26,29 @@ from orchestration.assets.sources import REFERENCE_SPECS
 from orchestration.resources import DataFolder, Warehouse
 
 MART_KEYS = [dg.AssetKey(m) for m in exports.MARTS]
+#: the process-monitoring marts and counted answers (docs/process-monitoring.md), exported here
+PROCESS_MART_KEYS = [dg.AssetKey(m) for m in process_exports.PROCESS_MODELS]
 
 
 @dg.asset(
     group_name="publish",
-    deps=MART_KEYS,
+    deps=MART_KEYS + PROCESS_MART_KEYS,
     pool=WAREHOUSE_POOL,  # reads DuckDB: a reader blocks a writer, so it queues with them
     kinds={"csv"},
     description="exports/<YYYY-MM>/{common_indicators,sfc_table,indicators}.csv for every June "
     "and December cut-off and the latest month (docs/indicators.md), plus exports/all_months/ "
-    "(every month, for the dashboards). Source: dbt marts of the same names.",
+    "(every month, for the dashboards); the process monitoring's exports/process/waves.csv and "
+    "exports/process/<wave>/{process_items,process_responsibility,process_change,process_answers}.csv "
+    "(docs/process-monitoring.md). Source: dbt marts of the same names.",
 )
 def indicator_exports(data_folder: DataFolder) -> dg.MaterializeResult:
     summary = exports.write_exports(data_folder.dd)
+    process = process_exports.write_process_exports(data_folder.dd)
     return dg.MaterializeResult(
         metadata={
             "cutoffs": ", ".join(summary.cutoffs),
             "latest": summary.latest or "-",
+            "process_waves": ", ".join(process.waves) or "-",
             "folder": dg.MetadataValue.path(str(data_folder.dd.exports)),
             **folder_links(data_folder.dd.exports, summary.files, "export"),
         }

@@ -450,6 +450,9 @@ def test_dbt_parse_maps_sources_to_intake_assets(parsed_manifest):
         "target_population": ["raw_target_population"],
         "projects": ["registry"],
         "deliveries": ["delivery_log"],
+        "process_checklist": ["raw_process_checklist"],
+        "municipalities": ["registry"],
+        "checklist_items": ["registry"],
     }
     models = {n["name"] for n in parsed_manifest["nodes"].values() if n["resource_type"] == "model"}
     assert {
@@ -458,6 +461,10 @@ def test_dbt_parse_maps_sources_to_intake_assets(parsed_manifest):
         "indicators",
         "delivery_status",
         "participant_breakdowns",
+        "process_items",
+        "process_responsibility",
+        "process_change",
+        "process_waves",
     } <= models
     assert parsed_manifest["metadata"]["send_anonymous_usage_stats"] is False
 
@@ -481,6 +488,8 @@ CODE_LISTS = {
     "category_of_region": codes.CATEGORY_OF_REGION,
     "extract_type": codes.EXTRACT_TYPES,
     "provider_kind": tuple(codes.PROVIDER_KIND_EXTRACTS),
+    "kind": codes.MUNICIPALITY_KIND,
+    "responsibility": codes.RESPONSIBILITY,
 }
 
 
@@ -504,6 +513,8 @@ def test_accepted_values_equal_the_code_lists(parsed_manifest):
             expected = set(MONTHLY_CODE_LISTS[column]) if column in MONTHLY_CODE_LISTS else expected
         if column == "gender" and "stg_esf__" not in node["attached_node"]:
             expected |= {"total"}
+        if column == "responsibility" and node["attached_node"].endswith(".process_responsibility"):
+            expected |= {"unknown"}  # implemented or in planning, responsibility not said
         assert set(meta["kwargs"]["values"]) == expected, node["unique_id"]
         checked.add(column)
     assert checked == set(CODE_LISTS)

@@ -84,6 +84,39 @@ def test_every_job_that_publishes_runs_the_disclosure_audit_first():
         assert "public_release_candidate_disclosure_audit" in {n.name for n in job.graph.nodes}, job.name
 
 
+PROCESS_MARTS = ("process_items", "process_responsibility", "process_change", "process_waves")
+
+
+def test_process_marts_sit_beside_the_participant_indicators():
+    """docs/process-monitoring.md: the marts are dbt assets of the group marts, fed by
+    raw_process_checklist and the registry, exported by indicator_exports; their dbt tests are
+    asset checks."""
+    graph = _repo().asset_graph
+    for mart in PROCESS_MARTS:
+        assert graph.get(dg.AssetKey(mart)).group_name == "marts", mart
+        assert any(c.asset_key == dg.AssetKey(mart) for c in graph.asset_check_keys), mart
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("stg_esf__process_checklist")).parent_keys} == {
+        "raw_process_checklist"
+    }
+    for staging in ("stg_esf__municipalities", "stg_esf__checklist_items"):
+        assert {k.to_user_string() for k in graph.get(dg.AssetKey(staging)).parent_keys} == {"registry"}
+    exports_parents = {k.to_user_string() for k in graph.get(dg.AssetKey("indicator_exports")).parent_keys}
+    assert set(PROCESS_MARTS) <= exports_parents
+    assert "common_indicators" in exports_parents
+
+
+def test_the_checklist_upload_job_builds_and_checks_the_process_marts():
+    """A lone checklist into an idle system (upload_process_checklist) and every refresh build the
+    marts and write the exports; the lone upload runs the marts' dbt tests as checks."""
+    for name in ("upload_process_checklist", "refresh_indicators"):
+        layer = defs.resolve_job_def(name).asset_layer
+        selected = {k.to_user_string() for k in layer.selected_asset_keys}
+        assert {*PROCESS_MARTS, "indicator_exports", "dashboards"} <= selected, name
+    checks = defs.resolve_job_def("upload_process_checklist").asset_layer.asset_graph.asset_check_keys
+    for mart in PROCESS_MARTS:
+        assert any(c.asset_key == dg.AssetKey(mart) for c in checks), mart
+
+
 # --- issue #17: what the UI says about each asset (items 6-9) -------------------------------------
 
 
@@ -157,7 +190,7 @@ def test_the_checks_a_lone_upload_skips_say_when_they_run():
 
 def test_the_contract_check_has_one_result_per_upload_slot():
     """Item 6: the contract check is partitioned like its raw asset, so a rejected upload is
-    a failed check on ITS partition (tests/integration/test_ui_metadata.py runs it)."""
+    a failed check on ITS partition (tests/integration/test_ui_metadata_runs.py runs it)."""
     graph = _repo().asset_graph
     for t in EXTRACT_TYPES:
         spec = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(f"raw_{t}"), "contract"))
@@ -182,8 +215,16 @@ def test_every_asset_upstream_of_a_page_names_the_pages_it_feeds():
         "internal/projects/<project_id>.html",
         "internal/sfc.html",
     ]
-    # upstream of every mart: every page, both sets
-    assert len(pages("raw_participants")) == 8 and len(pages("landing")) == 8
+    # upstream of every mart: every page, both sets (raw_participants through the delivery
+    # log, which also gives the process waves: 8 indicator pages + 3 process pages)
+    assert len(pages("raw_participants")) == 11 and len(pages("landing")) == 11
+    assert pages("process_change") == ["internal/process.html", "public/process.html"]
+    assert pages("process_items") == [
+        "internal/municipalities/<municipality_id>.html",
+        "internal/process.html",
+        "public/process.html",
+    ]
+    assert set(pages("process_items")) <= set(pages("raw_process_checklist"))
     assert pages("delivery_check") is None  # feeds no page
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
