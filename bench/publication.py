@@ -45,7 +45,7 @@ def _loss(
 
 def information_loss(data_dir: Path) -> dict:
     with warehouse.connect(data_dir / "warehouse" / "esf.duckdb", read_only=True) as con:
-        marts = {m: con.sql(f"select * from {exports._relation(con, m)}").pl() for m in exports.MARTS}
+        marts = exports.read_marts(con, exports.MARTS)
     release = read_release(data_dir / "exports" / "public")
     k_ind = ["cutoff", "project_id", "indicator", "gender"]
     k_bd = ["cutoff", "project_id", "dimension", "category", "gender"]

@@ -76,11 +76,6 @@ def number_text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.with_columns(_number_text(c) for c in columns)
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> Path:
-    """Write one export file atomically (temp name + rename), formula-safe."""
-    return _write_csv(frame, path)
-
-
 def _fixed_floats(frame: pl.DataFrame) -> pl.DataFrame:
     """Every float column rounded to :data:`SIGNIFICANT_DIGITS` (see there)."""
     floats = [n for n, t in frame.schema.items() if t in (pl.Float32, pl.Float64)]
@@ -103,7 +98,9 @@ def _format(frame: pl.DataFrame, mart: str) -> pl.DataFrame:
     return frame.sort(sort_cols)
 
 
-def _write_csv(frame: pl.DataFrame, path: Path) -> Path:
+def write_csv(frame: pl.DataFrame, path: Path) -> Path:
+    """Write one export file atomically (temp name + rename), formula-safe: the one CSV writer
+    of every export (exact, public release, process monitoring)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     write_safe_csv(frame, tmp)  # no text cell may open as a formula in Excel
@@ -113,7 +110,7 @@ def _write_csv(frame: pl.DataFrame, path: Path) -> Path:
 
 def write_exports(dd: DataDir) -> ExportSummary:
     with warehouse.connect(dd.warehouse, read_only=True) as con:
-        marts = {m: con.sql(f"select * from {_relation(con, m)}").pl() for m in MARTS}
+        marts = read_marts(con, MARTS)
     files: list[Path] = []
     for mart in MARTS:
         frame = marts[mart]
@@ -123,14 +120,14 @@ def write_exports(dd: DataDir) -> ExportSummary:
             # the cell keys are for the public release only (esf_monitor.disclosure), not exported
             frame = frame.select([c for c in frame.columns if not c.endswith("ckey")])
             frame = _fixed_floats(frame).sort(frame.columns, nulls_last=True)
-        files.append(_write_csv(frame, dd.exports / "all_months" / f"{mart}.csv"))
+        files.append(write_csv(frame, dd.exports / "all_months" / f"{mart}.csv"))
 
     months = sorted(marts["indicators"]["cutoff"].unique().to_list())
     chosen = export_cutoffs(months)
     for cutoff in chosen:
         for mart, columns in CUTOFF_EXPORTS.items():
             frame = _format(marts[mart].filter(pl.col("cutoff") == cutoff).select(columns), mart)
-            files.append(_write_csv(frame, dd.exports / cutoff / f"{mart}.csv"))
+            files.append(write_csv(frame, dd.exports / cutoff / f"{mart}.csv"))
     latest = months[-1] if months else None
     cutoffs = pl.DataFrame(
         {
@@ -140,11 +137,16 @@ def write_exports(dd: DataDir) -> ExportSummary:
         },
         schema={"cutoff": pl.Utf8, "is_sfc_cutoff": pl.Boolean, "is_latest": pl.Boolean},
     )
-    files.append(_write_csv(cutoffs, dd.exports / "cutoffs.csv"))
+    files.append(write_csv(cutoffs, dd.exports / "cutoffs.csv"))
     return ExportSummary(chosen, latest, files)
 
 
-def _relation(con, name: str) -> str:
+def read_marts(con, names) -> dict[str, pl.DataFrame]:
+    """Each named dbt mart, whole, as a polars frame (the exports, the release and its audit)."""
+    return {m: con.sql(f"select * from {relation(con, m)}").pl() for m in names}
+
+
+def relation(con, name: str) -> str:
     """Schema-qualified name of a dbt mart, wherever the dbt project's schema config put it."""
     rows = con.execute(
         "select table_schema from information_schema.tables where table_name = ? "

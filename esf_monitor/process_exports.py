@@ -27,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from esf_monitor import warehouse
-from esf_monitor.exports import _relation, number_text, write_csv
+from esf_monitor.exports import number_text, read_marts, write_csv
 from esf_monitor.paths import DataDir
 
 #: export file → (mart, columns as the spec lists them, sort keys)
@@ -100,7 +100,7 @@ def _formatted(frame: pl.DataFrame, columns: list[str], sort: list[str]) -> pl.D
 def write_process_exports(dd: DataDir) -> ProcessExportSummary:
     """Every process export from the marts; stale wave folders and files removed."""
     with warehouse.connect(dd.warehouse, read_only=True) as con:
-        marts = {m: con.sql(f"select * from {_relation(con, m)}").pl() for m in PROCESS_MODELS}
+        marts = read_marts(con, PROCESS_MODELS)
     root = process_folder(dd)
     waves = sorted(marts["process_waves"]["wave"].to_list())
     files = [write_csv(_formatted(marts["process_waves"], WAVES_COLUMNS, ["wave"]), root / "waves.csv")]

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from esf_monitor import quality
-from esf_monitor.exports import _relation
+from esf_monitor.exports import relation
 from esf_monitor.paths import DataDir
 from orchestration.assets.intake import WAREHOUSE_POOL
 from orchestration.resources import DataFolder, Warehouse
@@ -39,7 +39,7 @@ def data_docs_dir(dd: DataDir) -> Path:
 def read_marts(warehouse: Warehouse):
     """The marts and the registry as pandas frames; the DuckDB connection is held briefly."""
     with warehouse.connect(read_only=True) as con:
-        frames = {m: con.execute(f"select * from {_relation(con, m)}").df() for m in quality.MARTS}
+        frames = {m: con.execute(f"select * from {relation(con, m)}").df() for m in quality.MARTS}
         registry = con.execute("select project_id, start_date from raw.projects").df()
     return frames, registry
 

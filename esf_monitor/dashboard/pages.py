@@ -624,6 +624,17 @@ def per_cutoff(data: DashboardData, part: str, title: str, build, intro: str = "
     ]
 
 
+#: the analysts' three questions, the same on the overview and on every project page
+GLANCE_TITLE = bi("Auf einen Blick", "At a glance")
+TREND_TITLE = bi("Wie entwickelt sich die Integration?", "How does integration develop?")
+REACH_TITLE = bi("Wen erreichen wir?", "Whom do we reach?")
+
+
+def trend_section(page: Page, data: DashboardData, unit: str, intro: str) -> Section:
+    """The trend over every month (not per cut-off: the selector does not hide it)."""
+    return Section(TREND_TITLE, "trend", intro=intro, blocks=trend_blocks(page, data, unit))
+
+
 def overview_page(data: DashboardData) -> Page:
     """The analysts' three questions, for one cut-off at a time: which projects are behind, how
     integration develops (trend over all months), whom we reach; then the full comparison, data
@@ -649,7 +660,7 @@ def overview_page(data: DashboardData) -> Page:
         page.sections += per_cutoff(
             data,
             "cutoff",
-            bi("Auf einen Blick", "At a glance"),
+            GLANCE_TITLE,
             lambda c: [
                 kpi_block(figures, c, PROGRAMME),
                 schedule_block(data, figures, c, projects),
@@ -660,17 +671,14 @@ def overview_page(data: DashboardData) -> Page:
             ),
         )
         page.sections.append(
-            Section(
-                bi("Wie entwickelt sich die Integration?", "How does integration develop?"),
-                "trend",
-                intro=bi("Programm gesamt, alle Monate", "Programme total, every month"),
-                blocks=trend_blocks(page, data, PROGRAMME),
+            trend_section(
+                page, data, PROGRAMME, bi("Programm gesamt, alle Monate", "Programme total, every month")
             )
         )
         page.sections += per_cutoff(
             data,
             "reach",
-            bi("Wen erreichen wir?", "Whom do we reach?"),
+            REACH_TITLE,
             lambda c: [
                 reach_block(data, figures, c, projects),
                 *breakdown_blocks(page, data, c, PROGRAMME),
@@ -948,24 +956,17 @@ def project_page(data: DashboardData, project_id: str) -> Page:
         page.sections += per_cutoff(
             data,
             "cutoff",
-            bi("Auf einen Blick", "At a glance"),
+            GLANCE_TITLE,
             lambda c: [
                 kpi_block(figures, c, project_id),
                 schedule_block(data, figures, c, [project_id], link=False),
             ],
         )
-        page.sections.append(
-            Section(
-                bi("Wie entwickelt sich die Integration?", "How does integration develop?"),
-                "trend",
-                intro=bi("alle Monate", "every month"),
-                blocks=trend_blocks(page, data, project_id),
-            )
-        )
+        page.sections.append(trend_section(page, data, project_id, bi("alle Monate", "every month")))
         page.sections += per_cutoff(
             data,
             "reach",
-            bi("Wen erreichen wir?", "Whom do we reach?"),
+            REACH_TITLE,
             lambda c: [
                 *breakdown_blocks(page, data, c, project_id),
                 *gender_blocks(page, data, figures, c, project_id),

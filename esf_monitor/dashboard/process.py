@@ -446,8 +446,21 @@ def wave_intro(w: Wave) -> str:
     return " · ".join(parts)
 
 
-def process_page(data: ProcessData) -> str:
+def _render(**page) -> str:
+    """The page template with what every process page shares (styles, legends, helpers)."""
     return _template().render(
+        css=Markup(CSS + PROCESS_CSS),
+        legend=legend(),
+        resp_legend=responsibility_legend(),
+        wave_title=wave_title,
+        wave_intro=wave_intro,
+        **HELPERS,
+        **page,
+    )
+
+
+def process_page(data: ProcessData) -> str:
+    return _render(
         kind="programme",
         title=bi("Prozessmonitoring „Gemeinsam klappt's“", "Process monitoring “Gemeinsam klappt's”"),
         subtitle=bi(
@@ -458,12 +471,6 @@ def process_page(data: ProcessData) -> str:
         notices=_notices(data.public),
         data=data,
         own=None,
-        css=Markup(CSS + PROCESS_CSS),
-        legend=legend(),
-        resp_legend=responsibility_legend(),
-        wave_title=wave_title,
-        wave_intro=wave_intro,
-        **HELPERS,
     )
 
 
@@ -504,7 +511,7 @@ def municipality_page(data: ProcessData, municipality_id: str) -> str:
             (bi("Region", "Region"), r.get("region") or "–"),
             (bi("Teilnahme seit", "Taking part since"), _date(r.get("joined_on"))),
         ]
-    return _template().render(
+    return _render(
         kind="municipality",
         title=f"{municipality_id} — {name}",
         subtitle=bi(
@@ -523,12 +530,6 @@ def municipality_page(data: ProcessData, municipality_id: str) -> str:
         own=own_answers(data, municipality_id),
         municipality_id=municipality_id,
         facts=facts,
-        css=Markup(CSS + PROCESS_CSS),
-        legend=legend(),
-        resp_legend=responsibility_legend(),
-        wave_title=wave_title,
-        wave_intro=wave_intro,
-        **HELPERS,
     )
 
 

@@ -176,17 +176,17 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_release(release: PublicRelease, folder: Path, cutoffs: list[str], latest: str | None) -> list[Path]:
     """all_months/*.csv, <C>/{indicators,common_indicators,sfc_table}.csv, cutoffs.csv."""
-    from esf_monitor.exports import _write_csv  # one atomic CSV writer for every export
+    from esf_monitor.exports import write_csv  # one atomic CSV writer for every export
 
     written = []
     for name, frame in release.frames().items():
-        written.append(_write_csv(_sorted(frame), folder / "all_months" / f"{name}.csv"))
+        written.append(write_csv(_sorted(frame), folder / "all_months" / f"{name}.csv"))
     for cutoff in cutoffs:
         for name in ("indicators", "common_indicators", "sfc_table"):
             frame = release.frames()[name].filter(pl.col("cutoff") == cutoff)
-            written.append(_write_csv(_sorted(frame), folder / cutoff / f"{name}.csv"))
+            written.append(write_csv(_sorted(frame), folder / cutoff / f"{name}.csv"))
     written.append(
-        _write_csv(
+        write_csv(
             pl.DataFrame(
                 {
                     "cutoff": cutoffs,

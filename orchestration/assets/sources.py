@@ -22,31 +22,38 @@ landing = dg.AssetSpec(
     metadata={"path": "landing/<provider>/<type>/<YYYY-MM>.<csv|xlsx>"},
 )
 
-reference_projects = dg.AssetSpec(
+
+def reference(key: str, file: str, what: str, about: str, read_by: str) -> dg.AssetSpec:
+    """One registry file of ``reference/`` (maintained by the managing authority)."""
+    return dg.AssetSpec(
+        key,
+        group_name=SOURCES_GROUP,
+        kinds={"csv"},
+        description=f"{what} reference/{file} {about}. Read by {read_by}.",
+        metadata={"path": f"reference/{file}"},
+    )
+
+
+reference_projects = reference(
     "reference_projects",
-    group_name=SOURCES_GROUP,
-    kinds={"csv"},
-    description="Projektregister / project registry reference/projects.csv (managing authority, "
-    "extract contract): projects, providers, targets. Read by registry and delivery_check.",
-    metadata={"path": "reference/projects.csv"},
+    "projects.csv",
+    "Projektregister / project registry",
+    "(managing authority, extract contract): projects, providers, targets",
+    "registry and delivery_check",
 )
-
-reference_municipalities = dg.AssetSpec(
+reference_municipalities = reference(
     "reference_municipalities",
-    group_name=SOURCES_GROUP,
-    kinds={"csv"},
-    description=f"Kommunenregister / municipality registry reference/{MUNICIPALITIES_FILE} (process "
-    "monitoring, optional). Read by registry and delivery_check.",
-    metadata={"path": f"reference/{MUNICIPALITIES_FILE}"},
+    MUNICIPALITIES_FILE,
+    "Kommunenregister / municipality registry",
+    "(process monitoring, optional)",
+    "registry and delivery_check",
 )
-
-reference_checklist_items = dg.AssetSpec(
+reference_checklist_items = reference(
     "reference_checklist_items",
-    group_name=SOURCES_GROUP,
-    kinds={"csv"},
-    description=f"Checklistenkatalog / checklist catalogue reference/{CHECKLIST_ITEMS_FILE} (process "
-    "monitoring, optional). Read by registry.",
-    metadata={"path": f"reference/{CHECKLIST_ITEMS_FILE}"},
+    CHECKLIST_ITEMS_FILE,
+    "Checklistenkatalog / checklist catalogue",
+    "(process monitoring, optional)",
+    "registry",
 )
 
 REFERENCE_SPECS = [reference_projects, reference_municipalities, reference_checklist_items]

@@ -13,13 +13,13 @@ import json
 import re
 import shutil
 import zlib
-from html.parser import HTMLParser
 from pathlib import Path
 
 import altair as alt
 import jinja2
 import polars as pl
 import pytest
+from fixtures.html import parse
 
 from esf_monitor.dashboard import build_dashboards, charts, schedule
 from esf_monitor.dashboard.labels import LABELLED_CODE_LISTS, category, fmt_value
@@ -321,39 +321,6 @@ def write_exports(root: Path) -> Path:
 
 
 # ---------------------------------------------------------------- HTML parsing
-
-
-class Collector(HTMLParser):
-    """Every element with its attributes and text; script contents kept whole."""
-
-    VOID = {"meta", "br", "img", "link", "input", "hr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[dict] = []
-        self._open: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": ""}
-        self.elements.append(element)
-        if tag not in self.VOID:
-            self._open.append(element)
-
-    def handle_endtag(self, tag):
-        for i in range(len(self._open) - 1, -1, -1):
-            if self._open[i]["tag"] == tag:
-                del self._open[i:]
-                break
-
-    def handle_data(self, data):
-        for element in self._open:
-            element["text"] += data
-
-
-def parse(path: Path) -> list[dict]:
-    collector = Collector()
-    collector.feed(path.read_text(encoding="utf-8"))
-    return collector.elements
 
 
 def chart_specs(elements: list[dict]) -> list[dict]:

@@ -9,10 +9,9 @@ standard library; bars, bases, splits and changes carry data-* attributes.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from fixtures.html import parse
 from fixtures.process.builders import write_registries
 from fixtures.process.exports import write_process_exports
 from markupsafe import escape
@@ -25,37 +24,6 @@ from esf_monitor.intake import read_registry
 from schemas.codes import PROCESS_STATUS_COLOURS
 
 ITEMS = ["1.1_bkg_meetings", "1.1_abh_cooperation", "1.6_needs_analysis", "1.7_participation"]
-
-
-class Collector(HTMLParser):
-    VOID = {"meta", "br", "img", "input", "link", "hr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[dict] = []
-        self._open: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": "", "inside": [e["attrs"] for e in self._open]}
-        self.elements.append(element)
-        if tag not in self.VOID:
-            self._open.append(element)
-
-    def handle_endtag(self, tag):
-        for i in range(len(self._open) - 1, -1, -1):
-            if self._open[i]["tag"] == tag:
-                del self._open[i:]
-                break
-
-    def handle_data(self, data):
-        for element in self._open:
-            element["text"] += data
-
-
-def parse(path: Path) -> list[dict]:
-    collector = Collector()
-    collector.feed(path.read_text(encoding="utf-8"))
-    return collector.elements
 
 
 def squash(text: str) -> str:

@@ -65,7 +65,7 @@ def test_the_errors_csv_neutralises_formulas(tmp_path):
 
 def test_export_csv_writer_neutralises_and_keeps_numbers(tmp_path):
     frame = pl.DataFrame({"project_id": ["=EVIL()", "PRJ-A"], "value": ["-0.25", "12"]})
-    path = exports._write_csv(frame, tmp_path / "x.csv")
+    path = exports.write_csv(frame, tmp_path / "x.csv")
     assert path.read_text(encoding="utf-8") == "project_id,value\n'=EVIL(),-0.25\nPRJ-A,12\n"
 
 
@@ -130,8 +130,8 @@ def test_floats_that_differ_in_the_last_bits_export_identically(tmp_path):
             "value": [x, y],
         }
     )
-    first = exports._write_csv(exports._format(rows(a, 0.3), "indicators"), tmp_path / "1.csv").read_bytes()
-    second = exports._write_csv(exports._format(rows(b, c), "indicators"), tmp_path / "2.csv").read_bytes()
+    first = exports.write_csv(exports._format(rows(a, 0.3), "indicators"), tmp_path / "1.csv").read_bytes()
+    second = exports.write_csv(exports._format(rows(b, c), "indicators"), tmp_path / "2.csv").read_bytes()
     assert first == second
     assert first.decode().splitlines()[1:] == [
         "2025-06,A,reach_rate_12m,total,2,102.5,0.019512195122",
