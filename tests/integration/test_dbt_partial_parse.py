@@ -17,10 +17,16 @@ from orchestration.driver import run_pending
 HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 
 
+def _log_lines(log: Path) -> list[str]:
+    """dbt.log with the files dbt rotated it into (dbt.log.1 … at 10 MB), oldest first."""
+    rotated = sorted(log.parent.glob(log.name + ".*"), key=lambda p: int(p.suffix[1:]), reverse=True)
+    return [line for f in (*rotated, log) for line in f.read_text(encoding="utf-8").splitlines()]
+
+
 def _invocations(log: Path) -> dict[str, list[str]]:
     """dbt's JSON log lines, grouped by invocation, as event names in order."""
     out: dict[str, list[str]] = {}
-    for line in log.read_text(encoding="utf-8").splitlines():
+    for line in _log_lines(log):
         if line.startswith("{"):
             info = json.loads(line)["info"]
             out.setdefault(info["invocation_id"], []).append(info["name"])

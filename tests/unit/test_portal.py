@@ -1128,7 +1128,13 @@ def test_make_portal_and_esf_monitor_portal_serve_127_0_0_1_8000_and_make_demo_m
     assert served[-1] == ("127.0.0.1", 8000, True)
 
     def recipe(target: str) -> str:  # what make would run (-n: print only; the venv is up to date)
-        done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            ["make", "--no-print-directory", "-n", target],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout
 
     assert recipe("portal").strip().endswith(".venv/bin/esf-monitor portal")
