@@ -24,10 +24,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pipeline_harness import run_pipeline
+from pipeline_harness import processed_copy
 
 from esf_monitor.dashboard.browser import CHROMIUM, open_browser
-from esf_monitor.demo.generator import generate
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -49,13 +48,10 @@ def _env(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("portal") / "data"
-    generate(root, seed=11, scale=0.3, months=7)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.setenv("ESF_DATA_DIR", str(root))
-        run_pipeline(root)
+def published(tmp_path_factory, demo_processed) -> Path:
+    """A copy of the session's processed demo folder (tests/integration/conftest.py): the
+    portal writes its accounts, uploads and audit log into it."""
+    root = processed_copy(demo_processed, tmp_path_factory.mktemp("portal") / "data")
     done = subprocess.run(
         [str(BIN / "python"), "-m", "portal", "demo-accounts"],
         env=_env(root),
