@@ -226,7 +226,9 @@ def _write(rows: list[dict], path: Path, dialect: ChecklistDialect) -> int:
         _write_xlsx(frame, path)
         return frame.height
     if dialect.title_header:
-        frame = frame.rename(lambda c: "_".join(p.upper() if p == "id" else p.capitalize() for p in c.split("_")))
+        frame = frame.rename(
+            lambda c: "_".join(p.upper() if p == "id" else p.capitalize() for p in c.split("_"))
+        )
     text = frame.write_csv(separator=dialect.separator, line_terminator=dialect.line_terminator)
     data = text.encode(dialect.encoding)
     path.write_bytes(codecs.BOM_UTF8 + data if dialect.bom else data)
@@ -243,4 +245,3 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
             if value is not None:
                 sheet.write_string(r, c, value)
     workbook.close()
-

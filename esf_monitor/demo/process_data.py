@@ -61,7 +61,9 @@ class MunicipalitySpec:
 
 
 def _m(code: str, name: str, kind: str, region: str, joined: str) -> MunicipalitySpec:
-    return MunicipalitySpec(f"KOM-{code}", name, kind, f"Regierungsbezirk {region}", date.fromisoformat(joined))
+    return MunicipalitySpec(
+        f"KOM-{code}", name, kind, f"Regierungsbezirk {region}", date.fromisoformat(joined)
+    )
 
 
 #: 47 of the 53 Kreise and kreisfreie Städte of North Rhine-Westphalia (plus the StädteRegion

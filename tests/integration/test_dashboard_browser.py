@@ -49,7 +49,8 @@ COUNT_INDICATORS = {"participants_cumulative", "participants_active", "entries_m
 def published(tmp_path_factory) -> Path:
     """A small generated folder (10 projects, 7 months: SFC cut-offs 2024-12 and 2025-06), run once."""
     root = tmp_path_factory.mktemp("browser") / "data"
-    generate(root, seed=11, scale=0.3, months=7, end_month="2025-06")
+    # no process monitoring: 49 more pages to open; its pages have their own browser test below
+    generate(root, seed=11, scale=0.3, months=7, end_month="2025-06", process=False)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         mp.setenv("ESF_DATA_DIR", str(root))

@@ -180,7 +180,8 @@ def test_the_2020_12_wave_moves_forward_without_three_municipalities(demo):
         assert responsibility_counts(second, item) == expected
     both = first.join(second, on=["municipality_id", "item_id"], suffix="_12")
     rank = {s: i for i, s in enumerate(ORDER)}
-    assert all(rank[b] >= rank[a] for a, b in both.select("status", "status_12").iter_rows())  # no one falls back
+    # no one falls back
+    assert all(rank[b] >= rank[a] for a, b in both.select("status", "status_12").iter_rows())
     moved = both.filter(pl.col("status") != pl.col("status_12"))
     # hand count: sum of the table's to_implemented + to_planning over the 14 items
     assert moved.height == (4 + 5 + 4 + 5 + 4 + 6 + 5 + 5 + 4 + 3 + 4 + 2 + 3 + 3) + (
