@@ -544,7 +544,9 @@ def _followup(spells: pl.DataFrame, rng: np.random.Generator, window: _Window) -
     mismatch = rng.random(n) < FOLLOWUP_MISMATCH_SHARE
     if n >= 10 and not mismatch.any():
         mismatch[rng.integers(0, n)] = True
-    exit_date = exit_date + np.where(mismatch, rng.choice([-3, -2, -1, 1, 2, 3], n), 0)
+    # a few days EARLIER: a later date could push the six-month point past the reporting month,
+    # and the intake rightly rejects such a file whole (rule followup_too_early)
+    exit_date = exit_date + np.where(mismatch, rng.choice([-3, -2, -1], n), 0)
     rows = pl.DataFrame(
         {
             "participant_id": leavers["participant_id"],

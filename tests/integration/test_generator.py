@@ -6,6 +6,8 @@ checked against the contract itself, independently of the intake code.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -275,6 +277,11 @@ def test_followup_names_the_last_exit_with_a_few_deliberate_mismatches(demo, reg
             month_start = pl.Series([f"{path.stem}-01"]).str.to_date()[0]
             six_months = rows["last_exit"].dt.offset_by("6mo").dt.month_start()
             assert (six_months <= month_start).all(), path  # 6-month point in this month or earlier
+            # ...and for the exit date as delivered too: a deliberate mismatch is an earlier date,
+            # never one whose six-month point lies after the month (the intake rejects that file)
+            year, month = map(int, path.stem.split("-"))
+            month_end = dt.date(year, month, calendar.monthrange(year, month)[1])
+            assert (rows["exit_date"].dt.offset_by("6mo") <= month_end).all(), path
     assert matched > 500
     assert 0 < mismatched < 0.05 * matched
 
