@@ -13,6 +13,7 @@ import shutil
 
 import polars as pl
 import pytest
+from fixtures.process.seed_figures import assert_seed_figures
 from pipeline_harness import csv_digests, processed_copy, run_pipeline
 from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
@@ -61,6 +62,8 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
     # Wuppertal: reach against ~4,600 single parents in SGB II (× the generator's scale 1.5)
     assert 4_000 * 1.5 <= float(wup["denominator"][0]) <= 5_200 * 1.5
     assert 0 < float(wup["value"][0]) < 1
+    # process monitoring: the seed's published shares of the 47 checklists (esf_monitor/demo/process.py)
+    assert_seed_figures(exports)
 
     for audience in ("internal", "public"):  # exact pages and the audited public release
         assert (data_dir / "dashboards" / audience / "overview.html").exists()

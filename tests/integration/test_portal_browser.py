@@ -1,8 +1,9 @@
 """The portal in a real browser (Debian's headless chromium through playwright), with the real
 pipeline behind it.
 
-One small generated data folder goes through the pipeline once (``esf-monitor run``'s code),
-gets its demo accounts (``python -m portal demo-accounts``, as ``make demo`` does), and the portal
+A copy of the session's small generated data folder, processed once (``esf-monitor run``'s
+code; tests/integration/conftest.py, shared with the dashboards' browser test), gets its demo
+accounts (``python -m portal demo-accounts``, as ``make demo`` does), and the portal
 runs as ``esf-monitor portal`` over it. Then a project's clerk — on a phone-sized screen —
 uploads a broken file and reads its errors, uploads the corrected file and watches its delivery
 reach "figures updated" while ``esf-monitor run`` processes it, and opens another project's

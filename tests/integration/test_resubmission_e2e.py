@@ -22,7 +22,6 @@ from orchestration.driver import run_pending
 pytestmark = pytest.mark.slow
 
 
-
 def test_resubmission_rejection_and_malformed_paths(data_dir, handcalc_processed):
     processed_copy(handcalc_processed, data_dir)  # the fixture after one `esf-monitor run`
     slot = data_dir / "landing" / "HC-ALPHA" / "participants" / "2024-07.csv"
