@@ -89,3 +89,52 @@ def test_dbt_docs_generate_offline_into_the_data_folder(data_dir):
     page = (data_dir / "docs" / "dbt" / "static_index.html").read_text(encoding="utf-8")
     assert "integration_rate_12m" in page and "EECO01" in page
     assert 'src="http' not in page and '<link href="http' not in page  # nothing fetched
+    # in Debian's chromium, from disk: the model tree drawn with its icons, no broken image, and
+    # no request but the page itself (its images are data: URLs inside it)
+    seen = _dbt_docs_in_chromium(data_dir / "docs" / "dbt" / "static_index.html")
+    assert seen["requests"] == [], seen["requests"]
+    assert seen["broken_images"] == [] and seen["images"], seen
+    assert seen["icons"] and all(target == "found" for _, target in seen["icons"]), seen["icons"]
+    assert {href for href, _ in seen["icons"]} >= {"#icn-dir", "#icn-doc"}  # folders and models
+
+
+def _dbt_docs_in_chromium(path: Path) -> dict:
+    """Open the static dbt docs page in chromium (every request other than the page itself
+    recorded and aborted) once its model tree is drawn: the tree's icons (each <use> target and
+    whether the page holds it) and the images that did not load."""
+    from playwright.sync_api import sync_playwright
+
+    from esf_monitor.dashboard.browser import CHROMIUM, open_browser
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
+    url, requests = path.resolve().as_uri(), []
+
+    def route(r):
+        if r.request.url.split("#")[0] == url or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            requests.append(r.request.url)
+            r.abort()
+
+    with sync_playwright() as pw:
+        browser = open_browser(pw)
+        try:
+            context = browser.new_context(service_workers="block")
+            context.route("**/*", route)
+            page = context.new_page()
+            page.goto(url, wait_until="load")
+            page.locator(".menu-icon-off use").first.wait_for(state="attached")
+            return {
+                "requests": requests,
+                "icons": page.evaluate(
+                    """() => Array.from(document.querySelectorAll('.menu-icon-on use, .menu-icon-off use'))
+                    .map(u => u.getAttribute('xlink:href') || u.getAttribute('href') || '')
+                    .map(h => [h, h.startsWith('#') && document.getElementById(h.slice(1)) ? 'found' : 'missing'])"""
+                ),
+                "images": page.evaluate("() => document.images.length"),
+                "broken_images": page.evaluate(
+                    "() => Array.from(document.images).filter(i => !i.complete || !i.naturalWidth).map(i => i.src)"
+                ),
+            }
+        finally:
+            browser.close()
