@@ -6,7 +6,7 @@ import logging
 import math
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import polars as pl
 from django.conf import settings
@@ -76,7 +76,11 @@ class SignInView(LoginView):
 
     def get_success_url(self):
         if needs_second_factor(self.request.user):
-            return reverse("second_factor") + f"?next={self.get_redirect_url() or reverse('home')}"
+            return (
+                reverse("second_factor")
+                + "?"
+                + urlencode({"next": self.get_redirect_url() or reverse("home")})
+            )
         return self.get_redirect_url() or reverse("home")
 
 

@@ -172,7 +172,7 @@ def test_second_factor_is_asked_when_the_account_has_one(dd):
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     client = Client()
     response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
-    assert response["Location"].startswith("/signin/code/")
+    assert response["Location"] == "/signin/code/?next=%2F"
     assert client.get("/p/PRJ-A/").status_code == 302  # nothing before the code
     assert client.post("/signin/code/", {"token": "000000"}).status_code == 200
     device.refresh_from_db()
@@ -995,10 +995,10 @@ def _dashboard_links(content: bytes) -> list[str]:
 def built_dashboards(dd) -> DataDir:
     """The pipeline's own pages (esf_monitor.dashboard) for the test registry: their links are
     the ones the portal must rewrite."""
+    from django.conf import settings
+
     from esf_monitor.dashboard import build_dashboards
     from esf_monitor.intake import read_registry
-
-    from django.conf import settings
 
     registry = read_registry(dd.registry_csv)
     # the pipeline and the portal read the same ESF_DAGSTER_UI_URL
@@ -1041,7 +1041,9 @@ def test_links_inside_an_embedded_dashboard_work_for_the_account_or_are_removed(
             "sandbox allow-scripts allow-downloads allow-top-navigation-by-user-activation;"
         )
         links = [
-            h.split("#")[0] for h in _dashboard_links(response.content) if not h.startswith(("#", "data:text/csv;"))
+            h.split("#")[0]
+            for h in _dashboard_links(response.content)
+            if not h.startswith(("#", "data:text/csv;"))
         ]
         assert links, url
         for link in links:
@@ -1141,7 +1143,9 @@ def _decoded_qr(svg: str) -> str:
 
     # inline in HTML an <svg> is in the SVG namespace by the parser; as a file it must say so
     standalone = svg if "xmlns=" in svg else svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(vl_convert.svg_to_png(standalone, scale=2))).convert("L"))
+    found = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(vl_convert.svg_to_png(standalone, scale=2))).convert("L")
+    )
     assert [b.format for b in found] == [zxingcpp.BarcodeFormat.QRCode]
     return found[0].text
 
@@ -1205,7 +1209,12 @@ def test_it_sets_up_a_second_factor_in_the_admin_with_a_qr_code_in_the_page(dd):
     assert base64.b32decode(key) == device.bin_key
     assert "<img" not in text and "qrcode.js" not in text
     # a provider, or anybody not signed in, reaches no device page
-    assert signed_in("prj-b", provider_id="PRJ-B").get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 302
+    assert (
+        signed_in("prj-b", provider_id="PRJ-B")
+        .get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+        .status_code
+        == 302
+    )
     assert AuditEvent.objects.filter(username="admin", action__startswith="admin").exists()
 
 
