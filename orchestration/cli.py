@@ -554,11 +554,14 @@ def offline_docs_page(text: str) -> str:
     """dbt's static docs page without its two broken addresses (issue #17, item 5).
 
     The tree's icons are ``<use xlink:href="{{ … }}">`` in Angular templates: the browser
-    resolves that attribute as it parses the template, before Angular has filled it in, so it
-    asks for a file named ``{{ getIcon(…) }}`` and draws nothing. Angular's ``ng-attr-`` prefix
-    sets the attribute only once its value is interpolated. The favicon link points to a
-    ``${require(…)}`` placeholder of dbt docs' build, a file that exists nowhere: dropped."""
-    text = _INTERPOLATED_XLINK.sub(r'ng-attr-xlink:href="\1"', text)
+    resolves that attribute as it parses the template, before Angular has filled it in, and asks
+    for a file named ``{{ getIcon(…) }}``. Angular's ``ng-attr-`` prefix sets an attribute only
+    once its value is interpolated — as SVG 2's plain ``href``: ``ng-attr-xlink:href`` would
+    have Angular call ``setAttribute("xlink:href", …)``, an attribute outside the XLink
+    namespace that no browser reads, and the icons would not be drawn at all (seen in chromium).
+    The favicon link points to a ``${require(…)}`` placeholder of dbt docs' build, a file that
+    exists nowhere: dropped."""
+    text = _INTERPOLATED_XLINK.sub(r'ng-attr-href="\1"', text)
     return _UNFILLED_LINK.sub("", text)
 
 
