@@ -268,9 +268,11 @@ def test_a_project_uploads_a_broken_then_the_corrected_file_and_sees_its_figures
     page.goto(f"{portal_url}/p/{PROJECT}/figures/")
     page.frame_locator("iframe >> nth=0").locator("[data-value]").first.wait_for()
     page.frame_locator("iframe >> nth=1").locator("[data-value]").first.wait_for()
-    programme = page.locator("iframe").nth(1)  # full-page shots leave a frame below the fold blank
-    programme.scroll_into_view_if_needed()
-    programme.screenshot(path=shots / "07b-figures-programme.png")
+    # a full-page shot leaves the (sandboxed, out-of-process) frames blank: each frame on its own
+    for n, name in enumerate(("07a-figures-own.png", "07b-figures-programme.png")):
+        frame = page.locator("iframe").nth(n)
+        frame.scroll_into_view_if_needed()
+        frame.screenshot(path=shots / name)
     assert fits_the_screen(page)
     page.screenshot(path=shots / "07-figures.png", full_page=True)
 
@@ -389,8 +391,10 @@ def test_a_jobcenter_sees_its_start_page_and_the_followup_figures_of_its_project
     assert sorted(map(tuple, shown)) == sorted(exported.iter_rows()) and shown
     assert {r[0] for r in shown} <= projects  # nothing of another jobcenter's projects
     page.frame_locator("iframe").locator("[data-value]").first.wait_for()  # the programme's release
-    assert fits_the_screen(page)  # the follow-up table scrolls in its box (.frames > * min-width 0)
+    assert fits_the_screen(page)  # the follow-up table stays in its box (.frames > * min-width 0)
     page.screenshot(path=shots / "14-jobcenter-figures.png", full_page=True)
+    page.locator("iframe").scroll_into_view_if_needed()
+    page.locator("iframe").screenshot(path=shots / "14b-jobcenter-figures-programme.png")
     for url in (f"/p/{OTHER_JOBCENTER}/figures/", f"/p/{sorted(projects)[0]}/"):
         assert page.goto(f"{portal_url}{url}").status == 404, url
 
@@ -399,7 +403,8 @@ def test_it_signs_in_to_the_admin_sets_up_its_second_factor_and_is_then_asked_fo
     published, passwords, portal_url, browser, shots
 ):
     """The managing authority's IT: the admin's sign-in is the portal's; a TOTP device added in
-    the admin shows its QR code; from then on the admin is reached only after the code."""
+    the admin shows its QR code; once it is confirmed the admin is reached only after the code —
+    in this session at once, and at every sign-in after it."""
     from django_otp.oath import totp
 
     page = browser.new_context(viewport=DESKTOP, locale="de-DE").new_page()
@@ -419,29 +424,39 @@ def test_it_signs_in_to_the_admin_sets_up_its_second_factor_and_is_then_asked_fo
     page.goto(f"{portal_url}/admin/otp_totp/totpdevice/add/")
     page.fill("#id_user", user_pk)
     page.fill("#id_name", "Telefon IT")
-    page.check("#id_confirmed")
+    page.uncheck("#id_confirmed")  # django-otp's default is confirmed: not before it is scanned
     assert fits_a_phone(page)
-    page.click("input[name=_continue]")  # save and keep editing: the device's page with its QR link
+    page.click("input[name=_continue]")  # saved unconfirmed: the device's page with its QR link
+    device_page = page.url
     page.get_by_role("link", name="qrcode", exact=True).click()
     page.wait_for_url(re.compile(r".*/admin/otp_totp/totpdevice/\d+/config/$"))
     assert "Zweiter Faktor für „admin“" in page.inner_text("h1")
     assert page.locator("#totp-qr svg").is_visible()
     uri = page.inner_text("#totp-uri")
-    key = page.inner_text("#totp-key")
-    assert uri.startswith("otpauth://totp/") and f"secret={key.rstrip('=')}" in uri
+    key = base64.b32decode(page.inner_text("#totp-key"))  # what the app takes from the QR code
+    assert uri.startswith("otpauth://totp/") and f"secret={page.inner_text('#totp-key').rstrip('=')}" in uri
     assert fits_a_phone(page)
     page.screenshot(path=shots / "17-admin-device-qr.png", full_page=True)
+
+    page.goto(device_page)  # scanned: confirm the device
+    page.check("#id_confirmed")
+    page.click("input[name=_save]")
+    page.wait_for_url(re.compile(r".*/signin/code/\?next=.*"))  # this session too needs the code now
+    assert fits_a_phone(page)
+    page.screenshot(path=shots / "18-admin-code.png", full_page=True)
+    page.fill("#id_token", f"{totp(key):06d}")  # what the app shows now
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{portal_url}/admin/otp_totp/totpdevice/")
+    assert "Telefon IT" in page.inner_text("#result_list")
 
     page.click("#logout-form button")
     page.goto(f"{portal_url}/admin/")
     _submit_password(page, "admin", passwords["admin"])
     assert page.url == f"{portal_url}/signin/code/?next=%2Fadmin%2F"  # the password alone is not enough
-    assert fits_a_phone(page)
-    page.screenshot(path=shots / "18-admin-code.png", full_page=True)
     assert page.goto(f"{portal_url}/admin/auth/user/").url.startswith(f"{portal_url}/signin/code/")
-    page.fill("#id_token", f"{totp(base64.b32decode(key)):06d}")  # what the app shows now
+    page.fill("#id_token", f"{totp(key, drift=1):06d}")  # the app's next code: each code counts once
     page.click("main button[type=submit]")
     page.wait_for_url(f"{portal_url}/admin/auth/user/")
     page.goto(f"{portal_url}/audit/")
     actions = page.locator("#audit tbody tr").evaluate_all("rows => rows.map(r => r.dataset.action)")
-    assert {"admin_add", "second_factor_ok"} <= set(actions)
+    assert {"admin_add", "admin_change", "second_factor_ok"} <= set(actions)
