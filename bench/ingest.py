@@ -139,6 +139,7 @@ def _source_snapshot(work_dir: Path, rows: int, seed: int) -> tuple[pl.DataFrame
         months=1,
         end_month=MONTH,
         overwrite=True,
+        process=False,
     )
     registry_path = source / "reference" / "projects.csv"
     registry = read_registry(registry_path)

@@ -99,7 +99,7 @@ def prepare_folder(work_dir: Path, seed: int, console: Console) -> Path:
     if root.exists():
         shutil.rmtree(root)
     console.print(f"Erzeuge Demo-Daten / generating demo data into {root} ...")
-    generate(root, seed=seed, scale=1.0, months=12, end_month=MONTH)
+    generate(root, seed=seed, scale=1.0, months=12, end_month=MONTH, process=False)  # as recorded
     console.print("Erster Lauf / first headless run (esf-monitor run) ...")
     proc = subprocess.run([str(BIN / "esf-monitor"), "run"], env=_env(root), capture_output=True, text=True)
     from bench.e2e import check_ran

@@ -109,11 +109,15 @@ def generate(
     seed: int = typer.Option(42, help="Zufallsstartwert / random seed"),
     scale: float = typer.Option(1.0, help="Skalierung / scale (1 = a few thousand spells)"),
     months: int = typer.Option(24, help="Berichtsmonate / reporting months"),
+    process: bool = typer.Option(
+        True,
+        help="Prozessmonitoring (47 Kommunen, Checklisten 2020-06/2020-12) / process monitoring demo data",
+    ),
 ):
     """Demo-Daten erzeugen / generate a complete demo data folder (deterministic per seed)."""
     from esf_monitor.demo.generator import generate as _generate
 
-    summary = _generate(out, seed=seed, scale=scale, months=months)
+    summary = _generate(out, seed=seed, scale=scale, months=months, process=process)
     console.print(f"[green]Demo-Daten / demo data:[/] {out}  {summary}")
 
 

@@ -201,14 +201,12 @@ def run_pending(
     dd: DataDir,
     progress: Callable[[str, int, int], None] | None = None,
     force_refresh: bool = False,
-    lone_upload_run: bool = True,
     step_log: StepLog | None = None,
 ) -> RunReport:
     """Process every new or changed file under landing/: the runs planning.plan_intake asks
     for, then the refresh planning.plan_refresh asks for (always with ``force_refresh``).
 
-    ``lone_upload_run=False`` keeps one file on the two-run path (ingest + refresh); the tests
-    compare both paths' exports. ``step_log`` gets a line per step as it starts and ends.
+    ``step_log`` gets a line per step as it starts and ends.
     """
     from esf_monitor.intake.landing import settle_seconds
 
@@ -236,7 +234,7 @@ def run_pending(
     plan = planning.plan_intake(
         scan,
         planning.observe_intake(instance, dd, scan, FILE_PARTITIONS),
-        lone_upload=lone_upload_run and not force_refresh,
+        lone_upload=not force_refresh,
     )
     for extract_type, keys in plan.new_partitions.items():
         instance.add_dynamic_partitions(FILE_PARTITIONS[extract_type].name, keys)

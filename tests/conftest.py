@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -58,8 +57,3 @@ def small_generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "data"
     generate(out, seed=7, scale=1.5, months=8, end_month="2025-06")
     return out
-
-
-def copy_folder(src: Path, dest: Path) -> Path:
-    shutil.copytree(src, dest, dirs_exist_ok=True)
-    return dest

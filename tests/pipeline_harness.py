@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from esf_monitor.paths import DataDir
@@ -36,3 +37,11 @@ def csv_digests(folder: Path) -> dict[str, str]:
 def cutoff_export_digests(exports: Path) -> dict[str, str]:
     """:func:`csv_digests` of the per-cut-off exports only (folders named by their month)."""
     return {k: v for k, v in csv_digests(exports).items() if k[:4].isdigit()}
+
+
+def processed_copy(template: Path, dest: Path) -> Path:
+    """A private copy of a data folder — a processed template of tests/integration/conftest.py
+    (warehouse, Dagster's storage, archive and all) or a generated one — to change without
+    touching what other tests read."""
+    shutil.copytree(template, dest, symlinks=True, dirs_exist_ok=True)
+    return dest

@@ -36,6 +36,12 @@ What ``generate(out, seed, scale, months, end_month)`` writes (extract contract 
   the missing core data filled in (the original has at least one incomplete row). Drop it
   into ``landing/`` after a first run to demonstrate a re-submission; it is not counted in
   the summary.
+- Process monitoring ("Gemeinsam klappt's", ``process=True``, the default):
+  ``reference/municipalities.csv`` (47 NRW municipalities), ``reference/checklist_items.csv``
+  (14 items) and ``landing/<municipality_id>/process_checklist/<2020-06|2020-12>.<csv|xlsx>``,
+  calibrated to the seed's published shares (:mod:`esf_monitor.demo.process`). The two waves
+  are fixed (2020), whatever the reporting window. ``process=False`` writes none of it (the
+  benchmarks: docs/decisions.md, "Process monitoring demo data").
 
 Deliberate imperfections (all still VALID files): re-entries (second spell after the first
 exit, sometimes with changed entry data), ~3 % of spells missing one core field, leavers
@@ -79,6 +85,8 @@ from esf_monitor.demo.generator_data import (
     Profile,
     ProjectSpec,
 )
+from esf_monitor.demo.process import write_process
+from esf_monitor.demo.process_data import MUNICIPALITIES
 from schemas.codes import (
     CORE_FIELDS,
     FOLLOWUP_COLUMNS,
@@ -152,12 +160,14 @@ class GenerateSummary:
     files: int
     spells_latest: int
     rows_total: int
+    municipalities: int = 0  # of them providers (process monitoring)
 
     def __str__(self) -> str:
+        towns = f" ({self.municipalities} Kommunen / municipalities)" if self.municipalities else ""
         return (
-            f"{self.projects} Projekte / projects, {self.providers} Datenlieferanten / providers, "
-            f"{self.files} Dateien / files, {self.spells_latest} Teilnahmen im letzten Stand / "
-            f"spells in latest snapshots, {self.rows_total} Zeilen / rows"
+            f"{self.projects} Projekte / projects, {self.providers} Datenlieferanten / providers"
+            f"{towns}, {self.files} Dateien / files, {self.spells_latest} Teilnahmen im letzten "
+            f"Stand / spells in latest snapshots, {self.rows_total} Zeilen / rows"
         )
 
 
@@ -183,12 +193,15 @@ def generate(
     months: int = 24,
     end_month: str = "2025-12",
     overwrite: bool = False,
+    process: bool = True,
 ) -> GenerateSummary:
     """Write a complete demo data folder into ``out`` (see the module docstring).
 
     A folder that already holds a registry or uploads is refused (stale months of an earlier
-    run would mix in) unless ``overwrite``, which replaces ``reference/projects.csv``,
-    ``landing/`` and ``landing_corrections/`` and leaves everything else alone.
+    run would mix in) unless ``overwrite``, which replaces the registries of ``reference/``
+    (``projects.csv``, ``municipalities.csv``, ``checklist_items.csv``), ``landing/`` and
+    ``landing_corrections/`` and leaves everything else alone. ``process``: also the process
+    monitoring's registries and checklists.
     """
     if scale <= 0 or months < 1:
         raise ValueError("scale > 0 und months >= 1 erforderlich / scale > 0 and months >= 1 required")
@@ -218,13 +231,19 @@ def generate(
         )
         files += len(written)
         rows_total += sum(written)
+    if process:
+        written = write_process(out, seed)
+        files += len(written)
+        rows_total += sum(written)
     _stamp_arrivals(out / "landing", seed)
+    towns = len(MUNICIPALITIES) if process else 0
     return GenerateSummary(
         projects=len(PROJECTS),
-        providers=len(PROJECTS) + len(JOBCENTERS),
+        providers=len(PROJECTS) + len(JOBCENTERS) + towns,
         files=files,
         spells_latest=spells_latest,
         rows_total=rows_total,
+        municipalities=towns,
     )
 
 
@@ -246,7 +265,14 @@ def _stamp_arrivals(landing: Path, seed: int) -> None:
 
 def _prepare(out: Path, overwrite: bool) -> None:
     """Refuse to mix generated data with an existing folder's uploads (stale months would stay)."""
-    ours = (out / "reference" / "projects.csv", out / "landing", out / "landing_corrections")
+    reference = out / "reference"
+    ours = (
+        reference / "projects.csv",
+        reference / "municipalities.csv",
+        reference / "checklist_items.csv",
+        out / "landing",
+        out / "landing_corrections",
+    )
     occupied = [p for p in ours if p.is_file() or (p.is_dir() and any(p.iterdir()))]
     if occupied and not overwrite:
         raise FileExistsError(
@@ -518,7 +544,9 @@ def _followup(spells: pl.DataFrame, rng: np.random.Generator, window: _Window) -
     mismatch = rng.random(n) < FOLLOWUP_MISMATCH_SHARE
     if n >= 10 and not mismatch.any():
         mismatch[rng.integers(0, n)] = True
-    exit_date = exit_date + np.where(mismatch, rng.choice([-3, -2, -1, 1, 2, 3], n), 0)
+    # a few days EARLIER: a later date could push the six-month point past the reporting month,
+    # and the intake rightly rejects such a file whole (rule followup_too_early)
+    exit_date = exit_date + np.where(mismatch, rng.choice([-3, -2, -1], n), 0)
     rows = pl.DataFrame(
         {
             "participant_id": leavers["participant_id"],

@@ -92,8 +92,7 @@ def test_a_run_through_the_console_script_leaves_everything_on_disk(data_dir):
     Dagster run finished and recorded, the dbt log and dashboards written."""
     import dagster as dg
 
-    shutil.copytree(HANDCALC / "reference", data_dir / "reference")
-    shutil.copytree(HANDCALC / "landing", data_dir / "landing")
+    shutil.copytree(HANDCALC, data_dir, dirs_exist_ok=True)
     result = _cli(data_dir, "run")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "fertig / done" in result.stdout

@@ -1,14 +1,15 @@
 """The published dashboards in a real browser (Debian's headless chromium, driven by playwright).
 
-One small generated data folder goes through the whole pipeline ONCE for this module
-(`esf-monitor run`: Dagster → dbt → exports → dashboards); one browser then opens every
+One small generated data folder goes through the whole pipeline ONCE per test session
+(`esf-monitor run`: Dagster → dbt → exports → dashboards; the portal's browser tests look at a
+copy of the same folder, tests/integration/conftest.py); one browser then opens every
 dashboard once (`esf_monitor.dashboard.browser.inspect_pages`) and records what a reader
 gets: network requests, console messages, the figures on the page, the data each Vega chart
 drew and the tooltip of every mark. The tests below assert on that recording and on the raw
 HTML files, against the export files of the same run.
 
-Screenshots: `<data folder>/dashboards/screenshots/*.jpg` of this run (under pytest's
-temporary folder, printed by `pytest -s`); set ESF_SCREENSHOT_DIR to keep them elsewhere.
+Screenshots: `screenshots*/*.jpg` under pytest's temporary folder (printed by `pytest -s`;
+never inside the shared data folder); set ESF_SCREENSHOT_DIR to keep them elsewhere.
 `docs/dashboard-overview.png` in the repo comes from `python -m esf_monitor.dashboard.browser`.
 """
 
@@ -24,7 +25,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pipeline_harness import run_pipeline
 
 from esf_monitor.dashboard.browser import (
     CHART_TIMEOUT_MS,
@@ -34,7 +34,6 @@ from esf_monitor.dashboard.browser import (
     open_browser,
 )
 from esf_monitor.dashboard.pages import NOTES
-from esf_monitor.demo.generator import generate
 
 pytestmark = pytest.mark.slow
 
@@ -46,15 +45,10 @@ COUNT_INDICATORS = {"participants_cumulative", "participants_active", "entries_m
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    """A small generated folder (10 projects, 7 months: SFC cut-offs 2024-12 and 2025-06), run once."""
-    root = tmp_path_factory.mktemp("browser") / "data"
-    generate(root, seed=11, scale=0.3, months=7, end_month="2025-06")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.setenv("ESF_DATA_DIR", str(root))
-        run_pipeline(root)
-    return root
+def published(demo_processed) -> Path:
+    """A small generated folder (10 projects, 7 months: SFC cut-offs 2024-12 and 2025-06),
+    processed once per session (tests/integration/conftest.py); only read here."""
+    return demo_processed
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +65,10 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def reports(published, browser) -> dict[str, object]:
+def reports(published, browser, tmp_path_factory) -> dict[str, object]:
     """Every dashboard opened once; key = path below dashboards/."""
     root = published / "dashboards" / "internal"
-    shots = Path(os.environ.get("ESF_SCREENSHOT_DIR") or root / "screenshots")
+    shots = Path(os.environ.get("ESF_SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
     recorded = inspect_pages(dashboard_files(root), root, shots, browser)
     print(f"\nscreenshots: {shots}")
     return {r.path.relative_to(root.resolve()).as_posix(): r for r in recorded}

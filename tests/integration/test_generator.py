@@ -6,6 +6,8 @@ checked against the contract itself, independently of the intake code.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -33,8 +35,10 @@ from schemas.codes import (
 
 WINDOW = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
 LANDING_PATH = re.compile(
-    r"landing/([A-Z0-9-]{3,32})/(participants|followup|target_population)/(\d{4}-\d{2})\.(csv|xlsx)"
+    r"landing/([A-Z0-9-]{3,32})/(participants|followup|target_population|process_checklist)/"
+    r"(\d{4}-\d{2})\.(csv|xlsx)"
 )
+PROCESS_WAVES = ["2020-06", "2020-12"]  # fixed, whatever the window (tests/unit/test_demo_process.py)
 PSEUDONYM = re.compile(r"[A-Za-z0-9_-]{8,64}")
 INTEGRATED = ("employed_sv", "self_employed", "vocational_training")
 BOOLEANS = {
@@ -155,9 +159,13 @@ def test_paths_providers_and_registry(demo, registry):
     assert registry["project_id"].is_unique().all()
     assert registry["project_id"].str.contains(r"^[A-Z0-9-]{3,32}$").all()
     assert set(registry["category_of_region"]) >= {"more_developed", "transition"}
-    kinds = {p: "project" for p in registry["project_id"]} | {
-        j: "jobcenter" for j in registry["jobcenter_id"]
-    }
+    municipalities = pl.read_csv(demo / "reference" / "municipalities.csv")["municipality_id"]
+    kinds = (
+        {p: "project" for p in registry["project_id"]}
+        | {j: "jobcenter" for j in registry["jobcenter_id"]}
+        | {m: "municipality" for m in municipalities}
+    )
+    assert len(kinds) == 10 + 8 + 47  # ids unique across the registries
     files = [p for p in (demo / "landing").rglob("*") if p.is_file()]
     assert len(files) > 300
     for path in files:
@@ -165,7 +173,9 @@ def test_paths_providers_and_registry(demo, registry):
         assert match, path
         provider, extract, month, _ = match.groups()
         assert extract in PROVIDER_KIND_EXTRACTS[kinds[provider]], path
-        assert month in WINDOW
+        assert month in (PROCESS_WAVES if extract == "process_checklist" else WINDOW)
+    checklists = [p for p in files if p.parent.name == "process_checklist"]
+    assert len(checklists) == 47 + 44
 
 
 def test_every_export_dialect_is_present(demo):
@@ -267,6 +277,11 @@ def test_followup_names_the_last_exit_with_a_few_deliberate_mismatches(demo, reg
             month_start = pl.Series([f"{path.stem}-01"]).str.to_date()[0]
             six_months = rows["last_exit"].dt.offset_by("6mo").dt.month_start()
             assert (six_months <= month_start).all(), path  # 6-month point in this month or earlier
+            # ...and for the exit date as delivered too: a deliberate mismatch is an earlier date,
+            # never one whose six-month point lies after the month (the intake rejects that file)
+            year, month = map(int, path.stem.split("-"))
+            month_end = dt.date(year, month, calendar.monthrange(year, month)[1])
+            assert (rows["exit_date"].dt.offset_by("6mo") <= month_end).all(), path
     assert matched > 500
     assert 0 < mismatched < 0.05 * matched
 
@@ -352,7 +367,9 @@ def test_correction_fills_the_missing_core_data(demo):
 def test_summary_counts_what_was_written_and_scale_multiplies(generated, registry, tmp_path):
     demo, summary = generated
     files = landing_files(demo)
-    assert summary.files == len(files) and summary.projects == 10 and summary.providers == 18
+    # 10 projects + 8 jobcenters + 47 municipalities; files include the 47 + 44 checklists
+    assert summary.files == len(files) and summary.projects == 10 and summary.providers == 65
+    assert summary.municipalities == 47
     spells = sum(latest(demo, p).height for p in registry["project_id"])
     assert summary.spells_latest == spells and 2_000 <= spells <= 6_000
     assert summary.rows_total == sum(read_extract(p).height for p in files)
@@ -366,4 +383,4 @@ def test_refuses_to_mix_with_existing_data_unless_asked(tmp_path):
     with pytest.raises(FileExistsError, match="bereits Daten"):
         generate(tmp_path, seed=1, scale=0.2, months=2)
     generate(tmp_path, seed=1, scale=0.2, months=1, overwrite=True)
-    assert {p.stem for p in landing_files(tmp_path)} == {"2025-12"}
+    assert {p.stem for p in landing_files(tmp_path)} == {"2025-12", *PROCESS_WAVES}

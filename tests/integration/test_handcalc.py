@@ -117,8 +117,6 @@ ALL: sums; durations pooled: f {47, 159, 199, 201} → median 179, mean 606/4 = 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -546,23 +544,9 @@ def test_reference_model_via_intake_equals_hand_values(raw_intake, cutoff):
 
 
 @pytest.fixture(scope="module")
-def pipeline_exports(tmp_path_factory) -> Path:
-    """Runs the whole pipeline once on a copy of the fixture (env restored afterwards)."""
-    from pipeline_harness import run_pipeline
-
-    data_dir = tmp_path_factory.mktemp("handcalc") / "data"
-    shutil.copytree(FIXTURE, data_dir)
-    saved = {k: os.environ.get(k) for k in ("ESF_DATA_DIR", "DAGSTER_HOME")}
-    os.environ["ESF_DATA_DIR"] = str(data_dir)
-    os.environ["DAGSTER_HOME"] = str(data_dir / "dagster_home")
-    try:
-        yield run_pipeline(data_dir)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def pipeline_exports(handcalc_processed) -> Path:
+    """The exports of the whole pipeline run once on the fixture (tests/integration/conftest.py)."""
+    return handcalc_processed / "exports"
 
 
 @pytest.mark.slow

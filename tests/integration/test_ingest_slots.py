@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_folder
+from pipeline_harness import processed_copy
 
 from esf_monitor import store, warehouse
 from esf_monitor.ingest import NoSourceFile, ingest_slot, ingest_slots
@@ -22,7 +22,7 @@ TYPES = ("participants", "followup")
 
 
 def _folder(src: Path, dest: Path) -> DataDir:
-    copy_folder(src, dest)
+    processed_copy(src, dest)
     shutil.rmtree(dest / "landing_corrections", ignore_errors=True)
     return DataDir(dest)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pipeline_harness import csv_digests, run_pipeline
+from fixtures.process.seed_figures import assert_seed_figures
+from pipeline_harness import csv_digests, processed_copy, run_pipeline
 from reference_model import compare_exports, compute, load_raw_from_data_folder, reporting_months
 
 from esf_monitor.exports import CUTOFF_EXPORTS, export_cutoffs
@@ -23,7 +24,6 @@ from orchestration.driver import run_pending
 
 pytestmark = pytest.mark.slow
 
-HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 EECO_EECR = 22  # EECO01–EECO17 + EECR01–EECR05
 GENDERS = 4  # f, m, d, total
 
@@ -63,6 +63,8 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
     # Wuppertal: reach against ~4,600 single parents in SGB II (× the generator's scale 1.5)
     assert 4_000 * 1.5 <= float(wup["denominator"][0]) <= 5_200 * 1.5
     assert 0 < float(wup["value"][0]) < 1
+    # process monitoring: the seed's published shares of the 47 checklists (esf_monitor/demo/process.py)
+    assert_seed_figures(exports)
 
     for audience in ("internal", "public"):  # exact pages and the audited public release
         assert (data_dir / "dashboards" / audience / "overview.html").exists()
@@ -76,14 +78,13 @@ def test_generated_folder_end_to_end_matches_the_independent_recomputation(small
     assert csv_digests(exports) == before
 
 
-def test_dbt_docs_generate_offline_into_the_data_folder(data_dir):
+def test_dbt_docs_generate_offline_into_the_data_folder(data_dir, handcalc_processed):
     """`esf-monitor dbt-docs`: a static, self-contained dbt docs page of every model and column."""
     from typer.testing import CliRunner
 
     from orchestration.cli import app
 
-    shutil.copytree(HANDCALC, data_dir, dirs_exist_ok=True)
-    run_pipeline(data_dir)
+    processed_copy(handcalc_processed, data_dir)  # the fixture after one `esf-monitor run`
     result = CliRunner().invoke(app, ["dbt-docs"])
     assert result.exit_code == 0, result.output
     page = (data_dir / "docs" / "dbt" / "static_index.html").read_text(encoding="utf-8")

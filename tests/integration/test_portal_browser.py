@@ -1,8 +1,9 @@
 """The portal in a real browser (Debian's headless chromium through playwright), with the real
 pipeline behind it.
 
-One small generated data folder goes through the pipeline once (``esf-monitor run``'s code),
-gets its demo accounts (``python -m portal demo-accounts``, as ``make demo`` does), and the portal
+A copy of the session's small generated data folder, processed once (``esf-monitor run``'s
+code; tests/integration/conftest.py, shared with the dashboards' browser test), gets its demo
+accounts (``python -m portal demo-accounts``, as ``make demo`` does), and the portal
 runs as ``esf-monitor portal`` over it. Then a project's clerk — on a phone-sized screen —
 uploads a broken file and reads its errors, uploads the corrected file and watches its delivery
 reach "figures updated" while ``esf-monitor run`` processes it, follows the links inside its
@@ -30,10 +31,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pipeline_harness import run_pipeline
+from pipeline_harness import processed_copy
 
 from esf_monitor.dashboard.browser import CHROMIUM, open_browser
-from esf_monitor.demo.generator import generate
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -60,13 +60,10 @@ def _env(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("portal") / "data"
-    generate(root, seed=11, scale=0.3, months=7)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.setenv("ESF_DATA_DIR", str(root))
-        run_pipeline(root)
+def published(tmp_path_factory, demo_processed) -> Path:
+    """A copy of the session's processed demo folder (tests/integration/conftest.py): the
+    portal writes its accounts, uploads and audit log into it."""
+    root = processed_copy(demo_processed, tmp_path_factory.mktemp("portal") / "data")
     done = subprocess.run(
         [str(BIN / "python"), "-m", "portal", "demo-accounts"],
         env=_env(root),

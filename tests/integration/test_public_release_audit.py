@@ -11,17 +11,14 @@ exports/public/ are byte-identical to before. A clean candidate afterwards is pu
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
-from pipeline_harness import run_pipeline
+from pipeline_harness import processed_copy, run_pipeline
 
 from esf_monitor.disclosure.release import COUNT_INDICATORS
 from esf_monitor.paths import DataDir
-
-HANDCALC = Path(__file__).parents[1] / "fixtures" / "handcalc"
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -54,10 +51,8 @@ def _exact_counts(release, marts):
 
 
 @pytest.fixture
-def published(data_dir):
-    shutil.copytree(HANDCALC / "reference", data_dir / "reference")
-    shutil.copytree(HANDCALC / "landing", data_dir / "landing")
-    run_pipeline(data_dir)
+def published(data_dir, handcalc_processed):
+    processed_copy(handcalc_processed, data_dir)  # the fixture after one `esf-monitor run`
     dd = DataDir(data_dir)
     assert (dd.dashboards / "public" / "index.html").is_file()
     assert (dd.exports / "public" / "all_months" / "indicators.csv").is_file()

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from pipeline_harness import run_pipeline
+from pipeline_harness import processed_copy
 from typer.testing import CliRunner
 
 from esf_monitor import store
@@ -114,21 +114,21 @@ def changed_lines(before: bytes, after: bytes) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
+def story(tmp_path_factory, handcalc_processed):
     """Original run → correction ingested → warehouse damaged → ``reprocess`` of 2024-05…06.
 
-    Two refreshes in all (the original run's and the reprocess's): a dbt build is the expensive
-    step. Under the daemon the correction's ingest run is followed by a refresh of its own; here
+    The original run is the session's processed fixture (tests/integration/conftest.py), so one
+    refresh here, the reprocess's: a dbt build is the expensive step. Under the daemon the correction's ingest run is followed by a refresh of its own; here
     the reprocess's refresh is that refresh, and its exports must show the correction AND
     nothing of the damage.
     """
     root = tmp_path_factory.mktemp("reprocess") / "data"
-    shutil.copytree(HANDCALC, root)
+    processed_copy(handcalc_processed, root)  # the fixture after one `esf-monitor run`
     dd = DataDir(root)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ESF_DATA_DIR", str(root))
         mp.setenv("DAGSTER_HOME", str(dd.dagster_home))
-        exports = run_pipeline(root)
+        exports = dd.exports
         original = export_files(exports)
         # the correction for 2024-05 arrives and is ingested
         path = root / TP_0524

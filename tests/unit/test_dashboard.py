@@ -778,6 +778,41 @@ def test_public_rate_withheld_under_ten(public):
     assert cell["attrs"]["data-value"] == "" and cell["text"] == "–"
 
 
+def test_a_project_that_has_not_started_shows_no_figures_and_passes_the_audit(public, tmp_path):
+    """A registry project that starts after a cut-off has no row in any mart for it: the
+    overview lists it with empty cells ('–', data-value ""), and that is what the release says
+    (nothing) — not a breakdown count of 0. (The full demo's first cut-off 2024-06 lies before
+    SIB-LG's start in 2024-09; the audit used to read the empty reach cell as a mismatch.)"""
+    late = pl.DataFrame(
+        [
+            (
+                "PRJ-LATE",
+                "Spätstart West",
+                "Stark im Beruf",
+                "JC-HH",
+                "D9",
+                "single_parents",
+                "more_developed",
+                "ESO4.8",
+                dt.date(2026, 1, 1),
+                dt.date(2027, 12, 31),
+                30,
+            )
+        ],
+        schema=list(REGISTRY_COLUMNS),
+        orient="row",
+    )
+    registry = pl.concat([_registry(), late])
+    out = tmp_path / "dashboards"
+    build_dashboards(public["exports"], registry, out, public=True)
+    reach = figure_cells(
+        parse(out / "overview.html"), dimension="target_group", project="PRJ-LATE", cutoff=LATEST
+    )
+    assert reach and all(c["attrs"]["data-value"] == "" for c in reach)
+    report = audit_release(public["exports"], out, public["marts"], registry)
+    assert report.problems == []
+
+
 def test_audit_catches_a_page_that_shows_an_exact_figure(public, tmp_path):
     pages = tmp_path / "pages"
     shutil.copytree(public["out"], pages)
