@@ -540,8 +540,33 @@ def dbt_docs():
         env=env,
     )
     if code == 0:
-        console.print(f"dbt-Dokumentation / dbt docs: {target / 'static_index.html'}")
+        page = target / "static_index.html"
+        page.write_text(offline_docs_page(page.read_text(encoding="utf-8")), encoding="utf-8")
+        console.print(f"dbt-Dokumentation / dbt docs: {page}")
     raise typer.Exit(code)
+
+
+#: an SVG ``<use>`` of dbt docs' Angular templates whose target Angular fills in
+#: (``xlink:href="{{ getIcon(item.type, 'on') }}"``, the model tree's icons)
+_INTERPOLATED_XLINK = re.compile(r'(?<![\w:-])xlink:href="(\{\{[^"]*\}\})"')
+#: a ``<link>`` whose address the docs' build left as a placeholder (the favicon:
+#: ``href="${require('./assets/favicons/favicon.ico')}"``)
+_UNFILLED_LINK = re.compile(r"""<link\b[^>]*\bhref="(?:\$\{|\{\{)[^"]*"[^>]*>""")
+
+
+def offline_docs_page(text: str) -> str:
+    """dbt's static docs page without its two broken addresses (issue #17, item 5).
+
+    The tree's icons are ``<use xlink:href="{{ … }}">`` in Angular templates: the browser
+    resolves that attribute as it parses the template, before Angular has filled it in, and asks
+    for a file named ``{{ getIcon(…) }}``. Angular's ``ng-attr-`` prefix sets an attribute only
+    once its value is interpolated — as SVG 2's plain ``href``: ``ng-attr-xlink:href`` would
+    have Angular call ``setAttribute("xlink:href", …)``, an attribute outside the XLink
+    namespace that no browser reads, and the icons would not be drawn at all (seen in chromium).
+    The favicon link points to a ``${require(…)}`` placeholder of dbt docs' build, a file that
+    exists nowhere: dropped."""
+    text = _INTERPOLATED_XLINK.sub(r'ng-attr-href="\1"', text)
+    return _UNFILLED_LINK.sub("", text)
 
 
 def _run_forwarding_signals(cmd: list[str]) -> int:

@@ -4,6 +4,8 @@ their role and provider, and the audit log (read only)."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.web.models import Account, AuditEvent, Check
 
@@ -72,3 +74,36 @@ class CheckAdmin(ReadOnly):
         "error_count",
         "warning_count",
     )
+
+
+class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
+    """django-otp's device admin with its QR code page in German and English, the code an inline
+    SVG (segno, as on the portal's own setup page): the stock page loads it as an image through
+    a script of its own and, without a QR package, says "Install segno or qrcode" in English."""
+
+    def config_view(self, request, pk):
+        import base64
+
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
+        from django_otp.conf import settings as otp_settings
+
+        from portal.web.views import qr_svg
+
+        if otp_settings.OTP_ADMIN_HIDE_SENSITIVE_DATA:
+            raise PermissionDenied
+        device = get_object_or_404(TOTPDevice, pk=pk)
+        if not self.has_view_or_change_permission(request, device):
+            raise PermissionDenied
+        context = dict(
+            self.admin_site.each_context(request),
+            device=device,
+            key=base64.b32encode(device.bin_key).decode(),
+            qr=qr_svg(device.config_url),
+        )
+        return TemplateResponse(request, "portal/admin_totp_config.html", context)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, TOTPDeviceAdmin)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import polars as pl
 from django.conf import settings
@@ -75,7 +76,11 @@ class SignInView(LoginView):
 
     def get_success_url(self):
         if needs_second_factor(self.request.user):
-            return reverse("second_factor") + f"?next={self.get_redirect_url() or reverse('home')}"
+            return (
+                reverse("second_factor")
+                + "?"
+                + urlencode({"next": self.get_redirect_url() or reverse("home")})
+            )
         return self.get_redirect_url() or reverse("home")
 
 
@@ -449,11 +454,12 @@ GENDERS = {"f": "Frauen / women", "m": "Männer / men", "d": "Divers / non-binar
 
 
 def _sandbox(request) -> str:
-    """A dashboard frame runs its own script in an opaque origin; an analyst's frame may also
-    open the page a (rewritten) link names in the whole window, on a click only."""
+    """A dashboard frame runs its own script in an opaque origin and may hand out its tables'
+    CSV downloads (a sandbox blocks downloads without ``allow-downloads``); an analyst's frame
+    may also open the page a (rewritten) link names in the whole window, on a click only."""
     if role_of(request.user) == ANALYST:
-        return "allow-scripts allow-top-navigation-by-user-activation"
-    return "allow-scripts"
+        return "allow-scripts allow-downloads allow-top-navigation-by-user-activation"
+    return "allow-scripts allow-downloads"
 
 
 @signed_in(PROVIDER, ANALYST)
@@ -525,8 +531,11 @@ def _dashboard_response(request, path: Path, provider_id: str, what: str):
         raise Http404
     audit.record(request, "view_figures", provider_id=provider_id, detail=what)
     page = path.relative_to(data_dir().dashboards).as_posix()  # where its relative links start
-    resolver = _analyst_url if role_of(request.user) == ANALYST else (lambda dest: None)
-    content = rewrite_links(path.read_text(encoding="utf-8"), page, resolver)
+    if role_of(request.user) == ANALYST:
+        resolver, external = _analyst_url, _dagster_asset_url
+    else:
+        resolver = external = lambda dest: None
+    content = rewrite_links(path.read_text(encoding="utf-8"), page, resolver, external)
     response = HttpResponse(content.encode("utf-8"), content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = f"sandbox {_sandbox(request)}; " + DASHBOARD_CSP
     return response
@@ -659,6 +668,16 @@ def _analyst_url(dest: str) -> str | None:
     if not dest.startswith("internal/") or _analyst_page(dest[9:]) is None:
         return None
     return reverse("analyst_dashboard", args=[dest[9:]])
+
+
+def _dagster_asset_url(href: str) -> str | None:
+    """An internal page's link to a figure's asset in the Dagster UI, kept for analysts (the
+    spec gives them "links to the Dagster UI asset of each figure"). The pipeline writes these
+    links with the same ``ESF_DAGSTER_UI_URL`` the portal reads; any other address is removed."""
+    prefix = f"{settings.DAGSTER_UI_URL}/assets/"
+    if href.startswith(prefix) and re.fullmatch(r"[\w/.-]+", href[len(prefix) :]):
+        return href
+    return None
 
 
 @xframe_options_sameorigin

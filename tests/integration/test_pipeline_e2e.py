@@ -10,6 +10,7 @@ the two long scenarios run on different test workers).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -89,3 +90,60 @@ def test_dbt_docs_generate_offline_into_the_data_folder(data_dir, handcalc_proce
     page = (data_dir / "docs" / "dbt" / "static_index.html").read_text(encoding="utf-8")
     assert "integration_rate_12m" in page and "EECO01" in page
     assert 'src="http' not in page and '<link href="http' not in page  # nothing fetched
+    # in Debian's chromium, from disk: the model tree drawn with its icons, no broken image, and
+    # no request but the page itself (its images are data: URLs inside it)
+    seen = _dbt_docs_in_chromium(data_dir / "docs" / "dbt" / "static_index.html")
+    assert seen["requests"] == [], seen["requests"]
+    assert seen["broken_images"] == [] and seen["images"], seen
+    assert seen["icons"] and all(found and drawn for _, found, drawn in seen["icons"]), seen["icons"]
+    assert {href for href, _, _ in seen["icons"]} >= {"#icn-dir", "#icn-doc"}  # folders and models
+
+
+def _dbt_docs_in_chromium(path: Path) -> dict:
+    """Open the static dbt docs page in chromium (every request other than the page itself
+    recorded and aborted) and the project's tree down to the marts: each shown tree icon (its
+    target, whether the page holds it, whether it is drawn) and the images that did not load."""
+    from playwright.sync_api import sync_playwright
+
+    from esf_monitor.dashboard.browser import CHROMIUM, open_browser
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
+    url, requests = path.resolve().as_uri(), []
+
+    def own(address: str) -> bool:
+        return address.split("#")[0] == url or address.startswith(("data:", "blob:"))
+
+    def route(r):  # whatever would leave the machine is stopped
+        if own(r.request.url):
+            r.continue_()
+        else:
+            r.abort()
+
+    with sync_playwright() as pw:
+        browser = open_browser(pw)
+        try:
+            context = browser.new_context(service_workers="block")
+            context.route("**/*", route)
+            # every request, the file:// ones too (a file that exists nowhere is a broken icon)
+            context.on("request", lambda r: None if own(r.url) else requests.append(r.url))
+            page = context.new_page()
+            page.goto(url, wait_until="load")
+            for folder in ("esf_monitor", "models", "marts"):
+                page.locator("a:visible", has_text=folder).first.click()
+            page.locator("a:visible", has_text="indicators").first.wait_for()
+            return {
+                "requests": requests,
+                "icons": page.evaluate(
+                    """() => Array.from(document.querySelectorAll('.menu-icon-on use, .menu-icon-off use'))
+                    .filter(u => u.closest('svg').getClientRects().length > 0)
+                    .map(u => [u.href.baseVal, u.href.baseVal.startsWith('#')
+                               && document.getElementById(u.href.baseVal.slice(1)) !== null,
+                               u.getBBox().width > 0])"""
+                ),
+                "images": page.evaluate("() => document.images.length"),
+                "broken_images": page.evaluate(
+                    "() => Array.from(document.images).filter(i => !i.complete || !i.naturalWidth).map(i => i.src)"
+                ),
+            }
+        finally:
+            browser.close()

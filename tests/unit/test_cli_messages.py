@@ -148,3 +148,23 @@ def test_an_unknown_extract_type_is_refused_before_any_check(folder):
     )
     assert result.exit_code == 2
     assert "teilnehmer" in result.output
+
+
+def test_the_static_dbt_docs_page_loses_its_two_broken_addresses():
+    """`esf-monitor dbt-docs` rewrites what dbt's template makes the browser fetch before Angular
+    runs: the tree's icons wait for their interpolated target (ng-attr-href), the favicon link to a
+    build placeholder goes. Other links and attributes stay as dbt wrote them."""
+    from orchestration.cli import offline_docs_page
+
+    template = (
+        '<head><link rel="canonical" href="/overview/"/>'
+        '<link rel="shortcut icon" href="${require(\'./assets/favicons/favicon.ico\')}"/></head>'
+        '<script>e.put(t,\'<svg class="icn menu-icon-on"><use xlink:href="{{ getIcon(item.type, \\\'on\\\') }}">'
+        '</use></svg><svg><use xlink:href="#icn-close"></use></svg><img ng-src="{{ logo }}">\')</script>'
+    )
+    assert offline_docs_page(template) == (
+        '<head><link rel="canonical" href="/overview/"/></head>'
+        '<script>e.put(t,\'<svg class="icn menu-icon-on"><use ng-attr-href="{{ getIcon(item.type, \\\'on\\\') }}">'
+        '</use></svg><svg><use xlink:href="#icn-close"></use></svg><img ng-src="{{ logo }}">\')</script>'
+    )
+    assert offline_docs_page(offline_docs_page(template)) == offline_docs_page(template)  # idempotent

@@ -172,7 +172,7 @@ def test_second_factor_is_asked_when_the_account_has_one(dd):
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     client = Client()
     response = client.post("/signin/", {"username": "prj-a", "password": PASSWORD})
-    assert response["Location"].startswith("/signin/code/")
+    assert response["Location"] == "/signin/code/?next=%2F"
     assert client.get("/p/PRJ-A/").status_code == 302  # nothing before the code
     assert client.post("/signin/code/", {"token": "000000"}).status_code == 200
     device.refresh_from_db()
@@ -995,11 +995,14 @@ def _dashboard_links(content: bytes) -> list[str]:
 def built_dashboards(dd) -> DataDir:
     """The pipeline's own pages (esf_monitor.dashboard) for the test registry: their links are
     the ones the portal must rewrite."""
+    from django.conf import settings
+
     from esf_monitor.dashboard import build_dashboards
     from esf_monitor.intake import read_registry
 
     registry = read_registry(dd.registry_csv)
-    build_dashboards(dd.exports, registry, dd.dashboards / "internal")
+    # the pipeline and the portal read the same ESF_DAGSTER_UI_URL
+    build_dashboards(dd.exports, registry, dd.dashboards / "internal", dagster_url=settings.DAGSTER_UI_URL)
     build_dashboards(dd.exports / "public", registry, dd.dashboards / "public", public=True)
     return dd
 
@@ -1010,14 +1013,19 @@ def test_links_inside_an_embedded_dashboard_work_for_the_account_or_are_removed(
     assert "../overview.html" in written  # the file links within its folder (404 inside the portal)
     assert "projects/PRJ-B.html" in _dashboard_links((dd.dashboards / "internal" / "index.html").read_bytes())
 
-    # a provider: nothing but links within the page itself; no other page, least of all another provider's
+    assert any(h.startswith("data:text/csv;") for h in written)  # each table's CSV
+
+    # a provider: nothing but links within the page itself and its tables' CSV downloads; no other
+    # page, least of all another provider's, no Dagster, no dbt docs
     client = signed_in("prj-a", provider_id="PRJ-A")
     for url in ("/p/PRJ-A/figures/own.html", "/p/PRJ-A/figures/programme.html"):
         response = client.get(url)
         assert response.status_code == 200
-        assert all(h.startswith("#") for h in _dashboard_links(response.content)), url
-        assert response["Content-Security-Policy"].startswith("sandbox allow-scripts;")
-    assert 'sandbox="allow-scripts"' in client.get("/p/PRJ-A/figures/").content.decode()
+        links = _dashboard_links(response.content)
+        assert all(h.startswith(("#", "data:text/csv;")) for h in links), url
+        assert url.endswith("programme.html") or any(h.startswith("data:text/csv;") for h in links), url
+        assert response["Content-Security-Policy"].startswith("sandbox allow-scripts allow-downloads;")
+    assert 'sandbox="allow-scripts allow-downloads"' in client.get("/p/PRJ-A/figures/").content.decode()
 
     # an analyst: every link leads to the portal page serving it, and that page answers
     analyst = signed_in("analyst", role="analyst")
@@ -1030,9 +1038,13 @@ def test_links_inside_an_embedded_dashboard_work_for_the_account_or_are_removed(
     ):
         response = analyst.get(url)
         assert response["Content-Security-Policy"].startswith(
-            "sandbox allow-scripts allow-top-navigation-by-user-activation;"
+            "sandbox allow-scripts allow-downloads allow-top-navigation-by-user-activation;"
         )
-        links = [h.split("#")[0] for h in _dashboard_links(response.content) if not h.startswith("#")]
+        links = [
+            h.split("#")[0]
+            for h in _dashboard_links(response.content)
+            if not h.startswith(("#", "data:text/csv;"))
+        ]
         assert links, url
         for link in links:
             assert link.startswith("/analyst/dashboards/"), link
@@ -1048,9 +1060,31 @@ def test_links_inside_an_embedded_dashboard_work_for_the_account_or_are_removed(
     for link in reached:
         assert analyst.get(link).status_code == 200, link
     page = analyst.get("/p/PRJ-A/figures/").content.decode()
-    assert 'sandbox="allow-scripts allow-top-navigation-by-user-activation"' in page
+    assert 'sandbox="allow-scripts allow-downloads allow-top-navigation-by-user-activation"' in page
     # a provider following such a link by hand gets 404 (tested for every analyst URL above too)
     assert client.get("/analyst/dashboards/projects/PRJ-B.html").status_code == 404
+
+
+def test_inside_a_frame_analysts_keep_the_dagster_links_and_nobody_the_dbt_docs(dd):
+    """An internal page links each figure to its Dagster asset and its dbt docs page (built with
+    ESF_DAGSTER_UI_URL, the setting the portal reads too). In the portal an analyst keeps the
+    Dagster links (opened in the whole window); a provider keeps none; the dbt docs, a file
+    beside dashboards/ that the portal does not serve, are removed for everybody, and so is a
+    link to any other address."""
+    own = dd.dashboards / "internal" / "projects" / "PRJ-A.html"
+    own.parent.mkdir(parents=True)
+    own.write_text(
+        '<p><a href="http://127.0.0.1:9/assets/indicators">Dagster: indicators</a>'
+        '<a href="../../docs/dbt/static_index.html#!/model/model.esf_monitor.indicators">dbt</a>'
+        '<a href="http://127.0.0.1:3000/assets/indicators">elsewhere</a>'
+        '<a href="http://127.0.0.1:9/runs/abc">run</a></p>'
+    )
+    seen = signed_in("analyst", role="analyst").get("/p/PRJ-A/figures/own.html").content.decode()
+    assert seen == (
+        '<p><a href="http://127.0.0.1:9/assets/indicators" target="_top">Dagster: indicators</a></p>'
+    )
+    provider = signed_in("prj-a", provider_id="PRJ-A").get("/p/PRJ-A/figures/own.html").content.decode()
+    assert provider == "<p></p>"
 
 
 def test_rewriting_keeps_scripts_and_in_page_links_and_drops_what_leaves_the_folder():
@@ -1080,6 +1114,41 @@ def test_rewriting_keeps_scripts_and_in_page_links_and_drops_what_leaves_the_fol
     )
     assert seen == ["internal/index.html", "internal/sfc.html"]
 
+    # a table's CSV download stays (the table itself, inside the page); a data: URL as a link does not
+    csv = '<a class="csv" download="t1.csv" href="data:text/csv;charset=utf-8;base64,YQ==">CSV</a>'
+    assert rewrite_links(csv, page, url) == csv
+    assert rewrite_links('<a href="data:text/csv;base64,YQ==">x</a>', page, url) == ""
+    assert rewrite_links('<a data-download="x" href="data:text/csv;base64,YQ==">x</a>', page, url) == ""
+    # what leaves the folder asks `external`: kept as it answers, in the whole window
+    dagster = '<a href="http://127.0.0.1:3000/assets/indicators">Dagster</a>'
+    assert rewrite_links(dagster, page, url) == ""
+    kept = rewrite_links(dagster, page, url, external=lambda href: href if "/assets/" in href else None)
+    assert kept == '<a href="http://127.0.0.1:3000/assets/indicators" target="_top">Dagster</a>'
+
+
+def _qr_svg(text: str) -> str:
+    """The inline SVG QR code of a page (no script, no inline style: the CSP allows neither)."""
+    import re
+
+    svg = re.search(r'<figure class="qr" id="totp-qr">\s*(<svg\b.*?</svg>)\s*</figure>', text, re.S).group(1)
+    assert "style=" not in svg and "<script" not in svg
+    return svg
+
+
+def _decoded_qr(svg: str) -> str:
+    """What a QR reader reads from ``svg`` (vl-convert renders it, zxing-cpp decodes it)."""
+    import vl_convert
+    import zxingcpp
+    from PIL import Image
+
+    # inline in HTML an <svg> is in the SVG namespace by the parser; as a file it must say so
+    standalone = svg if "xmlns=" in svg else svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+    found = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(vl_convert.svg_to_png(standalone, scale=2))).convert("L")
+    )
+    assert [b.format for b in found] == [zxingcpp.BarcodeFormat.QRCode]
+    return found[0].text
+
 
 def test_the_second_factor_setup_shows_the_devices_uri_as_a_qr_code(dd):
     """The setup page holds an inline SVG QR code (no image request, no script) that decodes to
@@ -1087,28 +1156,66 @@ def test_the_second_factor_setup_shows_the_devices_uri_as_a_qr_code(dd):
     import html
     import re
 
-    import vl_convert
-    import zxingcpp
     from django_otp.plugins.otp_totp.models import TOTPDevice
-    from PIL import Image
 
     client = signed_in("prj-a", provider_id="PRJ-A")
     response = client.get("/account/second-factor/")
     text = response.content.decode()
     device = TOTPDevice.objects.get(user__username="prj-a", confirmed=False)
     assert device.config_url.startswith("otpauth://totp/")
-    svg = re.search(r'<figure class="qr" id="totp-qr">\s*(<svg\b.*?</svg>)\s*</figure>', text, re.S).group(1)
-    assert "style=" not in svg and "<script" not in svg  # the page's CSP allows neither inline
-    # inline in HTML an <svg> is in the SVG namespace by the parser; as a file it must say so
-    standalone = svg if "xmlns=" in svg else svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
-    png = vl_convert.svg_to_png(standalone, scale=2)
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
-    assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode, device.config_url)]
+    svg = _qr_svg(text)
+    assert _decoded_qr(svg) == device.config_url
     shown = re.search(r'<code class="wrap" id="totp-uri">([^<]*)</code>', text).group(1)
     assert html.unescape(shown) == device.config_url
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     # the same device (and QR code) on the next visit, until it is confirmed
     assert client.get("/account/second-factor/").content.decode().count(svg) == 1
+
+
+def test_it_sets_up_a_second_factor_in_the_admin_with_a_qr_code_in_the_page(dd):
+    """IT adds a TOTP device for an account in the admin; the device's QR code page is German
+    with English beside and holds the code inline (no image request, no script), decoding to the
+    device's otpauth:// URI, with the key to type in."""
+    import base64
+    import re
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+    user = account("prj-a", provider_id="PRJ-A")
+    admin = signed_in("admin", role="admin")
+    response = admin.post(
+        "/admin/otp_totp/totpdevice/add/",
+        {
+            "user": user.pk,
+            "name": "Telefon",
+            "confirmed": "on",
+            "key": default_key(),
+            "step": 30,
+            "t0": 0,
+            "digits": 6,
+            "tolerance": 1,
+            "drift": 0,
+            "throttling_failure_count": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    device = TOTPDevice.objects.get(user=user)
+    response = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Zweiter Faktor für „prj-a“" in text and "second factor for “prj-a”" in text
+    assert _decoded_qr(_qr_svg(text)) == device.config_url
+    key = re.search(r'<code class="key" id="totp-key">([A-Z2-7=]+)</code>', text).group(1)
+    assert base64.b32decode(key) == device.bin_key
+    assert "<img" not in text and "qrcode.js" not in text
+    # a provider, or anybody not signed in, reaches no device page
+    assert (
+        signed_in("prj-b", provider_id="PRJ-B")
+        .get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+        .status_code
+        == 302
+    )
+    assert AuditEvent.objects.filter(username="admin", action__startswith="admin").exists()
 
 
 def test_make_portal_and_esf_monitor_portal_serve_127_0_0_1_8000_and_make_demo_makes_accounts(monkeypatch):
