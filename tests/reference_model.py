@@ -43,6 +43,9 @@ from schemas.codes import (
 )
 
 GENDERS = (*GENDER, "total")
+#: the extract types the participant indicators are computed from (the process checklists
+#: have their own hand-computed test: tests/integration/test_process_exports.py)
+RECOMPUTED = ("participants", "followup", "target_population")
 ALL = "ALL"
 
 # --------------------------------------------------------------------------- months and windows
@@ -508,7 +511,7 @@ def _slot_candidates(data_dir: Path) -> dict[tuple[str, str, str], list[Path]]:
         if not path.is_file() or path.name.startswith(".") or path.suffix.lower() not in (".csv", ".xlsx"):
             continue
         key = (path.parent.parent.name, path.parent.name, path.stem)
-        if key[1] in COLUMNS and (
+        if key[1] in RECOMPUTED and (
             key not in landing or path.stat().st_mtime_ns > landing[key].stat().st_mtime_ns
         ):
             landing[key] = path
@@ -517,7 +520,7 @@ def _slot_candidates(data_dir: Path) -> dict[tuple[str, str, str], list[Path]]:
         for p in (data_dir / "archive").glob(f"*/*/*/{store.VERSIONS_FILE}")
     }
     candidates = {}
-    for key in sorted(landing.keys() | {k for k in archived if k[1] in COLUMNS}):
+    for key in sorted(landing.keys() | {k for k in archived if k[1] in RECOMPUTED}):
         versions = store.read_versions(DataDir(data_dir), *key)
         candidates[key] = [
             *([landing[key]] if key in landing else []),

@@ -87,28 +87,6 @@ def test_the_console_script_keeps_exit_codes_and_flushes_its_output(data_dir, tm
     assert missing.returncode == 2 and "registry missing" in " ".join(missing.stdout.split())
 
 
-def test_a_run_through_the_console_script_leaves_everything_on_disk(data_dir):
-    """The installed script does the whole work: DuckDB checkpointed (no WAL left), every
-    Dagster run finished and recorded, the dbt log and dashboards written."""
-    import dagster as dg
-
-    shutil.copytree(HANDCALC, data_dir, dirs_exist_ok=True)
-    result = _cli(data_dir, "run")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "fertig / done" in result.stdout
-    assert (data_dir / "warehouse" / "esf.duckdb").is_file()
-    assert not (data_dir / "warehouse" / "esf.duckdb.wal").exists()
-    assert (data_dir / "dashboards" / "index.html").is_file()
-    assert (data_dir / "logs" / "refresh_indicators.log").stat().st_size > 0
-    instance = dg.DagsterInstance.from_config(str(data_dir / "dagster_home"))
-    try:
-        runs = instance.get_runs()
-        assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
-        assert instance.get_latest_materialization_event(dg.AssetKey("dashboards")) is not None
-    finally:
-        instance.dispose()
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,6 +5,8 @@ instance settings, and nothing reads the checkout.
 The wheel is installed with ``--target`` into a folder put first on ``PYTHONPATH`` (the
 dependencies come from this venv): the modules of the run are the wheel's, which the test
 checks, and the working directory is a folder that is neither the checkout nor the wheel.
+The run is the wheel's console script, and it must leave everything on disk (the one
+full console-script run of the suite; tests/integration/test_cli.py tests its exit codes).
 """
 
 from __future__ import annotations
@@ -68,18 +70,36 @@ def test_the_wheel_runs_the_pipeline_from_any_folder(tmp_path):
     ).stdout.split()
     assert all(Path(p).is_relative_to(site) for p in where), where
 
+    # the wheel's own console script (pip put it into site/bin), as an operator types it
+    script = site / "bin" / "esf-monitor"
+    assert script.read_text(encoding="utf-8").startswith(f"#!{sys.executable}")
     run = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "run"],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        [str(script), "run"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    _everything_on_disk(data, run.stdout)
     reach = pl.read_csv(data / "exports" / "2024-06" / "indicators.csv", infer_schema=False)
     assert reach.height > 0
     assert (data / "dashboards" / "internal" / "overview.html").exists()
     assert (data / "dashboards" / "public" / "index.html").exists()
     assert (site / "dbt_project" / "target" / "manifest.json").exists()  # parsed where it is installed
     assert not list(elsewhere.iterdir())  # nothing written into the working directory
+
+
+def _everything_on_disk(data: Path, stdout: str) -> None:
+    """The installed script did the whole work: DuckDB checkpointed (no WAL left), every
+    Dagster run finished and recorded, the dbt log and the dashboards written."""
+    import dagster as dg
+
+    assert "fertig / done" in stdout
+    assert (data / "warehouse" / "esf.duckdb").is_file()
+    assert not (data / "warehouse" / "esf.duckdb.wal").exists()
+    assert (data / "dashboards" / "index.html").is_file()
+    assert (data / "logs" / "refresh_indicators.log").stat().st_size > 0
+    instance = dg.DagsterInstance.from_config(str(data / "dagster_home"))
+    try:
+        runs = instance.get_runs()
+        assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        assert instance.get_latest_materialization_event(dg.AssetKey("dashboards")) is not None
+    finally:
+        instance.dispose()
