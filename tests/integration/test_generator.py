@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from fixtures.dialects import read_text_table
 
 from esf_monitor.demo.generator import generate
 from schemas.codes import (
@@ -88,18 +89,7 @@ def registry(demo) -> pl.DataFrame:
 
 def read_extract(path: Path) -> pl.DataFrame:
     """Read one file in whatever dialect it came in: lower-case headers, typed dates, ints, booleans."""
-    if path.suffix == ".xlsx":
-        frame = pl.read_excel(path, infer_schema_length=0)
-    else:
-        raw = path.read_bytes()
-        try:
-            raw.decode("utf-8")
-            encoding = "utf8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-        separator = ";" if b";" in raw.split(b"\n", 1)[0] else ","
-        frame = pl.read_csv(path, encoding=encoding, separator=separator, infer_schema=False)
-    frame = frame.rename(str.lower)
+    frame = read_text_table(path)
     typed = []
     for column in frame.columns:
         value = pl.col(column).cast(pl.String).str.strip_chars()

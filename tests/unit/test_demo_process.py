@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from fixtures.dialects import read_text_table
 
 from esf_monitor.demo.generator import generate
 from esf_monitor.demo.process import write_process
@@ -81,18 +82,7 @@ ORDER = ["no", "not_planned_useful", "in_planning", "implemented"]
 
 def read_checklist(path: Path) -> pl.DataFrame:
     """One checklist in whatever dialect: lower-case headers, status as its code."""
-    if path.suffix == ".xlsx":
-        frame = pl.read_excel(path, infer_schema_length=0)
-    else:
-        raw = path.read_bytes()
-        try:
-            raw.decode("utf-8")
-            encoding = "utf8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-        separator = ";" if b";" in raw.split(b"\n", 1)[0] else ","
-        frame = pl.read_csv(path, encoding=encoding, separator=separator, infer_schema=False)
-    frame = frame.rename(str.lower)
+    frame = read_text_table(path)
     return frame.with_columns(
         pl.col("status").str.strip_chars().str.to_lowercase().replace_strict(STATUS),
         pl.col("responsibility").cast(pl.String),
